@@ -1,0 +1,535 @@
+// authorize = does a chain of live delegations user → … → agent cover this call? If yes, the agent signs
+// an invocation; if not, a person is asked, and an approval becomes exactly the delegation chosen.
+// Issuing, revoking and listing delegations live here too, since they share the chain rules: an agent can
+// only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
+import { randomBytes } from 'node:crypto';
+import type { ApprovalQueue } from '../approvals/approvalQueue';
+import type { IdentityRegistry } from '../keys/identities';
+import type {
+  AgentInfo,
+  ApprovalDecideParams,
+  ApprovalDecideResult,
+  ApprovalRequest,
+  AuditKind,
+  AuditRecord,
+  AuthorizeParams,
+  AuthorizeResult,
+  DelegationInfo,
+  DelegationIssueParams,
+  DelegationSource,
+  DenyCode,
+} from '../server/protocol';
+import { SignetErrorCode } from '../server/protocol';
+import type { Connection } from '../server/rpcServer';
+import { RpcError } from '../server/rpcServer';
+import {
+  cidOf,
+  commandCovers,
+  encodeDelegationWith,
+  encodeInvocationWith,
+  evaluatePolicy,
+  validatePolicy,
+  type DelegationPayload,
+  type Policy,
+} from '../ucan/index';
+import { canonicalizeArgs } from './canonicalPaths';
+import type { DelegationStore, StoredDelegation } from './delegationStore';
+
+/** Where records go. The audit log implements it; `append` resolves once the record is durable. */
+export interface AuditSink {
+  append(entry: { agent: string | null; kind: AuditKind; data: Record<string, unknown> }): Promise<AuditRecord>;
+}
+
+/** Tolerated clock difference on `nbf`/`exp`, as the UCAN spec recommends. */
+const CLOCK_SKEW_SECONDS = 60;
+/** How long a signed invocation may be presented to a tool. */
+const INVOCATION_LIFETIME_SECONDS = 300;
+/** An `allow once` delegation must be used right away; this bounds it if the agent vanished. */
+const ONCE_LIFETIME_SECONDS = 300;
+/** A session delegation ends with its connection; this bounds it should the daemon be killed. */
+const SESSION_BACKSTOP_SECONDS = 24 * 3600;
+const MAX_CHAIN_DEPTH = 8;
+/** The field the daemon adds to every invocation's args: all canonical paths, for path-scoped policies. */
+export const PATHS_FIELD = '_paths';
+
+export interface AuthorizerOptions {
+  identities: IdentityRegistry;
+  delegations: DelegationStore;
+  approvals: ApprovalQueue;
+  audit: AuditSink;
+  defaultWorkspace: string;
+  now?: () => number;
+}
+
+export class Authorizer {
+  private readonly identities: IdentityRegistry;
+  private readonly delegations: DelegationStore;
+  private readonly approvals: ApprovalQueue;
+  private readonly audit: AuditSink;
+  private readonly defaultWorkspace: string;
+  private readonly now: () => number;
+  private readonly watchedConnections = new Set<string>();
+  /** The delegation minted by an approval decision, handed to the authorize call that waits for it. */
+  private readonly mintedForApproval = new Map<string, string>();
+
+  constructor(options: AuthorizerOptions) {
+    this.identities = options.identities;
+    this.delegations = options.delegations;
+    this.approvals = options.approvals;
+    this.audit = options.audit;
+    this.defaultWorkspace = options.defaultWorkspace;
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  // ───────────────────────── authorize ─────────────────────────
+
+  async authorize(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+    let agent = this.identities.findAgent(params.agent);
+    if (!agent) {
+      if (!params.createAgent) {
+        return this.deny(null, params, 'unknown-agent', `there is no agent named "${params.agent}"; create it with \`signet agent create ${params.agent}\``);
+      }
+      agent = await this.createAgent(params.agent, 'first use');
+    }
+    const workspace = params.workspace ?? this.defaultWorkspace;
+    let canonical;
+    try {
+      canonical = canonicalizeArgs(params.args, workspace);
+    } catch (error) {
+      return this.deny(agent, params, 'invalid-arguments', `the arguments could not be canonicalised: ${(error as Error).message}`);
+    }
+    const args = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
+
+    const chain = this.findChain(agent.did, params.cmd, args);
+    if (chain) return this.allow(agent, params.cmd, args, chain);
+
+    this.watch(connection);
+    const held = this.activeHeldBy(agent.did);
+    const tool = typeof args.tool === 'string' ? args.tool : undefined;
+    const { request, resolution } = await this.approvals.request({
+      agent: { did: agent.did, name: agent.name },
+      actingFor: uniquePrincipals(held.map((d) => this.identities.principalOf(d.payload.iss))),
+      heldDelegations: held.map((d) => d.cid),
+      cmd: params.cmd,
+      args,
+      summary: summarize(params.cmd, args, canonical.paths),
+      paths: canonical.paths,
+      ...(tool ? { tool } : {}),
+    }, connection.id);
+    await this.audit.append({
+      agent: agent.did,
+      kind: 'approval.requested',
+      data: { approvalId: request.id, cmd: params.cmd, args, expiresAt: request.expiresAt, heldDelegations: request.heldDelegations },
+    });
+    const cancelOnDisconnect = () => this.approvals.cancel(request.id, `${agent.name} disconnected before a decision`);
+    connection.onClose(cancelOnDisconnect);
+
+    const outcome = await resolution;
+    if (outcome.outcome !== 'decided') {
+      await this.audit.append({
+        agent: agent.did,
+        kind: 'approval.decided',
+        data: { approvalId: request.id, decision: 'deny', outcome: outcome.outcome, reason: outcome.reason, decidedBy: 'signetd' },
+      });
+      const code: DenyCode = outcome.outcome === 'timeout' ? 'approval-timeout' : outcome.reason.includes('shut') ? 'daemon-shutdown' : 'disconnected';
+      return this.deny(agent, params, code, `${params.cmd} was not approved: ${outcome.reason}`, request.id);
+    }
+    if (outcome.decision.decision === 'deny') {
+      return this.deny(agent, params, 'denied-by-user', `${outcome.decision.decidedBy ?? 'the user'} denied ${request.summary}`, request.id);
+    }
+    const minted = this.mintedForApproval.get(request.id);
+    this.mintedForApproval.delete(request.id);
+    const approvedChain = this.findChain(agent.did, params.cmd, args, minted);
+    if (!approvedChain) {
+      return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
+    }
+    return this.allow(agent, params.cmd, args, approvedChain, request.id);
+  }
+
+  /**
+   * The chain of live delegations from the user to `did` covering `cmd` on `args`, leaf first (the
+   * `prf` order). `prefer` puts one delegation first, so an approval uses the delegation it just minted.
+   */
+  findChain(did: string, cmd: string, args: Record<string, unknown>, prefer?: string, depth = 0): StoredDelegation[] | undefined {
+    if (depth >= MAX_CHAIN_DEPTH) return undefined;
+    const now = this.now();
+    const candidates = [...this.delegations.heldBy(did)];
+    if (prefer) candidates.sort((a, b) => Number(b.cid === prefer) - Number(a.cid === prefer));
+    for (const d of candidates) {
+      if (!this.isLive(d, now) || !commandCovers(d.payload.cmd, cmd)) continue;
+      if (!safeEvaluate(d.payload.pol, args)) continue;
+      if (d.payload.iss === this.identities.user.did) return [d];
+      if (!d.parent) continue;
+      const parent = this.delegations.get(d.parent);
+      if (!parent || parent.payload.aud !== d.payload.iss) continue;
+      const above = this.findChain(d.payload.iss, cmd, args, parent.cid, depth + 1);
+      if (above && above[0]?.cid === parent.cid) return [d, ...above];
+    }
+    return undefined;
+  }
+
+  private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string): Promise<AuthorizeResult> {
+    const signer = await this.identities.signerFor(agent.name);
+    const now = this.now();
+    const invocation = encodeInvocationWith(
+      {
+        iss: agent.did,
+        sub: this.identities.user.did,
+        cmd,
+        args,
+        prf: chain.map((d) => d.cid),
+        nonce: randomBytes(12),
+        exp: now + INVOCATION_LIFETIME_SECONDS,
+        iat: now,
+      },
+      signer,
+    );
+    const invocationCid = cidOf(invocation);
+    const usedUp = chain.filter((d) => d.singleUse);
+    if (usedUp.length) await this.delegations.markRevoked(usedUp);
+    await this.audit.append({
+      agent: agent.did,
+      kind: 'authorize.allowed',
+      data: { cmd, args, invocation: invocationCid, chain: chain.map((d) => d.cid), ...(approvalId ? { approvalId } : {}), ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}) },
+    });
+    return {
+      decision: 'allow',
+      invocation: Buffer.from(invocation).toString('base64'),
+      invocationCid,
+      chain: chain.map((d) => d.cid),
+      proofs: chain.map((d) => Buffer.from(d.bytes).toString('base64')),
+      args,
+      ...(approvalId ? { approvalId } : {}),
+    };
+  }
+
+  private async deny(agent: AgentInfo | null, params: AuthorizeParams, code: DenyCode, reason: string, approvalId?: string): Promise<AuthorizeResult> {
+    await this.audit.append({
+      agent: agent?.did ?? null,
+      kind: 'authorize.denied',
+      data: { agentName: params.agent, cmd: params.cmd, args: params.args, code, reason, ...(approvalId ? { approvalId } : {}) },
+    });
+    return { decision: 'deny', code, reason, ...(approvalId ? { approvalId } : {}) };
+  }
+
+  // ───────────────────────── approvals ─────────────────────────
+
+  async decide(params: ApprovalDecideParams): Promise<ApprovalDecideResult> {
+    const request = this.approvals.get(params.id);
+    if (!request) {
+      throw new RpcError(SignetErrorCode.UnknownApproval, `no pending approval "${params.id}": it was decided elsewhere, timed out, or never existed`);
+    }
+    const decidedBy = params.decidedBy ?? 'user';
+    let delegation: StoredDelegation | undefined;
+    if (params.decision !== 'deny') {
+      delegation = await this.mintApprovalDelegation(request, params, this.approvals.requesterOf(request.id));
+      this.mintedForApproval.set(request.id, delegation.cid);
+    }
+    await this.audit.append({
+      agent: request.agent.did,
+      kind: 'approval.decided',
+      data: { approvalId: request.id, decision: params.decision, decidedBy, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+    });
+    if (!this.approvals.decide({ ...params, decidedBy })) {
+      // It expired while we were minting: the delegation must not outlive the moment.
+      if (delegation) await this.revoke(delegation.cid, 'the approval expired while it was being decided');
+      throw new RpcError(SignetErrorCode.UnknownApproval, `approval "${params.id}" expired before the decision arrived`);
+    }
+    return { id: request.id, decision: params.decision, ...(delegation ? { delegation: this.info(delegation) } : {}) };
+  }
+
+  private async mintApprovalDelegation(request: ApprovalRequest, params: ApprovalDecideParams, connectionId: string | undefined): Promise<StoredDelegation> {
+    const now = this.now();
+    const pol: Policy = [];
+    const scopeParts: string[] = [request.cmd];
+    if (params.decision === 'once') {
+      pol.push(['==', '.', request.args]);
+      scopeParts.push('these exact arguments, once');
+    }
+    if (params.narrow?.tool) {
+      if (request.tool === undefined) throw new RpcError(SignetErrorCode.InvalidArgument, 'this request names no tool to narrow to');
+      pol.push(['==', '.tool', request.tool]);
+      if (typeof request.args.server === 'string') pol.push(['==', '.server', request.args.server]);
+      scopeParts.push(`tool ${request.tool}`);
+    }
+    if (params.narrow?.path) {
+      const prefix = canonicalizeArgs({ path: params.narrow.path }, this.workspaceOf(request)).paths[0] ?? params.narrow.path;
+      const escaped = prefix.replace(/[\\*]/g, (c) => `\\${c}`);
+      // Every path the call touches must be the prefix itself or lie below it, and there must be one.
+      pol.push(['!=', `.${PATHS_FIELD}`, []]);
+      pol.push(['all', `.${PATHS_FIELD}`, ['or', [['==', '.', prefix], ['like', '.', `${escaped.replace(/\/$/, '')}/*`]]]]);
+      scopeParts.push(`paths under ${prefix}`);
+    }
+    const exp =
+      params.decision === 'once'
+        ? now + ONCE_LIFETIME_SECONDS
+        : params.decision === 'session'
+          ? now + SESSION_BACKSTOP_SECONDS
+          : params.decision === 'ttl'
+            ? now + (params.ttlSeconds ?? 0)
+            : null;
+    scopeParts.push(params.decision === 'session' ? 'for this session' : params.decision === 'ttl' ? `for ${params.ttlSeconds} s` : params.decision === 'always' ? 'always' : '');
+    return this.mint({
+      issuer: this.identities.user.did,
+      audience: request.agent.did,
+      cmd: request.cmd,
+      pol,
+      exp,
+      parent: null,
+      source: 'approval',
+      singleUse: params.decision === 'once',
+      sessionConnection: params.decision === 'session' ? connectionId : undefined,
+      scope: scopeParts.filter(Boolean).join(' · '),
+      approvalId: request.id,
+      signer: this.identities.userSigner,
+    });
+  }
+
+  private workspaceOf(_request: ApprovalRequest): string {
+    return this.defaultWorkspace;
+  }
+
+  // ───────────────────────── delegations ─────────────────────────
+
+  async issue(params: DelegationIssueParams, connection: Connection): Promise<DelegationInfo> {
+    const pol = (params.pol ?? []) as Policy;
+    try {
+      validatePolicy(pol);
+    } catch (error) {
+      throw new RpcError(SignetErrorCode.InvalidArgument, `invalid policy: ${(error as Error).message}`);
+    }
+    const to = this.requireAgent(params.to);
+    const now = this.now();
+    if (params.from === 'user') {
+      if (connection.role !== 'ui') throw new RpcError(SignetErrorCode.Forbidden, 'only the user (UI token) can issue delegations from the user');
+      const d = await this.mint({
+        issuer: this.identities.user.did,
+        audience: to.did,
+        cmd: params.cmd,
+        pol,
+        exp: params.ttl ? now + params.ttl : null,
+        parent: null,
+        source: 'manual',
+        singleUse: false,
+        scope: describeScope(params.cmd, pol),
+        signer: this.identities.userSigner,
+      });
+      return this.info(d);
+    }
+    const from = this.requireAgent(params.from);
+    if (from.did === to.did) throw new RpcError(SignetErrorCode.InvalidArgument, 'an agent cannot delegate to itself');
+    // The issuing agent must hold a live chain for a command at least as broad; the new delegation
+    // cannot outlive it. Policies need no comparison: every policy along the chain applies to each call.
+    const parent = this.activeHeldBy(from.did).find((d) => commandCovers(d.payload.cmd, params.cmd) && this.chainIsLive(d));
+    if (!parent) {
+      const held = this.activeHeldBy(from.did).map((d) => d.payload.cmd);
+      throw new RpcError(
+        SignetErrorCode.Escalation,
+        `${from.name} cannot delegate ${params.cmd}: it holds ${held.length ? `only ${[...new Set(held)].join(', ')}` : 'no live delegation'}, and an agent can only delegate what it holds`,
+      );
+    }
+    const exp = params.ttl ? now + params.ttl : parent.payload.exp;
+    if (parent.payload.exp !== null && (exp === null || exp > parent.payload.exp)) {
+      throw new RpcError(SignetErrorCode.Escalation, `${from.name} cannot delegate beyond its own delegation's expiry (${new Date(parent.payload.exp * 1000).toISOString()})`);
+    }
+    const d = await this.mint({
+      issuer: from.did,
+      audience: to.did,
+      cmd: params.cmd,
+      pol,
+      exp,
+      parent: parent.cid,
+      source: 'manual',
+      singleUse: false,
+      scope: describeScope(params.cmd, pol),
+      signer: await this.identities.signerFor(from.name),
+    });
+    return this.info(d);
+  }
+
+  async revoke(cid: string, reason: string): Promise<string[]> {
+    const root = this.delegations.get(cid);
+    if (!root) throw new RpcError(SignetErrorCode.UnknownDelegation, `no delegation with CID ${cid}`);
+    const affected = [root, ...this.delegations.descendantsOf(cid)];
+    const changed = await this.delegations.markRevoked(affected);
+    for (const d of changed) {
+      await this.audit.append({
+        agent: d.payload.aud,
+        kind: 'delegation.revoked',
+        data: { cid: d.cid, reason: d.cid === cid ? reason : `issued below revoked ${cid}`, cmd: d.payload.cmd },
+      });
+    }
+    return affected.map((d) => d.cid);
+  }
+
+  list(agentName?: string, includeInactive = false): DelegationInfo[] {
+    const now = this.now();
+    let all = this.delegations.all();
+    if (agentName) {
+      const agent = this.requireAgent(agentName);
+      all = all.filter((d) => d.payload.aud === agent.did || d.payload.iss === agent.did);
+    }
+    if (!includeInactive) all = all.filter((d) => this.isLive(d, now));
+    return all.map((d) => this.info(d));
+  }
+
+  async createAgent(name: string, reason: string): Promise<AgentInfo> {
+    const agent = await this.identities.createAgent(name);
+    await this.audit.append({ agent: agent.did, kind: 'identity.created', data: { name, did: agent.did, role: 'agent', reason } });
+    return agent;
+  }
+
+  async removeAgent(name: string): Promise<{ removed: AgentInfo; revoked: string[] }> {
+    const agent = this.requireAgent(name);
+    const revoked: string[] = [];
+    for (const d of this.delegations.all()) {
+      if ((d.payload.aud === agent.did || d.payload.iss === agent.did) && !d.revoked) revoked.push(...(await this.revoke(d.cid, `agent ${name} removed`)));
+    }
+    await this.identities.removeAgent(name);
+    await this.audit.append({ agent: agent.did, kind: 'identity.removed', data: { name, did: agent.did } });
+    return { removed: agent, revoked: [...new Set(revoked)] };
+  }
+
+  info(d: StoredDelegation): DelegationInfo {
+    return {
+      cid: d.cid,
+      issuer: this.identities.principalOf(d.payload.iss),
+      audience: this.identities.principalOf(d.payload.aud),
+      subject: d.payload.sub ?? this.identities.user.did,
+      cmd: d.payload.cmd,
+      pol: d.payload.pol as unknown[],
+      exp: d.payload.exp,
+      ...(d.payload.nbf !== undefined ? { nbf: d.payload.nbf } : {}),
+      issuedAt: d.issuedAt,
+      parent: d.parent,
+      source: d.source,
+      singleUse: d.singleUse,
+      sessionBound: d.sessionBound,
+      revoked: d.revoked,
+      scope: d.scope,
+      token: Buffer.from(d.bytes).toString('base64'),
+    };
+  }
+
+  // ───────────────────────── helpers ─────────────────────────
+
+  private async mint(spec: {
+    issuer: string;
+    audience: string;
+    cmd: string;
+    pol: Policy;
+    exp: number | null;
+    parent: string | null;
+    source: DelegationSource;
+    singleUse: boolean;
+    sessionConnection?: string | undefined;
+    scope: string;
+    approvalId?: string;
+    signer: { did: string };
+  }): Promise<StoredDelegation> {
+    const payload: DelegationPayload = {
+      iss: spec.issuer,
+      aud: spec.audience,
+      sub: this.identities.user.did,
+      cmd: spec.cmd,
+      pol: spec.pol,
+      nonce: randomBytes(12),
+      exp: spec.exp,
+    };
+    const bytes = encodeDelegationWith(payload, spec.signer as Parameters<typeof encodeDelegationWith>[1]);
+    const stored: StoredDelegation = {
+      cid: cidOf(bytes),
+      bytes,
+      payload,
+      parent: spec.parent,
+      source: spec.source,
+      singleUse: spec.singleUse,
+      sessionBound: spec.sessionConnection !== undefined,
+      ...(spec.sessionConnection ? { sessionConnection: spec.sessionConnection } : {}),
+      revoked: false,
+      issuedAt: new Date().toISOString(),
+      scope: spec.scope,
+      ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
+    };
+    await this.delegations.add(stored);
+    await this.audit.append({
+      agent: spec.audience,
+      kind: 'delegation.issued',
+      data: {
+        cid: stored.cid,
+        iss: spec.issuer,
+        aud: spec.audience,
+        cmd: spec.cmd,
+        pol: spec.pol,
+        exp: spec.exp,
+        parent: spec.parent,
+        source: spec.source,
+        scope: spec.scope,
+        ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
+      },
+    });
+    return stored;
+  }
+
+  private isLive(d: StoredDelegation, now: number): boolean {
+    if (d.revoked) return false;
+    if (d.payload.exp !== null && now > d.payload.exp + CLOCK_SKEW_SECONDS) return false;
+    if (d.payload.nbf !== undefined && now + CLOCK_SKEW_SECONDS < d.payload.nbf) return false;
+    return true;
+  }
+
+  private chainIsLive(d: StoredDelegation): boolean {
+    const now = this.now();
+    for (let current: StoredDelegation | undefined = d, depth = 0; current && depth < MAX_CHAIN_DEPTH; depth++) {
+      if (!this.isLive(current, now)) return false;
+      if (current.payload.iss === this.identities.user.did) return true;
+      current = current.parent ? this.delegations.get(current.parent) : undefined;
+    }
+    return false;
+  }
+
+  private activeHeldBy(did: string): StoredDelegation[] {
+    const now = this.now();
+    return this.delegations.heldBy(did).filter((d) => this.isLive(d, now));
+  }
+
+  private requireAgent(name: string): AgentInfo {
+    const agent = this.identities.findAgent(name);
+    if (!agent) throw new RpcError(SignetErrorCode.UnknownAgent, `there is no agent named "${name}"; create it with \`signet agent create ${name}\``);
+    return agent;
+  }
+
+  /** Session delegations die with the agent's connection. */
+  private watch(connection: Connection): void {
+    if (this.watchedConnections.has(connection.id)) return;
+    this.watchedConnections.add(connection.id);
+    connection.onClose(() => {
+      this.watchedConnections.delete(connection.id);
+      const ended = this.delegations.all().filter((d) => d.sessionConnection === connection.id && !d.revoked);
+      for (const d of ended) void this.revoke(d.cid, 'the agent session ended').catch(() => undefined);
+    });
+  }
+}
+
+function safeEvaluate(pol: unknown, args: Record<string, unknown>): boolean {
+  try {
+    return evaluatePolicy(pol as Policy, args);
+  } catch {
+    return false;
+  }
+}
+
+function uniquePrincipals<T extends { did: string }>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((p) => !seen.has(p.did) && seen.add(p.did));
+}
+
+function summarize(cmd: string, args: Record<string, unknown>, paths: string[]): string {
+  const tool = typeof args.tool === 'string' ? args.tool : undefined;
+  const target = paths.length ? paths.join(', ') : tool ? '' : JSON.stringify(args).slice(0, 120);
+  return [tool ?? cmd, target].filter(Boolean).join(' ');
+}
+
+function describeScope(cmd: string, pol: Policy): string {
+  return pol.length ? `${cmd} where ${JSON.stringify(pol)}` : `${cmd} (any arguments)`;
+}

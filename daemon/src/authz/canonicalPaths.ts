@@ -1,0 +1,82 @@
+// Before any policy sees a path, the path is made canonical: absolute, resolved against the workspace
+// root, `.`/`..`/duplicate slashes folded, and every symlink along it followed. A policy such as
+// `like .arguments.path "/repo/src/*"` then means what it says: `src/../secret.txt` arrives as
+// `/repo/secret.txt`, and `src/link-to-etc/passwd` arrives as `/etc/passwd`.
+import { lstatSync, readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** Argument names whose string values are paths, anywhere in the arguments tree. */
+const PATH_KEY = /^(path|paths|file|files|filename|filepath|file_path|dir|dirs|directory|folder|cwd|root|source|destination|dest|target|uri|old_path|new_path|notebook_path)$/i;
+
+export interface CanonicalArgs {
+  args: Record<string, unknown>;
+  /** Every path found, canonical, in the order met. */
+  paths: string[];
+}
+
+/** Returns a copy of `args` with every path-like string canonicalised against `workspace`. */
+export function canonicalizeArgs(args: Record<string, unknown>, workspace: string): CanonicalArgs {
+  const root = canonicalPath(workspace, '/');
+  const paths: string[] = [];
+  const visit = (value: unknown, key: string | undefined): unknown => {
+    if (typeof value === 'string' && key !== undefined && PATH_KEY.test(key)) {
+      const canonical = canonicalPath(value, root);
+      paths.push(canonical);
+      return canonical;
+    }
+    if (Array.isArray(value)) return value.map((v) => visit(v, key));
+    if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = visit(v, k);
+      return out;
+    }
+    return value;
+  };
+  return { args: visit(args, undefined) as Record<string, unknown>, paths };
+}
+
+/**
+ * The absolute real path of `path` (relative ones against `base`), resolved one component at a time the
+ * way the kernel does: a symlink is replaced by its target before a following `..` applies, so
+ * `src/link/../x` lands next to the link's target, not in `src/`. Components that do not exist yet (a
+ * file about to be written) are appended as they are.
+ */
+export function canonicalPath(path: string, base: string): string {
+  const withoutScheme = path.startsWith('file://') ? decodeURIComponent(new URL(path).pathname) : path;
+  const start = isAbsolute(withoutScheme) ? '/' : canonicalDirectory(base);
+  return walk(start, withoutScheme.split('/'), 0);
+}
+
+const MAX_SYMLINK_HOPS = 40;
+
+function canonicalDirectory(path: string): string {
+  return walk('/', resolve(path).split('/'), 0);
+}
+
+function walk(start: string, components: string[], hops: number): string {
+  let current = start;
+  for (let i = 0; i < components.length; i++) {
+    const component = components[i] ?? '';
+    if (component === '' || component === '.') continue;
+    if (component === '..') {
+      current = dirname(current);
+      continue;
+    }
+    const candidate = join(current, component);
+    let stats;
+    try {
+      stats = lstatSync(candidate);
+    } catch {
+      // Nothing exists here yet: the rest cannot be a symlink, so it is appended as written.
+      return resolve(candidate, ...components.slice(i + 1).filter((c) => c !== ''));
+    }
+    if (stats.isSymbolicLink()) {
+      if (hops >= MAX_SYMLINK_HOPS) throw new Error(`too many symbolic links resolving ${candidate}`);
+      const target = readlinkSync(candidate);
+      current = walk(isAbsolute(target) ? '/' : current, target.split('/'), hops + 1);
+    } else {
+      current = candidate;
+    }
+  }
+  return current;
+}

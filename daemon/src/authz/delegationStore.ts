@@ -1,0 +1,146 @@
+// Every delegation the daemon has issued, by CID, with what the token itself does not say: the
+// delegation it was issued under (for cascading revocation), where it came from, and whether it was
+// revoked or used up. Tokens are verified once when loaded or issued; after that the decoded payload is
+// trusted from memory, which is what keeps a warm authorize at about one signature.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { writeFileAtomic } from '../home/atomicFile';
+import { cidOf, decodeDelegation, type DelegationPayload } from '../ucan/index';
+import type { DelegationSource } from '../server/protocol';
+
+export interface StoredDelegation {
+  cid: string;
+  bytes: Uint8Array;
+  payload: DelegationPayload;
+  parent: string | null;
+  source: DelegationSource;
+  singleUse: boolean;
+  sessionBound: boolean;
+  /** The connection a session delegation lives and dies with; not persisted. */
+  sessionConnection?: string;
+  revoked: boolean;
+  issuedAt: string;
+  scope: string;
+  approvalId?: string;
+}
+
+const PersistedDelegation = z.object({
+  token: z.string(),
+  parent: z.string().nullable(),
+  source: z.enum(['manual', 'approval']),
+  singleUse: z.boolean(),
+  sessionBound: z.boolean(),
+  revoked: z.boolean(),
+  issuedAt: z.string(),
+  scope: z.string(),
+  approvalId: z.string().optional(),
+});
+const PersistedFile = z.object({ version: z.literal(1), delegations: z.array(PersistedDelegation) });
+
+export class DelegationStore {
+  private readonly byCid = new Map<string, StoredDelegation>();
+  private readonly byAudience = new Map<string, StoredDelegation[]>();
+  private saveChain: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly path: string) {}
+
+  /**
+   * Loads and re-verifies every stored delegation. Session delegations of a previous daemon run cannot
+   * outlive it: they come back revoked and are listed in `endedSessions` for the audit log.
+   */
+  static async open(path: string): Promise<{ store: DelegationStore; endedSessions: StoredDelegation[] }> {
+    const store = new DelegationStore(path);
+    const endedSessions: StoredDelegation[] = [];
+    let text: string | undefined;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text !== undefined) {
+      const parsed = PersistedFile.safeParse(JSON.parse(text));
+      if (!parsed.success) throw new Error(`${path} is damaged (${parsed.error.issues[0]?.message}); restore it from a backup`);
+      for (const entry of parsed.data.delegations) {
+        const bytes = new Uint8Array(Buffer.from(entry.token, 'base64'));
+        const { payload } = decodeDelegation(bytes);
+        const stored: StoredDelegation = { ...entry, cid: cidOf(bytes), bytes, payload };
+        if (stored.sessionBound && !stored.revoked) {
+          stored.revoked = true;
+          endedSessions.push(stored);
+        }
+        store.index(stored);
+      }
+      if (endedSessions.length) await store.save();
+    }
+    return { store, endedSessions };
+  }
+
+  add(delegation: StoredDelegation): Promise<void> {
+    this.index(delegation);
+    return this.save();
+  }
+
+  get(cid: string): StoredDelegation | undefined {
+    return this.byCid.get(cid);
+  }
+
+  /** Delegations whose audience is `did`, including revoked ones (callers filter). */
+  heldBy(did: string): readonly StoredDelegation[] {
+    return this.byAudience.get(did) ?? [];
+  }
+
+  all(): StoredDelegation[] {
+    return [...this.byCid.values()];
+  }
+
+  /** `cid` and everything issued below it, transitively. */
+  descendantsOf(cid: string): StoredDelegation[] {
+    const found: StoredDelegation[] = [];
+    const frontier = [cid];
+    while (frontier.length) {
+      const current = frontier.pop() as string;
+      for (const d of this.byCid.values()) {
+        if (d.parent === current && !found.includes(d)) {
+          found.push(d);
+          frontier.push(d.cid);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Marks delegations revoked (or used up) and persists; returns those that were active before. */
+  async markRevoked(delegations: StoredDelegation[]): Promise<StoredDelegation[]> {
+    const changed = delegations.filter((d) => !d.revoked);
+    for (const d of changed) d.revoked = true;
+    if (changed.length) await this.save();
+    return changed;
+  }
+
+  private index(delegation: StoredDelegation): void {
+    this.byCid.set(delegation.cid, delegation);
+    const list = this.byAudience.get(delegation.payload.aud);
+    if (list) list.push(delegation);
+    else this.byAudience.set(delegation.payload.aud, [delegation]);
+  }
+
+  /** Saves are serialised so that two quick changes never write an older state last. */
+  private save(): Promise<void> {
+    const write = async () => {
+      const delegations = [...this.byCid.values()].map((d) => ({
+        token: Buffer.from(d.bytes).toString('base64'),
+        parent: d.parent,
+        source: d.source,
+        singleUse: d.singleUse,
+        sessionBound: d.sessionBound,
+        revoked: d.revoked,
+        issuedAt: d.issuedAt,
+        scope: d.scope,
+        ...(d.approvalId ? { approvalId: d.approvalId } : {}),
+      }));
+      await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, delegations })}\n`, 0o600);
+    };
+    this.saveChain = this.saveChain.then(write, write);
+    return this.saveChain;
+  }
+}

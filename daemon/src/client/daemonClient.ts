@@ -1,0 +1,176 @@
+// The typed client every Signet client uses: the CLI, the extension, the MCP proxy and the SDK.
+// It speaks the protocol in server/protocol.ts over a WebSocket (or any MessageTransport in tests).
+import WebSocket from 'ws';
+import {
+  MAX_FRAME_BYTES,
+  type JsonRpcError,
+  type MethodName,
+  type MethodParams,
+  type MethodResults,
+  type NotificationName,
+  type Notifications,
+  type SignetErrorData,
+} from '../server/protocol';
+import { webSocketTransport, type MessageTransport } from '../server/transport';
+
+/** The daemon answered with an error. `code` is one of SignetErrorCode or a JSON-RPC code. */
+export class DaemonRequestError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: SignetErrorData,
+  ) {
+    super(message);
+    this.name = 'DaemonRequestError';
+  }
+}
+
+/** The daemon could not be reached, went away, or did not answer in time. Never crosses the wire. */
+export class DaemonConnectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DaemonConnectionError';
+  }
+}
+
+export interface ConnectOptions {
+  port: number;
+  token: string;
+  /** How long to wait for the handshake. */
+  connectTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+export class DaemonClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly notificationHandlers = new Map<string, Set<(params: never) => void>>();
+  private readonly closeHandlers = new Set<(reason: string) => void>();
+  private closedReason: string | undefined;
+
+  private constructor(private readonly transport: MessageTransport) {
+    transport.onMessage((frame) => this.handleFrame(frame));
+    transport.onClose((reason) => this.handleClose(reason));
+  }
+
+  static overTransport(transport: MessageTransport): DaemonClient {
+    return new DaemonClient(transport);
+  }
+
+  static connect(options: ConnectOptions): Promise<DaemonClient> {
+    const url = `ws://127.0.0.1:${options.port}`;
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, {
+        headers: { authorization: `Bearer ${options.token}` },
+        maxPayload: MAX_FRAME_BYTES + 1024,
+        handshakeTimeout: options.connectTimeoutMs ?? 5000,
+      });
+      const fail = (error: Error) => {
+        socket.removeAllListeners();
+        socket.on('error', () => undefined);
+        socket.terminate();
+        reject(new DaemonConnectionError(`cannot connect to signetd at ${url}: ${error.message}`, { cause: error }));
+      };
+      socket.once('error', fail);
+      socket.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => fail(new Error(`HTTP ${res.statusCode}: ${body.trim()}`)));
+      });
+      socket.once('open', () => {
+        socket.removeListener('error', fail);
+        socket.on('error', () => undefined);
+        resolve(new DaemonClient(webSocketTransport(socket)));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.closedReason === undefined;
+  }
+
+  request<M extends MethodName>(method: M, params: MethodParams<M>, options: { timeoutMs?: number } = {}): Promise<MethodResults[M]> {
+    if (this.closedReason !== undefined) {
+      return Promise.reject(new DaemonConnectionError(`not connected to signetd (${this.closedReason})`));
+    }
+    const id = this.nextId++;
+    return new Promise<MethodResults[M]>((resolve, reject) => {
+      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject };
+      if (options.timeoutMs !== undefined) {
+        entry.timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new DaemonConnectionError(`signetd did not answer "${method}" within ${options.timeoutMs} ms`));
+        }, options.timeoutMs);
+      }
+      this.pending.set(id, entry);
+      try {
+        this.transport.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+      } catch (error) {
+        this.pending.delete(id);
+        clearTimeout(entry.timer);
+        reject(new DaemonConnectionError(`could not send "${method}" to signetd`, { cause: error }));
+      }
+    });
+  }
+
+  onNotification<N extends NotificationName>(method: N, handler: (params: Notifications[N]) => void): () => void {
+    let set = this.notificationHandlers.get(method);
+    if (!set) this.notificationHandlers.set(method, (set = new Set()));
+    set.add(handler as (params: never) => void);
+    return () => set.delete(handler as (params: never) => void);
+  }
+
+  onClose(handler: (reason: string) => void): () => void {
+    if (this.closedReason !== undefined) queueMicrotask(() => handler(this.closedReason ?? 'closed'));
+    else this.closeHandlers.add(handler);
+    return () => this.closeHandlers.delete(handler);
+  }
+
+  close(): void {
+    this.transport.close('client closed');
+    this.handleClose('client closed');
+  }
+
+  private handleFrame(frame: string): void {
+    let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: JsonRpcError };
+    try {
+      message = JSON.parse(frame);
+    } catch {
+      return;
+    }
+    if (typeof message.method === 'string' && message.id === undefined) {
+      for (const handler of this.notificationHandlers.get(message.method) ?? []) {
+        try {
+          handler(message.params as never);
+        } catch {
+          /* one faulty listener must not starve the others */
+        }
+      }
+      return;
+    }
+    if (typeof message.id !== 'number') return;
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    this.pending.delete(message.id);
+    clearTimeout(entry.timer);
+    if (message.error) entry.reject(new DaemonRequestError(message.error.code, message.error.message, message.error.data));
+    else entry.resolve(message.result);
+  }
+
+  private handleClose(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    for (const [id, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      entry.reject(new DaemonConnectionError(`signetd closed the connection before answering (${reason})`));
+      this.pending.delete(id);
+    }
+    for (const handler of this.closeHandlers) handler(reason);
+    this.closeHandlers.clear();
+  }
+}

@@ -1,0 +1,216 @@
+// signetd: wires the parts together and owns their lifecycle. Start order is chosen so that nothing is
+// reachable before it can be audited, and stop order so that every pending request is denied, and that
+// denial audited, before the log closes.
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApprovalQueue } from './approvals/approvalQueue';
+import { AuditLog } from './audit/auditLog';
+import { Authorizer } from './authz/authorizer';
+import { DelegationStore } from './authz/delegationStore';
+import { DaemonClient } from './client/daemonClient';
+import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
+import { IdentityError, IdentityRegistry } from './keys/identities';
+import { openSecretStore } from './keys/openSecretStore';
+import type { SecretStore } from './keys/secretStore';
+import { loadOrCreateUiToken } from './keys/uiToken';
+import type { Logger } from './logger';
+import { SignetErrorCode, type ClientRole, type DaemonStatusResult } from './server/protocol';
+import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
+import { createLinkedTransportPair } from './server/transport';
+import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
+import { SIGNET_VERSION } from './version';
+
+export interface DaemonOptions {
+  home: string;
+  /** Overrides the saved config; `memory` is for tests only and never persists a key. */
+  keystore?: 'keychain' | 'file';
+  /** A ready store (tests pass an in-memory one); wins over `keystore`. */
+  secretStore?: SecretStore;
+  approvalTimeoutSeconds?: number;
+  /** Relative paths in requests without a workspace resolve against this. */
+  workspace?: string;
+  /** Open the WebSocket (default). Tests of the dispatcher alone can skip it. */
+  listen?: boolean;
+  log: Logger;
+}
+
+export interface RunningDaemon {
+  readonly home: string;
+  readonly port: number;
+  readonly agentToken: string;
+  readonly uiToken: string;
+  readonly authorizer: Authorizer;
+  readonly audit: AuditLog;
+  /** A client over an in-memory transport with the given role: the same dispatcher as the socket. */
+  connectInMemory(role: ClientRole): DaemonClient;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { home, log } = options;
+  const startedAt = Date.now();
+  ensureHome(home);
+  const paths = homePaths(home);
+  const lock = acquireDaemonLock(home);
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const config = await loadConfig(home);
+    const approvalTimeoutSeconds = options.approvalTimeoutSeconds ?? config.approvalTimeoutSeconds;
+    const store = options.secretStore ?? (await openSecretStore({ kind: options.keystore ?? config.keystore, home }));
+    if (store.kind === 'file') {
+      log.warn(`private keys are kept in plain files under ${paths.keysDir} (the file keystore was chosen explicitly). Anyone who can read your home folder can act as your agents; use the OS keychain where you can.`);
+    }
+
+    const { registry: identities, created } = await IdentityRegistry.open(home, store);
+    const audit = await AuditLog.open(paths.auditDir, { log });
+    cleanups.push(() => audit.close());
+    if (created) {
+      await audit.append({ agent: null, kind: 'identity.created', data: { name: 'user', did: identities.user.did, role: 'user', keystore: store.describe() } });
+    }
+    const uiToken = await loadOrCreateUiToken(store, home);
+    const agentToken = randomBytes(24).toString('base64url');
+
+    const { store: delegations, endedSessions } = await DelegationStore.open(paths.delegations);
+    for (const d of endedSessions) {
+      await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'its session ended when the daemon stopped', cmd: d.payload.cmd } });
+    }
+
+    let rpc: RpcServer | undefined;
+    const approvals = new ApprovalQueue(join(home, 'pending-approvals.json'), approvalTimeoutSeconds, {
+      requested: (request) => rpc?.broadcastToUi('approval/didRequest', request),
+      resolved: (id, outcome, decidedBy) => rpc?.broadcastToUi('approval/didResolve', { id, outcome, ...(decidedBy ? { decidedBy } : {}) }),
+    });
+    for (const leftover of await approvals.takeLeftovers()) {
+      await audit.append({
+        agent: leftover.agent,
+        kind: 'approval.decided',
+        data: { approvalId: leftover.id, decision: 'deny', outcome: 'cancelled', reason: 'the daemon stopped before a decision', decidedBy: 'signetd', cmd: leftover.cmd },
+      });
+    }
+
+    const authorizer = new Authorizer({ identities, delegations, approvals, audit, defaultWorkspace: options.workspace ?? process.cwd() });
+    let stopping = false;
+    /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
+    const inFlight = new Set<Promise<unknown>>();
+    const refuseWhileStopping = () => {
+      if (stopping) throw new RpcError(SignetErrorCode.ShuttingDown, 'signetd is shutting down');
+    };
+    const withIdentityErrors = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof IdentityError) {
+          const code = error.kind === 'unknown-agent' ? SignetErrorCode.UnknownAgent : error.kind === 'agent-exists' ? SignetErrorCode.AgentExists : SignetErrorCode.KeystoreUnavailable;
+          throw new RpcError(code, error.message, undefined, { cause: error });
+        }
+        throw error;
+      }
+    };
+
+    const handlers: MethodHandlers = {
+      'daemon/status': (_params, connection): DaemonStatusResult => ({
+        version: SIGNET_VERSION,
+        pid: process.pid,
+        home,
+        user: identities.user,
+        keystore: store.kind,
+        role: connection.role,
+        agents: identities.listAgents().length,
+        pendingApprovals: approvals.size,
+        auditRecords: audit.size,
+        approvalTimeoutSeconds: approvals.timeout,
+        uptime: Math.round((Date.now() - startedAt) / 1000),
+      }),
+      'agent/create': ({ name }) => {
+        refuseWhileStopping();
+        return withIdentityErrors(() => authorizer.createAgent(name, 'created by the user'));
+      },
+      'agent/list': () => ({ user: identities.user, agents: identities.listAgents() }),
+      'agent/remove': ({ name }) => {
+        refuseWhileStopping();
+        return withIdentityErrors(() => authorizer.removeAgent(name));
+      },
+      authorize: async (params, connection) => {
+        if (stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
+        const work = withIdentityErrors(() => authorizer.authorize(params, connection));
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+        return work;
+      },
+      'approval/list': () => ({ pending: approvals.list() }),
+      'approval/decide': (params) => {
+        refuseWhileStopping();
+        return authorizer.decide(params);
+      },
+      'delegation/issue': (params, connection) => {
+        refuseWhileStopping();
+        if (connection.role === 'agent' && params.from === 'user') {
+          throw new RpcError(SignetErrorCode.Forbidden, 'an agent connection can only delegate from an agent it speaks for, never from the user');
+        }
+        return withIdentityErrors(() => authorizer.issue(params, connection));
+      },
+      'delegation/revoke': async ({ cid }) => ({ revoked: await authorizer.revoke(cid, 'revoked by the user') }),
+      'delegation/list': (params) => withIdentityErrors(async () => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) })),
+      'audit/query': async (params) => {
+        let agent = params?.agent;
+        if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);
+        return { records: await audit.query({ ...params, ...(agent ? { agent } : {}) }) };
+      },
+    };
+    rpc = new RpcServer(handlers, log);
+    const server = rpc;
+    const unsubscribe = audit.subscribe((record) => server.broadcastToUi('audit/didAppend', record));
+    cleanups.push(unsubscribe);
+
+    let listening: ListeningWsServer | undefined;
+    if (options.listen !== false) {
+      listening = await listenWebSocket(server, { agent: agentToken, ui: uiToken }, log);
+      const ws = listening;
+      cleanups.push(() => ws.close());
+      await writeRuntimeFile(home, { port: ws.port, pid: process.pid, agentToken, version: SIGNET_VERSION, startedAt: new Date(startedAt).toISOString() });
+      cleanups.push(() => {
+        try {
+          unlinkSync(paths.runtime);
+        } catch {
+          /* already gone */
+        }
+      });
+    }
+    await audit.append({ agent: null, kind: 'daemon.started', data: { pid: process.pid, version: SIGNET_VERSION, keystore: store.kind, port: listening?.port ?? null } });
+    log.info(`signetd ${SIGNET_VERSION} for ${identities.user.did} listening on 127.0.0.1:${listening?.port ?? '(in-memory only)'}; home ${home}; keys in ${store.describe()}`);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      home,
+      port: listening?.port ?? 0,
+      agentToken,
+      uiToken,
+      authorizer,
+      audit,
+      connectInMemory(role) {
+        const [daemonSide, clientSide] = createLinkedTransportPair();
+        server.accept(daemonSide, role, `${role}@memory`);
+        return DaemonClient.overTransport(clientSide);
+      },
+      stop(reason = 'stopped') {
+        stopped ??= (async () => {
+          stopping = true;
+          const cancelled = approvals.cancelAll('signetd is shutting down');
+          await Promise.allSettled([...inFlight]);
+          await audit.append({ agent: null, kind: 'daemon.stopped', data: { reason, pendingDenied: cancelled } });
+          server.closeAll('signetd stopped');
+          await cleanup();
+          log.info(`signetd stopped (${reason})`);
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+// The UI token lets a client approve requests, so it lives where the private keys live (the keychain,
+// or with the file store its own 0600 file), never in daemon.json next to the agent token.
+import { createHash, randomBytes } from 'node:crypto';
+import type { SecretStore } from './secretStore';
+
+/** One UI token per Signet home: the account names the home so that several homes share a keychain. */
+export function uiTokenAccount(home: string): string {
+  return `ui-token:${createHash('sha256').update(home).digest('hex').slice(0, 16)}`;
+}
+
+export async function loadOrCreateUiToken(store: SecretStore, home: string): Promise<string> {
+  const existing = await store.get(uiTokenAccount(home));
+  if (existing) return Buffer.from(existing).toString('base64url');
+  const token = randomBytes(24);
+  await store.set(uiTokenAccount(home), token);
+  return token.toString('base64url');
+}
+
+/** For clients: the UI token of a home, or undefined when the daemon never created one. */
+export async function readUiToken(store: SecretStore, home: string): Promise<string | undefined> {
+  const existing = await store.get(uiTokenAccount(home));
+  return existing ? Buffer.from(existing).toString('base64url') : undefined;
+}

@@ -1,0 +1,84 @@
+// A message transport is the smallest thing the JSON-RPC layer needs: send a text frame, hear frames
+// and the close. The daemon runs the same dispatcher over a real WebSocket and over an in-memory pair in
+// tests, so what is tested is what runs.
+import type { WebSocket } from 'ws';
+
+export interface MessageTransport {
+  send(frame: string): void;
+  onMessage(listener: (frame: string, byteLength: number) => void): void;
+  onClose(listener: (reason: string) => void): void;
+  close(reason?: string): void;
+  readonly isOpen: boolean;
+}
+
+/** Two transports wired to each other, delivering asynchronously like a socket would. */
+export function createLinkedTransportPair(): [MessageTransport, MessageTransport] {
+  const a = new InMemoryTransport();
+  const b = new InMemoryTransport();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+class InMemoryTransport implements MessageTransport {
+  peer: InMemoryTransport | undefined;
+  private readonly messageListeners: ((frame: string, byteLength: number) => void)[] = [];
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  private open = true;
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  send(frame: string): void {
+    if (!this.open) throw new Error('the in-memory transport is closed');
+    const peer = this.peer;
+    queueMicrotask(() => peer?.deliver(frame));
+  }
+
+  onMessage(listener: (frame: string, byteLength: number) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  close(reason = 'closed'): void {
+    if (!this.open) return;
+    this.open = false;
+    for (const l of this.closeListeners) l(reason);
+    this.peer?.close(reason);
+  }
+
+  private deliver(frame: string): void {
+    if (!this.open) return;
+    const length = Buffer.byteLength(frame);
+    for (const l of this.messageListeners) l(frame, length);
+  }
+}
+
+/** Adapts a `ws` socket. Binary frames are decoded as UTF-8 like text frames; JSON-RPC is text either way. */
+export function webSocketTransport(socket: WebSocket): MessageTransport {
+  return {
+    get isOpen() {
+      return socket.readyState === socket.OPEN;
+    },
+    send(frame) {
+      socket.send(frame);
+    },
+    onMessage(listener) {
+      socket.on('message', (data, isBinary) => {
+        const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        void isBinary;
+        listener(buffer.toString('utf8'), buffer.byteLength);
+      });
+    },
+    onClose(listener) {
+      socket.on('close', (code, reason) => listener(reason.toString() || `closed (${code})`));
+    },
+    close(reason = 'closed') {
+      socket.close(1000, reason.slice(0, 120));
+    },
+  };
+}

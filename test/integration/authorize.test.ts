@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DaemonRequestError } from '../../daemon/src/client/daemonClient';
+import { SignetErrorCode, type AuthorizeResult } from '../../daemon/src/server/protocol';
+import { validateInvocation } from '../../daemon/src/ucan/index';
+import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
+
+const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const now = () => Math.floor(Date.now() / 1000);
+
+function assertAllowed(result: AuthorizeResult): asserts result is Extract<AuthorizeResult, { decision: 'allow' }> {
+  assert.equal(result.decision, 'allow', result.decision === 'deny' ? result.reason : '');
+}
+
+describe('authorize', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+    await h.ui.request('agent/create', { name: 'coder' });
+    await h.ui.request('agent/create', { name: 'planner' });
+  });
+  after(() => h.close());
+
+  test('a call covered by a user delegation is allowed with an invocation that verifies offline', async () => {
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read', ttl: 3600 });
+    const result = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'README.md' }, workspace: h.workspace });
+    assertAllowed(result);
+    assert.equal(result.args.path, join(h.workspace, 'README.md'));
+    const verdict = validateInvocation(b64(result.invocation), result.proofs.map(b64), { now: now() });
+    assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.error.message);
+    assert.deepEqual(verdict.ok && verdict.chain.map((c) => c.cid), result.chain);
+  });
+
+  test('a command outside every delegation goes to approval, and deny answers with who denied it', async () => {
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/delete', args: { path: 'src/a.ts' }, workspace: h.workspace });
+    const request = await requested;
+    assert.equal(request.agent.name, 'coder');
+    assert.equal(request.cmd, '/fs/delete');
+    assert.deepEqual(request.paths, [join(h.workspace, 'src/a.ts')]);
+    assert.ok(Date.parse(request.expiresAt) > Date.now());
+    const resolved = nextNotification(h.ui, 'approval/didResolve');
+    await h.ui.request('approval/decide', { id: request.id, decision: 'deny', decidedBy: 'test' });
+    const result = await pending;
+    assert.equal(result.decision, 'deny');
+    assert.equal(result.decision === 'deny' && result.code, 'denied-by-user');
+    assert.match(result.decision === 'deny' ? result.reason : '', /test denied/);
+    assert.deepEqual(await resolved, { id: request.id, outcome: 'deny', decidedBy: 'test' });
+    const { records } = await h.ui.request('audit/query', { kind: 'authorize.denied', agent: 'coder' });
+    assert.ok(records.some((r) => r.data.approvalId === request.id && r.data.code === 'denied-by-user'));
+  });
+
+  test('allow once lets exactly that call through a single time and the next identical call prompts again', async () => {
+    const args = { path: 'src/once.ts', content: 'x' };
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
+    const request = await requested;
+    const decided = await h.ui.request('approval/decide', { id: request.id, decision: 'once' });
+    assert.equal(decided.delegation?.singleUse, true);
+    assertAllowed(await pending);
+    const live = await h.ui.request('delegation/list', { agent: 'coder' });
+    assert.ok(!live.delegations.some((d) => d.cid === decided.delegation?.cid), 'the once delegation is used up');
+
+    const again = nextNotification(h.ui, 'approval/didRequest');
+    const second = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
+    const secondRequest = await again;
+    await h.ui.request('approval/decide', { id: secondRequest.id, decision: 'deny' });
+    assert.equal((await second).decision, 'deny');
+  });
+
+  test('an approval for a path prefix covers files below it and refuses traversal and symlinks out of it', async () => {
+    mkdirSync(join(h.workspace, 'src'), { recursive: true });
+    const outside = tempDir('signet-outside-');
+    writeFileSync(join(outside, 'secret.txt'), 'secret');
+    symlinkSync(outside, join(h.workspace, 'src', 'escape'));
+
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: 'src/a.ts' }, workspace: h.workspace });
+    const request = await requested;
+    await h.ui.request('approval/decide', { id: request.id, decision: 'ttl', ttlSeconds: 3600, narrow: { path: join(h.workspace, 'src') } });
+    assertAllowed(await pending);
+    assertAllowed(await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: './src//deep/b.ts' }, workspace: h.workspace }));
+
+    for (const sneaky of ['src/../secret.txt', 'src/escape/secret.txt', 'src/escape/../x']) {
+      const prompted = nextNotification(h.ui, 'approval/didRequest');
+      const attempt = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: sneaky }, workspace: h.workspace });
+      const seen = await prompted;
+      assert.ok(!seen.paths[0]?.startsWith(join(h.workspace, 'src') + '/'), `${sneaky} was canonicalised to ${seen.paths[0]}`);
+      await h.ui.request('approval/decide', { id: seen.id, decision: 'deny' });
+      assert.equal((await attempt).decision, 'deny', `${sneaky} must not be covered by the src/ delegation`);
+    }
+  });
+
+  test('a session approval ends when the agent connection closes', async () => {
+    const session = h.daemon.connectInMemory('agent');
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = session.request('authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://example.com' } });
+    const request = await requested;
+    const decided = await h.ui.request('approval/decide', { id: request.id, decision: 'session' });
+    assert.equal(decided.delegation?.sessionBound, true);
+    assertAllowed(await pending);
+    assertAllowed(await session.request('authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://other.example.com' } }));
+    session.close();
+    await waitFor(async () => {
+      const { delegations } = await h.ui.request('delegation/list', { agent: 'coder', includeInactive: true });
+      return delegations.find((d) => d.cid === decided.delegation?.cid)?.revoked === true;
+    });
+  });
+
+  test('an agent can delegate onward only within what it holds, and revocation cascades down the chain', async () => {
+    const planner = await h.ui.request('delegation/issue', { from: 'user', to: 'planner', cmd: '/repo', ttl: 600 });
+    await assert.rejects(
+      h.agent.request('delegation/issue', { from: 'planner', to: 'coder', cmd: '/deploy', ttl: 60 }),
+      (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Escalation && /can only delegate what it holds/.test(e.message),
+    );
+    await assert.rejects(
+      h.agent.request('delegation/issue', { from: 'planner', to: 'coder', cmd: '/repo/push', ttl: 6000 }),
+      (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Escalation && /expiry/.test(e.message),
+    );
+    await assert.rejects(
+      h.agent.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/repo' }),
+      (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden,
+    );
+    const coder = await h.agent.request('delegation/issue', { from: 'planner', to: 'coder', cmd: '/repo/push', pol: [['==', '.branch', 'main']], ttl: 60 });
+    assert.equal(coder.parent, planner.cid);
+
+    const pushed = await h.agent.request('authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
+    assertAllowed(pushed);
+    assert.deepEqual(pushed.chain, [coder.cid, planner.cid]);
+    const verdict = validateInvocation(b64(pushed.invocation), pushed.proofs.map(b64), { now: now() });
+    assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.error.message);
+
+    const { revoked } = await h.ui.request('delegation/revoke', { cid: planner.cid });
+    assert.deepEqual(new Set(revoked), new Set([planner.cid, coder.cid]));
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const again = h.agent.request('authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
+    const request = await requested;
+    assert.equal(request.cmd, '/repo/push');
+    await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
+    assert.equal((await again).decision, 'deny');
+    const { records } = await h.ui.request('audit/query', { kind: 'delegation.revoked' });
+    assert.ok(records.some((r) => r.data.cid === coder.cid && /below revoked/.test(String(r.data.reason))));
+  });
+
+  test('an unknown agent is refused unless the caller asks to create it, which is audited', async () => {
+    const refused = await h.agent.request('authorize', { agent: 'ghost', cmd: '/x', args: {} });
+    assert.equal(refused.decision === 'deny' && refused.code, 'unknown-agent');
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = h.agent.request('authorize', { agent: 'newbie', cmd: '/x', args: {}, createAgent: true });
+    const request = await requested;
+    assert.equal(request.agent.name, 'newbie');
+    await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
+    await pending;
+    const { records } = await h.ui.request('audit/query', { kind: 'identity.created', agent: 'newbie' });
+    assert.equal(records.length, 1);
+  });
+});
+
+describe('approval deadlines and restarts', () => {
+  test('a request nobody answers is denied when the approval timeout passes, and audited', async () => {
+    const h = await startHarness({ approvalTimeoutSeconds: 1 });
+    try {
+      await h.ui.request('agent/create', { name: 'bot' });
+      const result = await h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
+      assert.equal(result.decision === 'deny' && result.code, 'approval-timeout');
+      const { records } = await h.ui.request('audit/query', { kind: 'approval.decided' });
+      assert.equal(records.at(-1)?.data.outcome, 'timeout');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('stopping the daemon denies every pending request and audits the denial', async () => {
+    const h = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'bot' });
+      const requested = nextNotification(h.ui, 'approval/didRequest');
+      const pending = h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
+      const request = await requested;
+      await h.restart();
+      const result = await pending.catch((e: Error) => ({ decision: 'deny' as const, code: 'disconnected', reason: e.message }));
+      assert.equal(result.decision, 'deny');
+      const { records } = await h.ui.request('audit/query', { kind: 'approval.decided' });
+      assert.ok(records.some((r) => r.data.approvalId === request.id && r.data.decision === 'deny'), 'the pending approval was audited as denied');
+      assert.equal((await h.ui.request('approval/list', {})).pending.length, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

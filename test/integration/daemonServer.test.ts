@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { DaemonClient, DaemonRequestError } from '../../daemon/src/client/daemonClient';
+import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
+import { startHarness, type Harness } from '../support/daemonHarness';
+
+/** Opens a raw socket with the given headers and reports the HTTP status of a refused handshake. */
+function handshake(port: number, headers: Record<string, string>, path = '/'): Promise<{ open: true; socket: WebSocket } | { open: false; status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    socket.once('open', () => resolve({ open: true, socket }));
+    socket.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ open: false, status: res.statusCode ?? 0, body }));
+    });
+    socket.once('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
+  });
+}
+
+function roundTrip(socket: WebSocket, frame: string | Buffer): Promise<{ id?: unknown; error?: { code: number; message: string }; result?: unknown }> {
+  return new Promise((resolve) => {
+    socket.once('message', (data) => resolve(JSON.parse(data.toString())));
+    socket.send(frame);
+  });
+}
+
+describe('the WebSocket server', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ listen: true });
+  });
+  after(() => h.close());
+
+  test('a connection without a token is refused with 401', async () => {
+    const r = await handshake(h.daemon.port, {});
+    assert.deepEqual([r.open, !r.open && r.status], [false, 401]);
+  });
+
+  test('a connection with a wrong token is refused with 401', async () => {
+    const r = await handshake(h.daemon.port, { authorization: 'Bearer wrong-token-wrong-token-123' });
+    assert.equal(!r.open && r.status, 401);
+  });
+
+  test('a connection carrying any Origin header is refused, even with the UI token', async () => {
+    const r = await handshake(h.daemon.port, { authorization: `Bearer ${h.daemon.uiToken}`, origin: 'http://127.0.0.1' });
+    assert.equal(!r.open && r.status, 403);
+    assert.match(!r.open ? r.body : '', /Origin/);
+  });
+
+  test('a connection naming a foreign Host is refused, defeating DNS rebinding', async () => {
+    const r = await handshake(h.daemon.port, { authorization: `Bearer ${h.daemon.uiToken}`, host: `evil.example:${h.daemon.port}` });
+    assert.equal(!r.open && r.status, 403);
+    assert.match(!r.open ? r.body : '', /Host/);
+  });
+
+  test('the agent token connects but cannot decide approvals', async () => {
+    const client = await DaemonClient.connect({ port: h.daemon.port, token: h.daemon.agentToken });
+    try {
+      const status = await client.request('daemon/status', {});
+      assert.equal(status.role, 'agent');
+      await assert.rejects(client.request('approval/decide', { id: 'x', decision: 'once' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
+      await assert.rejects(client.request('agent/create', { name: 'sneaky' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('malformed frames get errors and the connection and daemon stay up', async () => {
+    const r = await handshake(h.daemon.port, { authorization: `Bearer ${h.daemon.uiToken}` });
+    assert.ok(r.open);
+    const socket = r.socket;
+    try {
+      assert.equal((await roundTrip(socket, '{not json')).error?.code, JsonRpcErrorCode.ParseError);
+      assert.equal((await roundTrip(socket, JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'daemon/status' }))).error?.code, JsonRpcErrorCode.InvalidRequest);
+      assert.equal((await roundTrip(socket, JSON.stringify([1, 2, 3]))).error?.code, JsonRpcErrorCode.InvalidRequest);
+      const unknown = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'keys/export' }));
+      assert.deepEqual([unknown.id, unknown.error?.code], [2, JsonRpcErrorCode.MethodNotFound]);
+      const badParams = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'agent/create', params: { name: '../etc' } }));
+      assert.equal(badParams.error?.code, JsonRpcErrorCode.InvalidParams);
+      const extra = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'authorize', params: { agent: 'a', cmd: '/x', args: {}, admin: true } }));
+      assert.equal(extra.error?.code, JsonRpcErrorCode.InvalidParams);
+      const ok = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'daemon/status' }));
+      assert.equal((ok.result as { role: string }).role, 'ui');
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('a frame over 1 MiB is refused and the daemon keeps serving others', async () => {
+    const r = await handshake(h.daemon.port, { authorization: `Bearer ${h.daemon.uiToken}` });
+    assert.ok(r.open);
+    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon/status', params: { pad: 'x'.repeat(MAX_FRAME_BYTES) } });
+    const reply = await roundTrip(r.socket, big);
+    assert.equal(reply.error?.code, JsonRpcErrorCode.InvalidRequest);
+    assert.match(reply.error?.message ?? '', /limit/);
+    r.socket.close();
+    const client = await DaemonClient.connect({ port: h.daemon.port, token: h.daemon.uiToken });
+    assert.equal((await client.request('daemon/status', {})).role, 'ui');
+    client.close();
+  });
+});
+
+describe('the in-memory transport', () => {
+  test('serves the same dispatcher as the socket, roles included', async () => {
+    const h = await startHarness();
+    try {
+      assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
+      await assert.rejects(h.agent.request('delegation/revoke', { cid: 'bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
+      await assert.rejects(h.ui.request('delegation/revoke', { cid: 'bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.UnknownDelegation);
+    } finally {
+      await h.close();
+    }
+  });
+});
