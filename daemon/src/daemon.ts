@@ -2,10 +2,11 @@
 // reachable before it can be audited, and stop order so that every pending request is denied, and that
 // denial audited, before the log closes.
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalQueue } from './approvals/approvalQueue';
-import { AuditLog } from './audit/auditLog';
+import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
+import { checkpointOrigin, createCheckpointSigner } from './audit/checkpoint';
 import { Authorizer } from './authz/authorizer';
 import { DelegationStore } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
@@ -13,6 +14,7 @@ import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile 
 import { IdentityError, IdentityRegistry } from './keys/identities';
 import { openSecretStore } from './keys/openSecretStore';
 import type { SecretStore } from './keys/secretStore';
+import { loadOrCreateLogKey } from './keys/logKey';
 import { loadOrCreateUiToken } from './keys/uiToken';
 import type { Logger } from './logger';
 import { SignetErrorCode, type ClientRole, type DaemonStatusResult } from './server/protocol';
@@ -60,13 +62,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   try {
     const config = await loadConfig(home);
     const approvalTimeoutSeconds = options.approvalTimeoutSeconds ?? config.approvalTimeoutSeconds;
-    const store = options.secretStore ?? (await openSecretStore({ kind: options.keystore ?? config.keystore, home }));
+    const store = options.secretStore ?? openSecretStore({ kind: options.keystore ?? config.keystore, home });
+    // Fail at start, with the cause and the fix, rather than at the first signature.
+    await store.probe();
     if (store.kind === 'file') {
       log.warn(`private keys are kept in plain files under ${paths.keysDir} (the file keystore was chosen explicitly). Anyone who can read your home folder can act as your agents; use the OS keychain where you can.`);
     }
 
     const { registry: identities, created } = await IdentityRegistry.open(home, store);
-    const audit = await AuditLog.open(paths.auditDir, { log });
+    const logKey = await loadOrCreateLogKey(store, home, existsSync(join(paths.auditDir, CHECKPOINT_FILE)));
+    const audit = await AuditLog.open(paths.auditDir, {
+      checkpointSigner: createCheckpointSigner(checkpointOrigin(identities.user.did, home), logKey),
+      onTruncated: (notice) => log.warn(`the audit log ended in a torn record (a crash mid-write); removed it and recorded #${notice.record.seq}`),
+      onError: (error) => log.error('audit log', error),
+    });
     cleanups.push(() => audit.close());
     if (created) {
       await audit.append({ agent: null, kind: 'identity.created', data: { name: 'user', did: identities.user.did, role: 'user', keystore: store.describe() } });

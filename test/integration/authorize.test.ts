@@ -179,11 +179,14 @@ describe('approval deadlines and restarts', () => {
       const requested = nextNotification(h.ui, 'approval/didRequest');
       const pending = h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
       const request = await requested;
+      await h.daemon.stop('test shutdown');
+      const result = await pending;
+      assert.equal(result.decision === 'deny' && result.code, 'daemon-shutdown');
       await h.restart();
-      const result = await pending.catch((e: Error) => ({ decision: 'deny' as const, code: 'disconnected', reason: e.message }));
-      assert.equal(result.decision, 'deny');
       const { records } = await h.ui.request('audit/query', { kind: 'approval.decided' });
-      assert.ok(records.some((r) => r.data.approvalId === request.id && r.data.decision === 'deny'), 'the pending approval was audited as denied');
+      assert.ok(records.some((r) => r.data.approvalId === request.id && r.data.decision === 'deny' && r.data.outcome === 'cancelled'), 'the pending approval was audited as denied');
+      const stoppedRecord = (await h.ui.request('audit/query', { kind: 'daemon.stopped' })).records.at(-1);
+      assert.equal(stoppedRecord?.data.pendingDenied, 1);
       assert.equal((await h.ui.request('approval/list', {})).pending.length, 0);
     } finally {
       await h.close();

@@ -78,7 +78,6 @@ export class ApprovalQueue {
     let resolve!: (r: ApprovalResolution) => void;
     const resolution = new Promise<ApprovalResolution>((r) => (resolve = r));
     const timer = setTimeout(() => this.settle(request.id, { outcome: 'timeout', reason: `no decision within ${this.timeoutSeconds} s` }), this.timeoutSeconds * 1000);
-    timer.unref();
     this.entries.set(request.id, { request, requesterConnection, resolve, timer });
     await this.persist();
     this.events.requested(request);

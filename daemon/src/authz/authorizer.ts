@@ -31,6 +31,7 @@ import {
   validatePolicy,
   type DelegationPayload,
   type Policy,
+  type Statement,
 } from '../ucan/index';
 import { canonicalizeArgs } from './canonicalPaths';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
@@ -98,7 +99,7 @@ export class Authorizer {
     } catch (error) {
       return this.deny(agent, params, 'invalid-arguments', `the arguments could not be canonicalised: ${(error as Error).message}`);
     }
-    const args = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
+    const args: Record<string, unknown> = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
 
     const chain = this.findChain(agent.did, params.cmd, args);
     if (chain) return this.allow(agent, params.cmd, args, chain);
@@ -240,7 +241,7 @@ export class Authorizer {
 
   private async mintApprovalDelegation(request: ApprovalRequest, params: ApprovalDecideParams, connectionId: string | undefined): Promise<StoredDelegation> {
     const now = this.now();
-    const pol: Policy = [];
+    const pol: Statement[] = [];
     const scopeParts: string[] = [request.cmd];
     if (params.decision === 'once') {
       pol.push(['==', '.', request.args]);

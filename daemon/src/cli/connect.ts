@@ -37,7 +37,7 @@ export async function connectToDaemon(home: string, role: ClientRole): Promise<D
     const config = await loadConfig(home);
     let uiToken: string | undefined;
     try {
-      uiToken = await readUiToken(await openSecretStore({ kind: config.keystore, home }), home);
+      uiToken = await readUiToken(openSecretStore({ kind: config.keystore, home }), home);
     } catch (error) {
       throw new CliError(`cannot read the UI token from the keystore: ${(error as Error).message}`, ExitCode.KeystoreUnavailable, { cause: error });
     }

@@ -316,7 +316,10 @@ function reportError(error: unknown): number {
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
   const withFix = error as { message?: string; fix?: string; code?: string };
-  if (withFix && typeof withFix.fix === 'string') return fail(`${withFix.message}\n${withFix.fix}`, ExitCode.KeystoreUnavailable);
+  if (withFix && typeof withFix.fix === 'string') {
+    const message = withFix.message ?? '';
+    return fail(message.includes(withFix.fix) ? message : `${message}\n${withFix.fix}`, ExitCode.KeystoreUnavailable);
+  }
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }
 

@@ -1,0 +1,112 @@
+// Daemon benchmarks, each as a ratio against a baseline measured in the same run:
+//  (a) a warm `authorize` over the real WebSocket vs one raw node:crypto Ed25519 signature;
+//  (b) `validateInvocation` of a 3-hop chain vs four raw node:crypto verifications.
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DaemonClient } from '../daemon/src/client/daemonClient';
+import { startDaemon } from '../daemon/src/daemon';
+import { MemoryStore } from '../daemon/src/keys/memoryStore';
+import { silentLogger } from '../daemon/src/logger';
+import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
+
+/** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */
+async function perCall(fn: () => unknown | Promise<unknown>, ms = 1500): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn();
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 50; i++) await fn();
+    calls += 50;
+  }
+  return Number(process.hrtime.bigint() - start) / 1000 / calls;
+}
+
+function perCallSync(fn: () => unknown, ms = 1500): number {
+  for (let i = 0; i < 500; i++) fn();
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 100; i++) fn();
+    calls += 100;
+  }
+  return Number(process.hrtime.bigint() - start) / 1000 / calls;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const fmt = (us: number) => `${us.toFixed(1)} µs`;
+
+export async function runDaemonBenchmarks(): Promise<void> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.alloc(300, 7);
+  const signature = sign(null, message, privateKey);
+  const rawSign = perCallSync(() => sign(null, message, privateKey));
+  const rawVerify = perCallSync(() => verify(null, message, publicKey, signature));
+  console.log(`baseline: node:crypto Ed25519 sign ${fmt(rawSign)}, verify ${fmt(rawVerify)} (cached KeyObjects, 300-byte message)`);
+
+  // (a) warm authorize over the real WebSocket.
+  const home = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-')));
+  const daemon = await startDaemon({ home, secretStore: new MemoryStore(), log: silentLogger, workspace: home });
+  const ui = await DaemonClient.connect({ port: daemon.port, token: daemon.uiToken });
+  const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+  try {
+    await ui.request('agent/create', { name: 'coder' });
+    await ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']] });
+    const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
+    const authorizeOnce = async () => {
+      const r = await agent.request('authorize', params);
+      if (r.decision !== 'allow') throw new Error(`benchmark authorize was denied: ${r.reason}`);
+    };
+    const latencies: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = process.hrtime.bigint();
+      await authorizeOnce();
+      if (i >= 200) latencies.push(Number(process.hrtime.bigint() - t) / 1000);
+    }
+    latencies.sort((a, b) => a - b);
+    const inFlight = 64;
+    const rounds = 60;
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < rounds; r++) await Promise.all(Array.from({ length: inFlight }, authorizeOnce));
+    const pipelined = Number(process.hrtime.bigint() - t0) / 1000 / (inFlight * rounds);
+    console.log(
+      `(a) warm authorize over WebSocket, audited durably: sequential p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} ` +
+        `(${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign); ${inFlight} in flight ${fmt(pipelined)} per call ` +
+        `(${(pipelined / rawSign).toFixed(2)}× one sign; target ≤ 3×)`,
+    );
+  } finally {
+    ui.close();
+    agent.close();
+    await daemon.stop('benchmark done');
+    rmSync(home, { recursive: true, force: true });
+  }
+
+  // (b) validateInvocation of a 3-hop chain: user → planner → reviewer → coder, then coder invokes.
+  const [user, planner, reviewer, coder] = [0, 1, 2, 3].map(() => Ed25519Signer.generate()) as [Ed25519Signer, Ed25519Signer, Ed25519Signer, Ed25519Signer];
+  const nonce = () => crypto.getRandomValues(new Uint8Array(12));
+  const hop = (from: Ed25519Signer, to: Ed25519Signer, cmd: string) =>
+    encodeDelegationWith({ iss: from.did, aud: to.did, sub: user.did, cmd, pol: [['like', '.path', '/repo/*']], nonce: nonce(), exp: null }, from);
+  const d1 = hop(user, planner, '/fs');
+  const d2 = hop(planner, reviewer, '/fs/write');
+  const d3 = hop(reviewer, coder, '/fs/write');
+  const invocation = encodeInvocationWith(
+    { iss: coder.did, sub: user.did, cmd: '/fs/write', args: { path: '/repo/src/a.ts' }, prf: [cidOf(d3), cidOf(d2), cidOf(d1)], nonce: nonce(), exp: null },
+    coder,
+  );
+  const now = Math.floor(Date.now() / 1000);
+  const check = validateInvocation(invocation, [d3, d2, d1], { now });
+  if (!check.ok) throw new Error(`benchmark chain does not validate: ${check.error.message}`);
+  const cold = perCallSync(() => validateInvocation(invocation, [d1, d2, d3], { now }));
+  const cache = new Map();
+  const warm = perCallSync(() => validateInvocation(invocation, [d1, d2, d3], { now, verifiedDelegations: cache }));
+  console.log(
+    `(b) validateInvocation, 3-hop chain: ${fmt(cold)} (${(cold / (4 * rawVerify)).toFixed(2)}× four raw verifies; target ≤ 1.3×); ` +
+      `with the delegations already verified ${fmt(warm)} (${(warm / rawVerify).toFixed(2)}× one verify)`,
+  );
+}
