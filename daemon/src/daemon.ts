@@ -17,7 +17,9 @@ import type { SecretStore } from './keys/secretStore';
 import { loadOrCreateLogKey } from './keys/logKey';
 import { loadOrCreateUiToken } from './keys/uiToken';
 import type { Logger } from './logger';
-import { SignetErrorCode, type ClientRole, type DaemonStatusResult } from './server/protocol';
+import { SignetErrorCode, type ClientRole, type DaemonStatusResult, type InvocationVerifyParams, type InvocationVerifyResult } from './server/protocol';
+import { validateInvocation, type DelegationPayload } from './ucan/index';
+import { NonceLedger } from './authz/nonceLedger';
 import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
 import { createLinkedTransportPair } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
@@ -120,6 +122,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }
     };
 
+    const nonces = new NonceLedger();
+    const verifiedDelegations = new Map<string, DelegationPayload>();
+    const verifyPresentedInvocation = ({ invocation, proofs }: InvocationVerifyParams): InvocationVerifyResult => {
+      const now = Math.floor(Date.now() / 1000);
+      const decode = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
+      const result = validateInvocation(decode(invocation), proofs.map(decode), {
+        now,
+        isRevoked: (cid) => delegations.get(cid)?.revoked === true,
+        verifiedDelegations,
+        nonceSeen: (iss, nonce) => nonces.checkAndRecord(iss, nonce, now),
+      });
+      if (!result.ok) return result;
+      nonces.forgetAfter(result.invocation.iss, result.invocation.nonce, result.invocation.exp);
+      const root = result.chain.at(-1)?.payload.iss;
+      if (root !== identities.user.did) {
+        return { ok: false, error: { name: 'InvalidSubject', message: `the chain roots at ${root}, not at this user (${identities.user.did})` } };
+      }
+      return { ok: true, invocationCid: result.cid, iss: identities.principalOf(result.invocation.iss), cmd: result.invocation.cmd, args: result.invocation.args, chain: result.chain.map((c) => c.cid) };
+    };
+
     const handlers: MethodHandlers = {
       'daemon/status': (_params, connection): DaemonStatusResult => ({
         version: SIGNET_VERSION,
@@ -164,6 +186,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       'delegation/revoke': async ({ cid }) => ({ revoked: await authorizer.revoke(cid, 'revoked by the user') }),
       'delegation/list': (params) => withIdentityErrors(async () => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) })),
+      'invocation/verify': (params) => verifyPresentedInvocation(params),
       'audit/query': async (params) => {
         let agent = params?.agent;
         if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);

@@ -201,3 +201,43 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('invocation/verify', () => {
+  test('an invocation presented twice is accepted once: the replayed nonce is refused', async () => {
+    const h = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'coder' });
+      await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read' });
+      const allowed = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a' }, workspace: h.workspace });
+      assertAllowed(allowed);
+      const first = await h.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
+      assert.equal(first.ok, true);
+      assert.equal(first.ok && first.iss.name, 'coder');
+      const replay = await h.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
+      assert.equal(replay.ok, false);
+      assert.match(!replay.ok ? replay.error.message : '', /replayed nonce/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('an invocation whose delegation was revoked, or whose chain roots elsewhere, is refused', async () => {
+    const h = await startHarness();
+    const other = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'coder' });
+      const d = await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read' });
+      const allowed = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: {} });
+      assertAllowed(allowed);
+      const foreign = await other.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
+      assert.equal(!foreign.ok && foreign.error.name, 'InvalidSubject');
+      await h.ui.request('delegation/revoke', { cid: d.cid });
+      const revoked = await h.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
+      assert.equal(!revoked.ok && revoked.error.name, 'InvalidClaim');
+      assert.match(!revoked.ok ? revoked.error.message : '', /revoked/);
+    } finally {
+      await h.close();
+      await other.close();
+    }
+  });
+});

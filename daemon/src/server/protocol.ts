@@ -60,6 +60,8 @@ const command = z
   .regex(/^\/([^/A-Z\s]+(\/[^/A-Z\s]+)*)?$/, 'a command starts with "/", is lowercase and has no trailing slash');
 const cid = z.string().regex(/^b[a-z2-7]{20,}$/, 'a CID is a base32 CIDv1 string (bafy…)');
 const jsonObject = z.record(z.string(), z.unknown());
+/** A UCAN envelope in base64 is far below this; the bound keeps a hostile frame from costing much. */
+const MAX_TOKEN_BASE64 = 256 * 1024;
 
 export const schemas = { agentName, command, cid };
 
@@ -291,6 +293,22 @@ export interface DelegationListResult {
   delegations: DelegationInfo[];
 }
 
+// ───────────────────────────── invocations ─────────────────────────────
+
+/**
+ * Checks an invocation presented by a tool (for instance an MCP server that received one in `_meta`):
+ * signatures, chain, time bounds, policies, revocation, that the chain roots at this daemon's user, and
+ * that its nonce was never accepted before. A second presentation of the same invocation is refused.
+ */
+export const InvocationVerifyParams = z.strictObject({
+  invocation: z.string().min(1).max(MAX_TOKEN_BASE64),
+  proofs: z.array(z.string().min(1).max(MAX_TOKEN_BASE64)).max(16),
+});
+export type InvocationVerifyParams = z.infer<typeof InvocationVerifyParams>;
+export type InvocationVerifyResult =
+  | { ok: true; invocationCid: string; iss: Principal; cmd: string; args: Record<string, unknown>; chain: string[] }
+  | { ok: false; error: { name: string; message: string } };
+
 // ───────────────────────────── audit ─────────────────────────────
 
 export const AuditKind = z.enum([
@@ -352,6 +370,7 @@ export const methods = {
   'delegation/revoke': { params: DelegationRevokeParams, roles: ['ui'] },
   'delegation/list': { params: DelegationListParams, roles: ['ui'] },
   'audit/query': { params: AuditQueryParams, roles: ['ui'] },
+  'invocation/verify': { params: InvocationVerifyParams, roles: ['agent', 'ui'] },
 } as const satisfies Record<string, { params: z.ZodType; roles: readonly ClientRole[] }>;
 
 export type MethodName = keyof typeof methods;
@@ -368,6 +387,7 @@ export interface MethodResults {
   'delegation/revoke': DelegationRevokeResult;
   'delegation/list': DelegationListResult;
   'audit/query': AuditQueryResult;
+  'invocation/verify': InvocationVerifyResult;
 }
 
 export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
