@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalQueue } from './approvals/approvalQueue';
-import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
-import { checkpointOrigin, createCheckpointSigner } from './audit/checkpoint';
+import { AuditLog, AuditLogError, CHECKPOINT_FILE } from './audit/auditLog';
+import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { Authorizer } from './authz/authorizer';
 import { DelegationStore } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
@@ -73,8 +73,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     const { registry: identities, created } = await IdentityRegistry.open(home, store);
     const logKey = await loadOrCreateLogKey(store, home, existsSync(join(paths.auditDir, CHECKPOINT_FILE)));
+    const checkpointSigner = createCheckpointSigner(checkpointOrigin(identities.user.did, home), logKey);
+    const verifierKey = formatVerifierKey(checkpointSigner.keyName, checkpointSigner.publicKey);
     const audit = await AuditLog.open(paths.auditDir, {
-      checkpointSigner: createCheckpointSigner(checkpointOrigin(identities.user.did, home), logKey),
+      checkpointSigner,
       onTruncated: (notice) => log.warn(`the audit log ended in a torn record (a crash mid-write); removed it and recorded #${notice.record.seq}`),
       onError: (error) => log.error('audit log', error),
     });
@@ -142,6 +144,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return { ok: true, invocationCid: result.cid, iss: identities.principalOf(result.invocation.iss), cmd: result.invocation.cmd, args: result.invocation.args, chain: result.chain.map((c) => c.cid) };
     };
 
+    /** Proof requests with impossible sizes are the caller's mistake, not an internal error. */
+    const auditCall = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof AuditLogError && error.code !== 'write-failed' && error.code !== 'unusable') {
+          throw new RpcError(SignetErrorCode.InvalidArgument, error.message, undefined, { cause: error });
+        }
+        throw error;
+      }
+    };
+
     const handlers: MethodHandlers = {
       'daemon/status': (_params, connection): DaemonStatusResult => ({
         version: SIGNET_VERSION,
@@ -187,6 +201,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'delegation/revoke': async ({ cid }) => ({ revoked: await authorizer.revoke(cid, 'revoked by the user') }),
       'delegation/list': (params) => withIdentityErrors(async () => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) })),
       'invocation/verify': (params) => verifyPresentedInvocation(params),
+      'audit/checkpoint': async () => ({ checkpoint: await audit.checkpoint(), verifierKey }),
+      'audit/proveInclusion': ({ seq }) => auditCall(() => audit.inclusionProof(seq)),
+      'audit/proveConsistency': ({ from, to }) => auditCall(() => audit.consistencyProof(from, to)),
       'audit/query': async (params) => {
         let agent = params?.agent;
         if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);

@@ -2,7 +2,7 @@
 // WebSocket, and the real Secret Service started by test/run.mjs (or the file keystore where noted).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../support/daemonHarness';
@@ -155,6 +155,45 @@ describe('signet CLI with the OS keychain', { skip: !keychainAvailable && !requi
     const status = await signet(home, ['status']);
     assert.equal(status.code, 4);
     assert.match(status.stderr, /no Signet daemon is running/);
+  });
+});
+
+describe('signet audit with the OS keychain', { skip: !keychainAvailable && !requireKeychain ? 'no Secret Service in this environment (npm test starts one)' : false }, () => {
+  test('verify passes on an untouched log, and an edited record is reported with its sequence number and exit 6', async () => {
+    const home = tempDir('signet-audit-cli-');
+    const daemon = await startDaemonProcess(home);
+    try {
+      assert.equal((await signet(home, ['agent', 'create', 'bot'])).code, 0);
+      assert.equal((await signet(home, ['delegate', '--from', 'user', '--to', 'bot', '--cmd', '/x'])).code, 0);
+      const saved = await signet(home, ['audit', 'checkpoint']);
+      assert.equal(saved.code, 0, saved.stderr);
+      assert.match(saved.stdout, /^signet\.local\//);
+      const inclusion = await signet(home, ['audit', 'prove', '--seq', '1']);
+      assert.equal(inclusion.code, 0, inclusion.stderr);
+      assert.ok(Array.isArray(JSON.parse(inclusion.stdout).proof));
+    } finally {
+      daemon.kill('SIGTERM');
+      await stopped(daemon);
+    }
+    const clean = await signet(home, ['--json', 'audit', 'verify']);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.equal(JSON.parse(clean.stdout).ok, true);
+
+    const logPath = join(home, 'audit', 'audit.log');
+    const lines = readFileSync(logPath, 'utf8').split('\n');
+    const victim = lines.findIndex((l) => l.includes('"delegation.issued"'));
+    assert.ok(victim >= 0);
+    lines[victim] = (lines[victim] ?? '').replace('"/x"', '"/y"');
+    writeFileSync(logPath, lines.join('\n'));
+    const tampered = await signet(home, ['--json', 'audit', 'verify']);
+    assert.equal(tampered.code, 6);
+    const problems = JSON.parse(tampered.stdout).problems as { seq: number | null; kind: string }[];
+    const seq = (JSON.parse(lines[victim] ?? '{}') as { seq: number }).seq;
+    assert.ok(problems.some((p) => p.seq === seq && p.kind === 'edited'), `the edit of #${seq} is named: ${JSON.stringify(problems)}`);
+
+    const exported = await signet(home, ['audit', 'export', '--format', 'jsonl']);
+    assert.equal(exported.code, 0);
+    assert.equal(exported.stdout.trim().split('\n').length, lines.filter(Boolean).length);
   });
 });
 

@@ -9,7 +9,9 @@ import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../serve
 import { SignetErrorCode } from '../server/protocol';
 import { validateInvocation } from '../ucan/index';
 import { SIGNET_VERSION } from '../version';
+import { registerAuditCommands } from './auditCommands';
 import { CliError, ExitCode, connectToDaemon, parseDuration, parseJsonOption } from './connect';
+import { registerMcpCommands } from './mcpCommands';
 
 interface GlobalOptions {
   json?: boolean;
@@ -266,6 +268,8 @@ audit
     }),
   );
 
+registerAuditCommands(audit, globals);
+
 program
   .command('verify')
   .description('verify an invocation and its proof chain offline (no daemon needed)')
@@ -289,6 +293,8 @@ program
       process.exitCode = ExitCode.VerificationFailed;
     }
   });
+
+registerMcpCommands(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

@@ -355,6 +355,39 @@ export interface AuditQueryResult {
   records: AuditRecord[];
 }
 
+/** The latest signed checkpoint (C2SP tlog-checkpoint signed note) over the whole log. */
+export const AuditCheckpointParams = z.strictObject({}).optional();
+export type AuditCheckpointParams = z.infer<typeof AuditCheckpointParams>;
+export interface AuditCheckpointResult {
+  checkpoint: string;
+  /** The verifier key (`<name>+<id>+<base64>`) that checks it. */
+  verifierKey: string;
+}
+
+/** RFC 9162 inclusion proof of record `seq` in the current tree. Hashes are standard base64. */
+export const AuditProveInclusionParams = z.strictObject({ seq: z.number().int().nonnegative() });
+export type AuditProveInclusionParams = z.infer<typeof AuditProveInclusionParams>;
+export interface AuditProveInclusionResult {
+  seq: number;
+  treeSize: number;
+  leafHash: string;
+  proof: string[];
+  rootHash: string;
+  checkpoint?: string;
+}
+
+/** RFC 9162 consistency proof between two tree sizes (`to` defaults to the current size). */
+export const AuditProveConsistencyParams = z.strictObject({ from: z.number().int().positive(), to: z.number().int().positive().optional() });
+export type AuditProveConsistencyParams = z.infer<typeof AuditProveConsistencyParams>;
+export interface AuditProveConsistencyResult {
+  from: number;
+  to: number;
+  proof: string[];
+  fromRoot: string;
+  toRoot: string;
+  checkpoint?: string;
+}
+
 // ───────────────────────────── method table ─────────────────────────────
 
 /** Every request method, its params schema, its result type and the roles allowed to call it. */
@@ -371,6 +404,9 @@ export const methods = {
   'delegation/list': { params: DelegationListParams, roles: ['ui'] },
   'audit/query': { params: AuditQueryParams, roles: ['ui'] },
   'invocation/verify': { params: InvocationVerifyParams, roles: ['agent', 'ui'] },
+  'audit/checkpoint': { params: AuditCheckpointParams, roles: ['ui'] },
+  'audit/proveInclusion': { params: AuditProveInclusionParams, roles: ['ui'] },
+  'audit/proveConsistency': { params: AuditProveConsistencyParams, roles: ['ui'] },
 } as const satisfies Record<string, { params: z.ZodType; roles: readonly ClientRole[] }>;
 
 export type MethodName = keyof typeof methods;
@@ -388,6 +424,9 @@ export interface MethodResults {
   'delegation/list': DelegationListResult;
   'audit/query': AuditQueryResult;
   'invocation/verify': InvocationVerifyResult;
+  'audit/checkpoint': AuditCheckpointResult;
+  'audit/proveInclusion': AuditProveInclusionResult;
+  'audit/proveConsistency': AuditProveConsistencyResult;
 }
 
 export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;

@@ -1,0 +1,121 @@
+// `signet audit verify | checkpoint | export | prove`: checking and moving the audit log. Verify and
+// export read the log files directly, so they work with the daemon stopped (and on a copy of the log).
+import type { Command } from 'commander';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE } from '../audit/auditLog';
+import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from '../audit/checkpoint';
+import { exportJsonl, exportOtlp } from '../audit/export';
+import { formatVerifyReport, verifyLog } from '../audit/verify';
+import { homePaths, loadConfig } from '../home/signetHome';
+import { readLogKey } from '../keys/logKey';
+import { openSecretStore } from '../keys/openSecretStore';
+import { CliError, ExitCode, connectToDaemon } from './connect';
+
+type Globals = () => { json: boolean; home: string };
+
+/** The verifier key of a home's log, from its public user DID and the log key in the keystore. */
+async function verifierKeyOf(home: string): Promise<string> {
+  let userDid: string;
+  try {
+    userDid = (JSON.parse(await readFile(homePaths(home).identities, 'utf8')) as { user: { did: string } }).user.did;
+  } catch (error) {
+    throw new CliError(`cannot read ${homePaths(home).identities}: is ${home} a Signet home?`, ExitCode.Error, { cause: error });
+  }
+  const config = await loadConfig(home);
+  let seed: Uint8Array | undefined;
+  try {
+    seed = await readLogKey(openSecretStore({ kind: config.keystore, home }), home);
+  } catch (error) {
+    throw new CliError(`cannot read the log key: ${(error as Error).message} (or pass --key)`, ExitCode.KeystoreUnavailable, { cause: error });
+  }
+  if (!seed) throw new CliError('the keystore holds no log key for this home; pass the verifier key with --key', ExitCode.KeystoreUnavailable);
+  const signer = createCheckpointSigner(checkpointOrigin(userDid, home), seed);
+  return formatVerifierKey(signer.keyName, signer.publicKey);
+}
+
+export function registerAuditCommands(audit: Command, globals: Globals): void {
+  audit
+    .command('verify')
+    .description('recompute the Merkle tree over every record and check every checkpoint (exit 6 on any problem)')
+    .option('--checkpoint <file...>', 'saved checkpoints (signet audit checkpoint > FILE) the log must still extend')
+    .option('--key <verifierKey>', 'the log verifier key; default: derived from this home and its keystore')
+    .option('--dir <dir>', 'verify a copy of the log in this folder instead of the home’s')
+    .action(async (opts: { checkpoint?: string[]; key?: string; dir?: string }) => {
+      const { json, home } = globals();
+      const verifierKey = opts.key ?? (await verifierKeyOf(home));
+      const checkpoints = (opts.checkpoint ?? []).map((file) => readFileSync(file, 'utf8'));
+      const result = await verifyLog(opts.dir ?? homePaths(home).auditDir, { verifierKey, checkpoints });
+      process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerifyReport(result)}\n`);
+      if (!result.ok) process.exitCode = ExitCode.VerificationFailed;
+    });
+
+  audit
+    .command('checkpoint')
+    .description('print the latest signed checkpoint; save it to prove later that the log was only appended to')
+    .action(async () => {
+      const { json, home } = globals();
+      let note: string;
+      let verifierKey: string | undefined;
+      try {
+        const client = await connectToDaemon(home, 'ui');
+        try {
+          ({ checkpoint: note, verifierKey } = await client.request('audit/checkpoint', {}));
+        } finally {
+          client.close();
+        }
+      } catch (error) {
+        if (!(error instanceof CliError) || error.exitCode !== ExitCode.DaemonNotRunning) throw error;
+        // With the daemon stopped, the last checkpoint it wrote is the current one.
+        note = await readFile(join(homePaths(home).auditDir, CHECKPOINT_FILE), 'utf8').catch(() => {
+          throw new CliError('no checkpoint yet: the log has never been written', ExitCode.Error);
+        });
+      }
+      process.stdout.write(json ? `${JSON.stringify({ checkpoint: note, verifierKey }, null, 2)}\n` : note);
+    });
+
+  audit
+    .command('prove')
+    .description('print an RFC 9162 inclusion proof for a record, or a consistency proof between two sizes')
+    .option('--seq <n>', 'the record to prove included', (v) => Number.parseInt(v, 10))
+    .option('--from <size>', 'the older tree size for a consistency proof', (v) => Number.parseInt(v, 10))
+    .option('--to <size>', 'the newer tree size (default: now)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { seq?: number; from?: number; to?: number }) => {
+      const { home } = globals();
+      if ((opts.seq === undefined) === (opts.from === undefined)) throw new CliError('give either --seq or --from', ExitCode.Usage);
+      const client = await connectToDaemon(home, 'ui');
+      try {
+        const proof =
+          opts.seq !== undefined
+            ? await client.request('audit/proveInclusion', { seq: opts.seq })
+            : await client.request('audit/proveConsistency', { from: opts.from as number, ...(opts.to !== undefined ? { to: opts.to } : {}) });
+        process.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
+      } finally {
+        client.close();
+      }
+    });
+
+  audit
+    .command('export')
+    .description('export the records as JSON lines, or to an OpenTelemetry collector over OTLP/HTTP')
+    .option('--format <format>', 'jsonl', 'jsonl')
+    .option('--otlp-endpoint <url>', 'send to this OTLP/HTTP logs endpoint instead, e.g. http://localhost:4318/v1/logs')
+    .option('--since <seq>', 'only records with seq ≥ this', (v) => Number.parseInt(v, 10))
+    .option('--out <file>', 'write JSON lines to this file instead of stdout')
+    .action(async (opts: { format: string; otlpEndpoint?: string; since?: number; out?: string }) => {
+      const { home } = globals();
+      const dir = homePaths(home).auditDir;
+      const since = opts.since !== undefined ? { since: opts.since } : {};
+      if (opts.otlpEndpoint) {
+        const result = await exportOtlp(dir, { endpoint: opts.otlpEndpoint, ...since });
+        process.stderr.write(`exported ${result.records} record(s) to ${opts.otlpEndpoint}${result.skipped ? `; skipped ${result.skipped} damaged line(s)` : ''}\n`);
+        return;
+      }
+      if (opts.format !== 'jsonl') throw new CliError(`unknown format "${opts.format}"; use jsonl or --otlp-endpoint`, ExitCode.Usage);
+      const out = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
+      const result = await exportJsonl(dir, out, since);
+      if (opts.out) await new Promise((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
+      process.stderr.write(`exported ${result.records} record(s)${result.skipped ? `; skipped ${result.skipped} damaged line(s)` : ''}\n`);
+    });
+}
