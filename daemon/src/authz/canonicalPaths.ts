@@ -49,8 +49,21 @@ export function canonicalPath(path: string, base: string): string {
 
 const MAX_SYMLINK_HOPS = 40;
 
+/**
+ * Workspace roots are resolved once a second at most: every request names one, and walking it costs a
+ * system call per folder. A root re-pointed meanwhile is seen within that second.
+ */
+const rootCache = new Map<string, { real: string; until: number }>();
+const ROOT_CACHE_MS = 1000;
+
 function canonicalDirectory(path: string): string {
-  return walk('/', resolve(path).split('/'), 0);
+  const now = Date.now();
+  const cached = rootCache.get(path);
+  if (cached && cached.until > now) return cached.real;
+  const real = walk('/', resolve(path).split('/'), 0);
+  if (rootCache.size > 64) rootCache.clear();
+  rootCache.set(path, { real, until: now + ROOT_CACHE_MS });
+  return real;
 }
 
 function walk(start: string, components: string[], hops: number): string {
@@ -63,10 +76,8 @@ function walk(start: string, components: string[], hops: number): string {
       continue;
     }
     const candidate = join(current, component);
-    let stats;
-    try {
-      stats = lstatSync(candidate);
-    } catch {
+    const stats = lstatSync(candidate, { throwIfNoEntry: false });
+    if (!stats) {
       // Nothing exists here yet: the rest cannot be a symlink, so it is appended as written.
       return resolve(candidate, ...components.slice(i + 1).filter((c) => c !== ''));
     }
