@@ -21,7 +21,7 @@ import { SignetErrorCode, type ClientRole, type DaemonStatusResult, type Invocat
 import { validateInvocation, type DelegationPayload } from './ucan/index';
 import { NonceLedger } from './authz/nonceLedger';
 import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
-import { createLinkedTransportPair } from './server/transport';
+import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
 import { SIGNET_VERSION } from './version';
 
@@ -48,6 +48,8 @@ export interface RunningDaemon {
   readonly audit: AuditLog;
   /** A client over an in-memory transport with the given role: the same dispatcher as the socket. */
   connectInMemory(role: ClientRole): DaemonClient;
+  /** Serves a raw transport with the given role, as the socket does after its handshake. */
+  accept(transport: MessageTransport, role: ClientRole): void;
   stop(reason?: string): Promise<void>;
 }
 
@@ -240,6 +242,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       uiToken,
       authorizer,
       audit,
+      accept(transport, role) {
+        server.accept(transport, role, `${role}@memory`);
+      },
       connectInMemory(role) {
         const [daemonSide, clientSide] = createLinkedTransportPair();
         server.accept(daemonSide, role, `${role}@memory`);

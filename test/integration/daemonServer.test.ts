@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { DaemonClient, DaemonRequestError } from '../../daemon/src/client/daemonClient';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
+import { createLinkedTransportPair } from '../../daemon/src/server/transport';
 import { startHarness, type Harness } from '../support/daemonHarness';
 
 /** Opens a raw socket with the given headers and reports the HTTP status of a refused handshake. */
@@ -99,6 +100,34 @@ describe('the WebSocket server', () => {
     const client = await DaemonClient.connect({ port: h.daemon.port, token: h.daemon.uiToken });
     assert.equal((await client.request('daemon/status', {})).role, 'ui');
     client.close();
+  });
+});
+
+describe('hostile input', () => {
+  test('a thousand random and truncated frames each get an error reply and the daemon keeps serving', async () => {
+    const h = await startHarness();
+    try {
+      const [daemonSide, clientSide] = createLinkedTransportPair();
+      h.daemon.accept(daemonSide, 'agent');
+      const replies: unknown[] = [];
+      clientSide.onMessage((frame) => replies.push(JSON.parse(frame)));
+      let seed = 42;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const valid = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'authorize', params: { agent: 'a', cmd: '/x', args: { path: 'p' } } });
+      for (let i = 0; i < 1000; i++) {
+        const frame =
+          i % 2 === 0
+            ? valid.slice(0, Math.floor(random() * valid.length))
+            : Array.from({ length: Math.floor(random() * 64) }, () => String.fromCharCode(Math.floor(random() * 0x7f))).join('');
+        clientSide.send(frame);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(replies.length, 1000);
+      assert.ok(replies.every((r) => typeof r === 'object' && r !== null && 'error' in r));
+      assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
+    } finally {
+      await h.close();
+    }
   });
 });
 
