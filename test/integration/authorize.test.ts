@@ -241,3 +241,22 @@ describe('invocation/verify', () => {
     }
   });
 });
+
+describe('audit records of large calls', () => {
+  test('a call carrying a large file body is allowed and audited with the body digested, not copied', async () => {
+    const h = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'writer' });
+      await h.ui.request('delegation/issue', { from: 'user', to: 'writer', cmd: '/fs/write' });
+      const content = 'x'.repeat(900_000);
+      const result = await h.agent.request('authorize', { agent: 'writer', cmd: '/fs/write', args: { path: 'big.txt', content }, workspace: h.workspace });
+      assertAllowed(result);
+      const record = (await h.ui.request('audit/query', { kind: 'authorize.allowed', agent: 'writer' })).records.at(-1);
+      const recorded = (record?.data.args as { content: string; path: string }) ?? { content: '', path: '' };
+      assert.match(recorded.content, /^<900000 characters, sha256:[0-9a-f]{64}>$/);
+      assert.equal(recorded.path, join(h.workspace, 'big.txt'));
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // an invocation; if not, a person is asked, and an approval becomes exactly the delegation chosen.
 // Issuing, revoking and listing delegations live here too, since they share the chain rules: an agent can
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ApprovalQueue } from '../approvals/approvalQueue';
 import type { IdentityRegistry } from '../keys/identities';
 import type {
@@ -120,7 +120,7 @@ export class Authorizer {
     await this.audit.append({
       agent: agent.did,
       kind: 'approval.requested',
-      data: { approvalId: request.id, cmd: params.cmd, args, expiresAt: request.expiresAt, heldDelegations: request.heldDelegations },
+      data: { approvalId: request.id, cmd: params.cmd, args: auditableArgs(args), expiresAt: request.expiresAt, heldDelegations: request.heldDelegations },
     });
     const cancelOnDisconnect = () => this.approvals.cancel(request.id, `${agent.name} disconnected before a decision`);
     connection.onClose(cancelOnDisconnect);
@@ -191,7 +191,7 @@ export class Authorizer {
     await this.audit.append({
       agent: agent.did,
       kind: 'authorize.allowed',
-      data: { cmd, args, invocation: invocationCid, chain: chain.map((d) => d.cid), ...(approvalId ? { approvalId } : {}), ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}) },
+      data: { cmd, args: auditableArgs(args), invocation: invocationCid, chain: chain.map((d) => d.cid), ...(approvalId ? { approvalId } : {}), ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}) },
     });
     return {
       decision: 'allow',
@@ -208,7 +208,7 @@ export class Authorizer {
     await this.audit.append({
       agent: agent?.did ?? null,
       kind: 'authorize.denied',
-      data: { agentName: params.agent, cmd: params.cmd, args: params.args, code, reason, ...(approvalId ? { approvalId } : {}) },
+      data: { agentName: params.agent, cmd: params.cmd, args: auditableArgs(params.args), code, reason, ...(approvalId ? { approvalId } : {}) },
     });
     return { decision: 'deny', code, reason, ...(approvalId ? { approvalId } : {}) };
   }
@@ -461,7 +461,7 @@ export class Authorizer {
         iss: spec.issuer,
         aud: spec.audience,
         cmd: spec.cmd,
-        pol: spec.pol,
+        pol: auditableArgs(spec.pol),
         exp: spec.exp,
         parent: spec.parent,
         source: spec.source,
@@ -510,6 +510,19 @@ export class Authorizer {
       for (const d of ended) void this.revoke(d.cid, 'the agent session ended').catch(() => undefined);
     });
   }
+}
+
+/** Strings longer than this are recorded by digest: the audit log keeps what was asked, not file bodies. */
+const AUDIT_STRING_LIMIT = 1024;
+
+/** The arguments as the audit log records them: structure and short values verbatim, long strings digested. */
+export function auditableArgs(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.length <= AUDIT_STRING_LIMIT ? value : `<${value.length} characters, sha256:${createHash('sha256').update(value).digest('hex')}>`;
+  }
+  if (Array.isArray(value)) return value.map(auditableArgs);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, auditableArgs(v)]));
+  return value;
 }
 
 function safeEvaluate(pol: unknown, args: Record<string, unknown>): boolean {
