@@ -4,6 +4,16 @@
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
+
+/** Keeps `import('./signet')` in extension.ts a run-time load of dist/signet.js instead of inlining it. */
+const lazyExtensionCore = {
+  name: 'lazy-extension-core',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/signet$/ }, (args) =>
+      args.importer.endsWith('extension/src/extension.ts') ? { path: './signet.js', external: true } : undefined,
+    );
+  },
+};
 const common = { bundle: true, sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
 
 const nodeTargets = {
@@ -16,5 +26,30 @@ const nodeTargets = {
 
 await Promise.all([
   build({ ...nodeTargets, entryPoints: { cli: 'daemon/src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  // The SDK for homegrown agents and tool authors (`require('signet/sdk')`): self-contained, so that its
+  // ESM-only dependencies load from CommonJS too. Its types come from `tsc -p daemon/tsconfig.sdk.json`.
+  build({ ...nodeTargets, entryPoints: { sdk: 'daemon/src/sdk/index.ts' }, outdir: 'dist' }),
+  // The extension, in two CommonJS files so that activation stays small: dist/extension.js (what the
+  // editor loads at startup: command registration and the log) and dist/signet.js (the daemon client,
+  // schemas and views), which extension.ts loads with `import('./signet')` right after activating.
+  build({
+    ...nodeTargets,
+    entryPoints: { extension: 'extension/src/extension.ts' },
+    outdir: 'dist',
+    minify: true,
+    keepNames: true,
+    plugins: [lazyExtensionCore],
+  }),
+  build({ ...nodeTargets, entryPoints: { signet: 'extension/src/signet.ts' }, outdir: 'dist', minify: true, keepNames: true }),
+  // The audit timeline runs inside a webview (a browser): no Node built-ins, one IIFE loaded by a nonce.
+  build({
+    ...common,
+    entryPoints: { webview: 'webview/src/main.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+  }),
 ]);
 if (watch) console.log('esbuild: watch is not supported yet; rerun npm run build');

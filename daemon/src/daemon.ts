@@ -188,6 +188,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         void work.finally(() => inFlight.delete(work)).catch(() => undefined);
         return work;
       },
+      'authorize/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
       'approval/list': () => ({ pending: approvals.list() }),
       'approval/decide': (params) => {
         refuseWhileStopping();
@@ -255,6 +256,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           stopping = true;
           const cancelled = approvals.cancelAll('signetd is shutting down');
           await Promise.allSettled([...inFlight]);
+          await approvals.flush();
           await audit.append({ agent: null, kind: 'daemon.stopped', data: { reason, pendingDenied: cancelled } });
           server.closeAll('signetd stopped');
           await cleanup();

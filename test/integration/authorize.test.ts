@@ -260,3 +260,27 @@ describe('audit records of large calls', () => {
     }
   });
 });
+
+describe('authorize/cancel', () => {
+  test('an agent withdrawing a waiting request closes its prompt, answers deny and mints nothing', async () => {
+    const h = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'coder' });
+      const requested = nextNotification(h.ui, 'approval/didRequest');
+      const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args: { path: 'a' }, requestId: 'call-7' });
+      const request = await requested;
+      const resolved = nextNotification(h.ui, 'approval/didResolve');
+      const other = h.daemon.connectInMemory('agent');
+      assert.deepEqual(await other.request('authorize/cancel', { requestId: 'call-7' }), { cancelled: false }, 'another connection cannot withdraw it');
+      other.close();
+      assert.deepEqual(await h.agent.request('authorize/cancel', { requestId: 'call-7' }), { cancelled: true });
+      const result = await pending;
+      assert.equal(result.decision === 'deny' && result.code, 'withdrawn');
+      assert.deepEqual(await resolved, { id: request.id, outcome: 'cancelled' });
+      await assert.rejects(h.ui.request('approval/decide', { id: request.id, decision: 'once' }));
+      assert.equal((await h.ui.request('delegation/list', { agent: 'coder', includeInactive: true })).delegations.length, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});

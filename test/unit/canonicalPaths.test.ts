@@ -48,3 +48,9 @@ test('only path-like arguments are rewritten, at any depth, and all of them are 
   });
   assert.deepEqual(paths, [join(ws, 'src/a'), join(root, 'outside/deep/q'), join(ws, 'a'), join(ws, 'b')]);
 });
+
+test('URIs of other schemes are left alone, file URIs are canonicalised', () => {
+  const { args, paths } = canonicalizeArgs({ uri: 'https://example.com/a/../b', target: 'test://static/resource/1', source: 'file:///etc/../etc/hosts' }, ws);
+  assert.deepEqual(args, { uri: 'https://example.com/a/../b', target: 'test://static/resource/1', source: '/etc/hosts' });
+  assert.deepEqual(paths, ['/etc/hosts']);
+});

@@ -2,7 +2,6 @@
 // deadline, and a disconnect of the asking agent or a daemon shutdown resolves it as denied too. The
 // ids of pending requests are kept in a small file so that a daemon killed outright can still deny,
 // and audit, what it left pending when it starts again.
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../home/atomicFile';
 import type { ApprovalDecideParams, ApprovalOutcome, ApprovalRequest } from '../server/protocol';
@@ -67,11 +66,10 @@ export class ApprovalQueue {
   }
 
   /** Queues a request; the promise settles on a decision, the deadline, or cancellation. Never rejects. */
-  async request(fields: Omit<ApprovalRequest, 'id' | 'requestedAt' | 'expiresAt'>, requesterConnection: string): Promise<{ request: ApprovalRequest; resolution: Promise<ApprovalResolution> }> {
+  async request(fields: Omit<ApprovalRequest, 'requestedAt' | 'expiresAt'>, requesterConnection: string): Promise<{ request: ApprovalRequest; resolution: Promise<ApprovalResolution> }> {
     const now = Date.now();
     const request: ApprovalRequest = {
       ...fields,
-      id: randomUUID(),
       requestedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.timeoutSeconds * 1000).toISOString(),
     };
@@ -91,6 +89,11 @@ export class ApprovalQueue {
 
   cancel(id: string, reason: string): boolean {
     return this.settle(id, { outcome: 'cancelled', reason });
+  }
+
+  /** Resolves once the pending-ids file reflects every change made so far. */
+  flush(): Promise<void> {
+    return this.persistChain;
   }
 
   cancelAll(reason: string): number {

@@ -2,7 +2,7 @@
 // an invocation; if not, a person is asked, and an approval becomes exactly the delegation chosen.
 // Issuing, revoking and listing delegations live here too, since they share the chain rules: an agent can
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ApprovalQueue } from '../approvals/approvalQueue';
 import type { IdentityRegistry } from '../keys/identities';
 import type {
@@ -70,6 +70,8 @@ export class Authorizer {
   private readonly defaultWorkspace: string;
   private readonly now: () => number;
   private readonly watchedConnections = new Set<string>();
+  /** Pending approvals by `connection id + requestId`, so the asking agent can withdraw them. */
+  private readonly withdrawable = new Map<string, string>();
   /** The delegation minted by an approval decision, handed to the authorize call that waits for it. */
   private readonly mintedForApproval = new Map<string, string>();
 
@@ -107,7 +109,12 @@ export class Authorizer {
     this.watch(connection);
     const held = this.activeHeldBy(agent.did);
     const tool = typeof args.tool === 'string' ? args.tool : undefined;
+    // The id is known before the request is queued, so a withdrawal can never miss it.
+    const approvalId = randomUUID();
+    const withdrawKey = params.requestId !== undefined ? `${connection.id} ${params.requestId}` : undefined;
+    if (withdrawKey) this.withdrawable.set(withdrawKey, approvalId);
     const { request, resolution } = await this.approvals.request({
+      id: approvalId,
       agent: { did: agent.did, name: agent.name },
       actingFor: uniquePrincipals(held.map((d) => this.identities.principalOf(d.payload.iss))),
       heldDelegations: held.map((d) => d.cid),
@@ -126,13 +133,15 @@ export class Authorizer {
     connection.onClose(cancelOnDisconnect);
 
     const outcome = await resolution;
+    if (withdrawKey) this.withdrawable.delete(withdrawKey);
     if (outcome.outcome !== 'decided') {
       await this.audit.append({
         agent: agent.did,
         kind: 'approval.decided',
         data: { approvalId: request.id, decision: 'deny', outcome: outcome.outcome, reason: outcome.reason, decidedBy: 'signetd' },
       });
-      const code: DenyCode = outcome.outcome === 'timeout' ? 'approval-timeout' : outcome.reason.includes('shut') ? 'daemon-shutdown' : 'disconnected';
+      const code: DenyCode =
+        outcome.outcome === 'timeout' ? 'approval-timeout' : outcome.reason.includes('shut') ? 'daemon-shutdown' : outcome.reason.includes('withdrew') ? 'withdrawn' : 'disconnected';
       return this.deny(agent, params, code, `${params.cmd} was not approved: ${outcome.reason}`, request.id);
     }
     if (outcome.decision.decision === 'deny') {
@@ -145,6 +154,12 @@ export class Authorizer {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
     }
     return this.allow(agent, params.cmd, args, approvedChain, request.id);
+  }
+
+  /** Withdraws a waiting request of `connection`; false when none of that id is waiting. */
+  withdraw(requestId: string, connection: Connection): boolean {
+    const approvalId = this.withdrawable.get(`${connection.id} ${requestId}`);
+    return approvalId !== undefined && this.approvals.cancel(approvalId, 'the agent withdrew the request');
   }
 
   /**

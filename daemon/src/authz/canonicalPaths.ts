@@ -19,7 +19,7 @@ export function canonicalizeArgs(args: Record<string, unknown>, workspace: strin
   const root = canonicalPath(workspace, '/');
   const paths: string[] = [];
   const visit = (value: unknown, key: string | undefined): unknown => {
-    if (typeof value === 'string' && key !== undefined && PATH_KEY.test(key)) {
+    if (typeof value === 'string' && key !== undefined && PATH_KEY.test(key) && isFilePath(value)) {
       const canonical = canonicalPath(value, root);
       paths.push(canonical);
       return canonical;
@@ -33,6 +33,11 @@ export function canonicalizeArgs(args: Record<string, unknown>, workspace: strin
     return value;
   };
   return { args: visit(args, undefined) as Record<string, unknown>, paths };
+}
+
+/** Plain paths and `file:` URIs name files; `https://…` or `test://…` under a `uri` key do not. */
+function isFilePath(value: string): boolean {
+  return value.startsWith('file:') || !/^[a-z][a-z0-9+.-]*:/i.test(value);
 }
 
 /**

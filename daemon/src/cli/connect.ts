@@ -1,8 +1,6 @@
 // How the CLI finds and reaches the daemon of a Signet home, with errors that say what to do.
 import { DaemonClient } from '../client/daemonClient';
 import { loadConfig, readRuntimeFile } from '../home/signetHome';
-import { openSecretStore } from '../keys/openSecretStore';
-import { readUiToken } from '../keys/uiToken';
 import type { ClientRole } from '../server/protocol';
 
 /** Exit codes of `signet`, documented in the README. */
@@ -36,6 +34,8 @@ export async function connectToDaemon(home: string, role: ClientRole): Promise<D
   if (role === 'ui') {
     const config = await loadConfig(home);
     let uiToken: string | undefined;
+    // The keychain binding is loaded only by commands that act as the user.
+    const [{ openSecretStore }, { readUiToken }] = await Promise.all([import('../keys/openSecretStore'), import('../keys/uiToken')]);
     try {
       uiToken = await readUiToken(openSecretStore({ kind: config.keystore, home }), home);
     } catch (error) {

@@ -2,7 +2,6 @@
 // `--home DIR` (or SIGNET_HOME); exit codes are in ExitCode and the README.
 import { Command, CommanderError, Option } from 'commander';
 import { DaemonConnectionError, DaemonRequestError } from '../client/daemonClient';
-import { startDaemon } from '../daemon';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
@@ -67,6 +66,8 @@ program
     const config = await loadConfig(home);
     if (opts.keystore && opts.keystore !== config.keystore) await saveConfig(home, { ...config, keystore: opts.keystore });
     const log = createStderrLogger();
+    // Loaded here, not at the top: the hook and proxy commands run often and need none of the daemon.
+    const { startDaemon } = await import('../daemon');
     const daemon = await startDaemon({
       home,
       ...(opts.keystore ? { keystore: opts.keystore } : {}),

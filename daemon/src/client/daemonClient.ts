@@ -107,9 +107,17 @@ export class DaemonClient {
           reject(new DaemonConnectionError(`signetd did not answer "${method}" within ${options.timeoutMs} ms`));
         }, options.timeoutMs);
       }
+      const frame = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+      // The daemon answers an oversized frame without an id (it does not read it), so the request could
+      // never be matched to its answer: refuse it here instead.
+      if (Buffer.byteLength(frame) > MAX_FRAME_BYTES) {
+        clearTimeout(entry.timer);
+        reject(new DaemonConnectionError(`"${method}" is ${Buffer.byteLength(frame)} bytes, over the ${MAX_FRAME_BYTES}-byte frame limit`));
+        return;
+      }
       this.pending.set(id, entry);
       try {
-        this.transport.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+        this.transport.send(frame);
       } catch (error) {
         this.pending.delete(id);
         clearTimeout(entry.timer);

@@ -160,8 +160,21 @@ export const AuthorizeParams = z.strictObject({
   workspace: z.string().min(1).optional(),
   /** Create the agent's identity if it does not exist yet (the MCP proxy's first use). Audited. */
   createAgent: z.boolean().optional(),
+  /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authorize/cancel`. */
+  requestId: z.string().min(1).max(128).optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
+
+/**
+ * Withdraws a request of this connection that is waiting for a person (the agent's client cancelled
+ * the call). Its prompt closes and the waiting `authorize` answers deny; nothing is minted.
+ */
+export const AuthorizeCancelParams = z.strictObject({ requestId: z.string().min(1).max(128) });
+export type AuthorizeCancelParams = z.infer<typeof AuthorizeCancelParams>;
+export interface AuthorizeCancelResult {
+  /** False when nothing of that id was waiting (already decided, or never asked). */
+  cancelled: boolean;
+}
 
 export type AuthorizeResult =
   | {
@@ -193,6 +206,7 @@ export type DenyCode =
   | 'approval-timeout'
   | 'daemon-shutdown'
   | 'disconnected'
+  | 'withdrawn'
   | 'unknown-agent'
   | 'path-outside-workspace'
   | 'invalid-arguments'
@@ -397,6 +411,7 @@ export const methods = {
   'agent/list': { params: AgentListParams, roles: ['ui'] },
   'agent/remove': { params: AgentRemoveParams, roles: ['ui'] },
   authorize: { params: AuthorizeParams, roles: ['agent', 'ui'] },
+  'authorize/cancel': { params: AuthorizeCancelParams, roles: ['agent', 'ui'] },
   'approval/list': { params: ApprovalListParams, roles: ['ui'] },
   'approval/decide': { params: ApprovalDecideParams, roles: ['ui'] },
   'delegation/issue': { params: DelegationIssueParams, roles: ['agent', 'ui'] },
@@ -417,6 +432,7 @@ export interface MethodResults {
   'agent/list': AgentListResult;
   'agent/remove': AgentRemoveResult;
   authorize: AuthorizeResult;
+  'authorize/cancel': AuthorizeCancelResult;
   'approval/list': ApprovalListResult;
   'approval/decide': ApprovalDecideResult;
   'delegation/issue': DelegationIssueResult;

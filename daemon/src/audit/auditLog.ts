@@ -1,0 +1,748 @@
+// The audit log: the one writer of `audit.log`, its Merkle tree and its signed checkpoints.
+//
+// Files in the log folder:
+//   audit.log      one record per line (record.ts); the only file that must survive a crash, fdatasynced
+//                  before any append is acknowledged
+//   audit.tree     every Merkle node in post-order, audit.offsets the byte end of each record
+//                  (treeStore.ts); derived, rebuilt from the log when they lag or are lost
+//   checkpoint     the latest signed checkpoint, replaced atomically after each batch
+//
+// Durability is by group commit: appends that arrive while a batch is being written wait for the next
+// one, and each batch is one write and one fdatasync. An append resolves only after its batch is on
+// disk; when the write or the sync fails, every append of the batch rejects and the file is cut back
+// to where it was, so a refused action never leaves a record that claims otherwise.
+//
+// At start the log repairs what a crash can leave: a torn last line (a write cut short by kill -9 or a
+// power loss) is removed and a `log.truncated` record says how many bytes went. Records beyond the index
+// are re-indexed by streaming only the tail, so starting costs O(log n) plus the unindexed records,
+// not a read of the whole log. A log that no longer matches its own signed checkpoint refuses to open:
+// signing on top of it would certify the change.
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../logger';
+import type { AuditKind, AuditRecord } from '../server/protocol';
+import { formatVerifierKey, signCheckpoint, verifyCheckpoint, type CheckpointSigner, type VerifierKey, parseVerifierKey } from './checkpoint';
+import { LineReader } from './lineReader';
+import { CompactRange, consistencyProof, hashesEqual, hashLeaf, inclusionProof } from './merkle';
+import { isAuditKind, MAX_RECORD_BYTES, parseRecordLine, recordLine, seqPrefix } from './record';
+import { encodeOffsets, NodeBuffer, TreeStore, writeAll, writeAllSync } from './treeStore';
+
+export const LOG_FILE = 'audit.log';
+export const CHECKPOINT_FILE = 'checkpoint';
+
+export interface AuditEntry {
+  /** The DID of the agent the record is about, or null for the daemon or the user. */
+  agent: string | null;
+  kind: AuditKind;
+  data: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  /** Matches the record's agent DID exactly (resolve names to DIDs before asking). */
+  agent?: string;
+  kind?: AuditKind;
+  /** Only records with seq ≥ since. With `limit`, the first `limit` such records. */
+  since?: number;
+  /** Without `since`: the newest `limit` matching records. Results are always oldest first. */
+  limit?: number;
+}
+
+export interface TruncationNotice {
+  /** How many bytes of torn last line were removed. */
+  bytes: number;
+  /** The byte offset the log was cut back to. */
+  offset: number;
+  /** The `log.truncated` record appended to say so. */
+  record: AuditRecord;
+}
+
+export interface AuditLogOptions {
+  /** Signs a checkpoint after each batch; without it no checkpoint is written. */
+  checkpointSigner?: CheckpointSigner;
+  /** The checkpoint origin line; defaults to the signer's key name (the convention of tlog-checkpoint). */
+  origin?: string;
+  /** Told when start-up removed a torn last line. */
+  onTruncated?: (notice: TruncationNotice) => void;
+  /** Told about problems that do not fail an append: the index or checkpoint could not be written. */
+  onError?: (error: Error) => void;
+  /** The daemon's log: gets the truncation notice and the errors above when no callback is given. */
+  log?: Logger;
+  /** How long an idle log waits for more appends before it writes (default 0: the next turn of the event loop). */
+  commitWindowMs?: number;
+  /** Most records per write + fdatasync (default 4096; 1 means a sync per record, for comparison). */
+  maxBatchRecords?: number;
+}
+
+/** Hashes as standard base64, the encoding of checkpoint root hashes. */
+export interface AuditInclusionProof {
+  seq: number;
+  treeSize: number;
+  leafHash: string;
+  /** Sibling hashes from the leaf up (RFC 9162 §2.1.3.1 order). */
+  proof: string[];
+  rootHash: string;
+  /** The signed checkpoint for `treeSize`. */
+  checkpoint?: string;
+}
+
+export interface AuditConsistencyProof {
+  /** Tree sizes: the proof shows the tree of `to` records extends the tree of `from` records. */
+  from: number;
+  to: number;
+  proof: string[];
+  fromRoot: string;
+  toRoot: string;
+  /** The signed checkpoint for `to`. */
+  checkpoint?: string;
+}
+
+export type AuditLogErrorCode = 'closed' | 'invalid-entry' | 'write-failed' | 'unusable' | 'corrupt' | 'inconsistent' | 'index-unavailable';
+
+export class AuditLogError extends Error {
+  override name = 'AuditLogError';
+  constructor(
+    readonly code: AuditLogErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+interface Pending {
+  time: string;
+  agent: string | null;
+  kind: AuditKind;
+  data: Record<string, unknown>;
+  dataJson: string;
+  resolve: (record: AuditRecord) => void;
+  reject: (error: Error) => void;
+}
+
+const DEFAULT_MAX_BATCH = 4096;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const REINDEX_FLUSH_RECORDS = 65536;
+const SYNC_WRITE_BYTES = 1024 * 1024;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}
+
+export class AuditLog {
+  readonly dir: string;
+  #fh: FileHandle;
+  #store: TreeStore;
+  #tree = new CompactRange();
+  #bytes = 0;
+  #signer: CheckpointSigner | undefined;
+  #verifier: VerifierKey | undefined;
+  #origin: string | undefined;
+  #onError: (error: Error) => void;
+  #commitWindowMs: number;
+  #maxBatch: number;
+
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #running: Promise<void> | null = null;
+  #closed = false;
+  #unusable: AuditLogError | null = null;
+  #indexError: AuditLogError | null = null;
+  #indexWaiters: { size: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  #listeners = new Set<(record: AuditRecord) => void>();
+  #lastCheckpoint: { size: number; note: string } | null = null;
+  #batches = 0;
+  #checkpointWriting: Promise<void> | null = null;
+  #checkpointDirty = false;
+
+  private constructor(dir: string, fh: FileHandle, store: TreeStore, opts: AuditLogOptions) {
+    this.dir = dir;
+    this.#fh = fh;
+    this.#store = store;
+    this.#signer = opts.checkpointSigner;
+    if (opts.checkpointSigner) {
+      this.#verifier = parseVerifierKey(formatVerifierKey(opts.checkpointSigner.keyName, opts.checkpointSigner.publicKey));
+    }
+    this.#origin = opts.origin ?? opts.checkpointSigner?.keyName;
+    const log = opts.log;
+    this.#onError = opts.onError ?? ((error) => log?.error('audit log', error));
+    this.#commitWindowMs = opts.commitWindowMs ?? 0;
+    this.#maxBatch = Math.max(1, opts.maxBatchRecords ?? DEFAULT_MAX_BATCH);
+  }
+
+  /** Opens or creates the log in `dir`, repairing what a crash left (see the file comment). */
+  static async open(dir: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, LOG_FILE);
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_RDWR);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new AuditLogError('unusable', `cannot open ${path} (${describe(error)}); check that the Signet home is yours and writable`, { cause: error });
+      }
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+      // The new file's directory entry must be durable too, or a crash could lose the whole log.
+      await syncDirectory(dir);
+    }
+    let store: TreeStore | undefined;
+    try {
+      store = await TreeStore.open(dir, true);
+      const log = new AuditLog(dir, fh, store, opts);
+      const truncated = await log.#recover();
+      if (truncated) {
+        const record = await log.append({
+          agent: null,
+          kind: 'log.truncated',
+          data: { bytes: truncated.bytes, offset: truncated.offset, reason: 'torn last line left by a crash during a write' },
+        });
+        opts.log?.warn(`the audit log ended in a torn line (${truncated.bytes} bytes) left by a crash; it was removed and recorded as seq ${record.seq}`);
+        opts.onTruncated?.({ ...truncated, record });
+      } else if (log.#signer && log.#lastCheckpoint?.size !== log.size) {
+        await log.#writeCheckpoint();
+      }
+      return log;
+    } catch (error) {
+      await fh.close().catch(() => {});
+      await store?.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The number of durable records (and the sequence number of the next one). */
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  /** The verifier key string of the checkpoint signer, for `signet audit verify`. */
+  /** Durable writes (each one write + one fdatasync) since open: shows group commit at work. */
+  get commits(): number {
+    return this.#batches;
+  }
+
+  get verifierKey(): string | undefined {
+    return this.#verifier?.text;
+  }
+
+  get origin(): string | undefined {
+    return this.#origin;
+  }
+
+  // ───────────────────────────── start-up ─────────────────────────────
+
+  async #recover(): Promise<{ bytes: number; offset: number } | null> {
+    const saved = await this.#readSavedCheckpoint();
+    const trusted = saved?.size ?? 0;
+    const truncated = await this.#reindex(true, trusted);
+    if (saved && this.#compareWithCheckpoint(saved)) {
+      // The node file may be what is wrong (it is not synced): rebuild it from the log, parsing every
+      // line this time so that a damaged one is named, before blaming the log as a whole.
+      await this.#store.truncate(0);
+      await this.#reindex(false, 0);
+      const problem = this.#compareWithCheckpoint(saved);
+      if (problem) throw problem;
+    }
+    if (saved) this.#lastCheckpoint = { size: saved.size, note: saved.note };
+    return truncated;
+  }
+
+  /**
+   * Brings the index up to the end of the log and cuts off a torn last line. Records below
+   * `trustedSize` (the size of the log's own signed checkpoint) are only hashed, not parsed: the root
+   * comparison that follows proves them exactly as written, or refuses the log.
+   */
+  async #reindex(trustIndex: boolean, trustedSize: number): Promise<{ bytes: number; offset: number } | null> {
+    const logSize = (await this.#fh.stat()).size;
+    let n = trustIndex ? this.#store.leafCount : 0;
+    if (n > 0 && !(await this.#lastIndexedRecordMatches(n, logSize))) n = 0;
+    if (n !== this.#store.leafCount) await this.#store.truncate(n);
+    const tree = this.#store.compactRange(n);
+    let validEnd = n > 0 ? this.#store.recordEnd(n - 1) : 0;
+
+    const reader = new LineReader(this.#fh, validEnd, logSize);
+    const nodes = new NodeBuffer();
+    const addNode = (node: Uint8Array): void => nodes.push(node);
+    let ends: number[] = [];
+    let bad: { offset: number; reason: string } | null = null;
+    const flush = (): void => {
+      if (ends.length === 0) return;
+      this.#store.append(nodes.bytes(), encodeOffsets(ends), ends.length);
+      nodes.clear();
+      ends = [];
+    };
+    scan: for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
+      for (let i = 0; i < chunk.starts.length; i++) {
+        const start = chunk.starts[i] as number;
+        const end = chunk.ends[i] as number;
+        const line = chunk.data.subarray(start, end);
+        if (!(tree.size < trustedSize && seqPrefix(line) === tree.size)) {
+          const parsed = parseRecordLine(line);
+          if (!parsed.ok || parsed.record.seq !== tree.size) {
+            const reason = parsed.ok ? `it has seq ${parsed.record.seq} where ${tree.size} was expected` : parsed.reason;
+            bad = { offset: chunk.fileOffset + start, reason };
+            break scan;
+          }
+        }
+        tree.append(hashLeaf(line), addNode);
+        validEnd = chunk.fileOffset + end + 1;
+        ends.push(validEnd);
+      }
+      if (ends.length >= REINDEX_FLUSH_RECORDS) flush();
+    }
+    flush();
+
+    let truncated: { bytes: number; offset: number } | null = null;
+    if (validEnd < logSize) {
+      if (bad) {
+        // A complete line that is not the next record. Only a run of zero bytes (blocks allocated but
+        // never written before a power loss) can be left by a crash; anything else is damage or an edit.
+        const first = Buffer.alloc(1);
+        await this.#fh.read(first, 0, 1, validEnd);
+        if (first[0] !== 0) {
+          throw new AuditLogError(
+            'corrupt',
+            `${join(this.dir, LOG_FILE)} is damaged at byte ${validEnd}, where record ${tree.size} should be: ${bad.reason}. ` +
+              'Run `signet audit verify` to see what changed; to go on recording, move the audit folder aside and start the daemon again.',
+          );
+        }
+      }
+      await this.#fh.truncate(validEnd);
+      await this.#fh.datasync();
+      truncated = { bytes: logSize - validEnd, offset: validEnd };
+    }
+    this.#tree = tree;
+    this.#bytes = validEnd;
+    return truncated;
+  }
+
+  async #lastIndexedRecordMatches(n: number, logSize: number): Promise<boolean> {
+    try {
+      const start = this.#store.recordStart(n - 1);
+      const end = this.#store.recordEnd(n - 1);
+      if (end > logSize || end <= start || end - start > MAX_RECORD_BYTES + 4096) return false;
+      const bytes = Buffer.alloc(end - start);
+      const { bytesRead } = await this.#fh.read(bytes, 0, bytes.length, start);
+      if (bytesRead !== bytes.length || bytes[bytes.length - 1] !== 10) return false;
+      const line = bytes.subarray(0, -1);
+      const parsed = parseRecordLine(line);
+      return parsed.ok && parsed.record.seq === n - 1 && hashesEqual(hashLeaf(line), this.#store.node(0, n - 1));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The checkpoint this log last signed, if it is there and signed by the current key. */
+  async #readSavedCheckpoint(): Promise<{ size: number; rootHash: Uint8Array; note: string } | null> {
+    if (!this.#verifier) return null;
+    let note: string;
+    try {
+      note = await readFile(join(this.dir, CHECKPOINT_FILE), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new AuditLogError('unusable', `cannot read ${join(this.dir, CHECKPOINT_FILE)} (${describe(error)})`, { cause: error });
+    }
+    try {
+      const { size, rootHash } = verifyCheckpoint(note, this.#verifier);
+      return { size, rootHash, note };
+    } catch (error) {
+      // A checkpoint by another key (the log key was replaced) proves nothing about this key's log; the
+      // next batch replaces it. `signet audit verify` with the old key still checks it.
+      this.#onError(new AuditLogError('inconsistent', 'the saved checkpoint is not signed by the current log key and will be replaced', { cause: error }));
+      return null;
+    }
+  }
+
+  /** Compares the log with the checkpoint it last signed; returns the problem, if any. */
+  #compareWithCheckpoint({ size, rootHash }: { size: number; rootHash: Uint8Array }): AuditLogError | null {
+    const advice = 'Run `signet audit verify` to find the change; to go on recording, move the audit folder aside and start the daemon again.';
+    if (size > this.size) {
+      return new AuditLogError(
+        'inconsistent',
+        `${join(this.dir, LOG_FILE)} holds ${this.size} records, but its signed checkpoint covers ${size}: records were removed. ${advice}`,
+      );
+    }
+    const root = size === this.size ? this.#tree.root() : this.#store.rootAt(size);
+    if (!hashesEqual(root, rootHash)) {
+      return new AuditLogError(
+        'inconsistent',
+        `the first ${size} records of ${join(this.dir, LOG_FILE)} no longer hash to the root in its signed checkpoint: the log was changed. ${advice}`,
+      );
+    }
+    return null;
+  }
+
+  // ───────────────────────────── appending ─────────────────────────────
+
+  /** Appends a record; resolves with it once it is durable, rejects if it could not be made durable. */
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    if (this.#closed) return Promise.reject(new AuditLogError('closed', 'the audit log is closed'));
+    if (this.#unusable) return Promise.reject(this.#unusable);
+    if (!isPlainObject(entry)) return Promise.reject(new AuditLogError('invalid-entry', 'an audit entry is an object'));
+    const { agent, kind, data } = entry;
+    if (!isAuditKind(kind)) return Promise.reject(new AuditLogError('invalid-entry', `${JSON.stringify(kind)} is not an audit kind`));
+    if (agent !== null && (typeof agent !== 'string' || agent.length === 0)) {
+      return Promise.reject(new AuditLogError('invalid-entry', 'an audit entry agent is a DID or null'));
+    }
+    if (!isPlainObject(data)) return Promise.reject(new AuditLogError('invalid-entry', 'audit entry data is a JSON object'));
+    let dataJson: unknown;
+    try {
+      dataJson = JSON.stringify(data);
+    } catch (error) {
+      return Promise.reject(new AuditLogError('invalid-entry', `audit entry data cannot be written as JSON: ${describe(error)}`, { cause: error }));
+    }
+    if (typeof dataJson !== 'string' || !dataJson.startsWith('{')) {
+      return Promise.reject(new AuditLogError('invalid-entry', 'audit entry data does not serialise to a JSON object'));
+    }
+    if (dataJson.length > MAX_RECORD_BYTES) {
+      return Promise.reject(new AuditLogError('invalid-entry', `audit entry data is over ${MAX_RECORD_BYTES} bytes; record a digest instead`));
+    }
+    const time = new Date().toISOString();
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.#queue.push({ time, agent, kind, data, dataJson, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#scheduled) return;
+    this.#scheduled = true;
+    const start = (): void => {
+      this.#scheduled = false;
+      this.#running = this.#drain().finally(() => {
+        this.#running = null;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    };
+    if (this.#commitWindowMs > 0) setTimeout(start, this.#commitWindowMs);
+    else setImmediate(start);
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.#queue.length && count < this.#maxBatch && bytes < MAX_BATCH_BYTES) {
+        bytes += (this.#queue[count] as Pending).dataJson.length + 160;
+        count++;
+      }
+      const batch = this.#queue.splice(0, count);
+      try {
+        await this.#commit(batch);
+      } catch (cause) {
+        // Not a write failure (those are handled inside): a bug. Fail closed rather than leave callers hanging.
+        this.#unusable = new AuditLogError('unusable', 'the audit log failed unexpectedly and takes no more records; restart the daemon', { cause });
+        this.#onError(this.#unusable);
+        for (const p of batch) p.reject(this.#unusable);
+      }
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    if (this.#unusable) {
+      for (const p of batch) p.reject(this.#unusable);
+      return;
+    }
+    const firstSeq = this.#tree.size;
+    const startBytes = this.#bytes;
+    const tree = this.#tree.clone();
+    const nodes = new NodeBuffer();
+    const addNode = (node: Uint8Array): void => nodes.push(node);
+    const ends: number[] = [];
+    const lines: Buffer[] = [];
+    const records: AuditRecord[] = [];
+    let offset = startBytes;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i] as Pending;
+      const seq = firstSeq + i;
+      const bytes = Buffer.from(`${recordLine(seq, p.time, p.agent, p.kind, p.dataJson)}\n`, 'utf8');
+      tree.append(hashLeaf(bytes.subarray(0, bytes.length - 1)), addNode);
+      offset += bytes.length;
+      ends.push(offset);
+      lines.push(bytes);
+      records.push({ seq, time: p.time, agent: p.agent, kind: p.kind, data: p.data });
+    }
+    try {
+      const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
+      // A small batch is copied into the page cache directly: a thread-pool round trip costs more than
+      // the copy. Only the fdatasync, which waits for the disk, must not block the event loop.
+      if (data.length <= SYNC_WRITE_BYTES) writeAllSync(this.#fh.fd, data, startBytes);
+      else await writeAll(this.#fh, data, startBytes);
+      await this.#fh.datasync();
+    } catch (cause) {
+      const error = new AuditLogError(
+        'write-failed',
+        `the audit log could not be written (${describe(cause)}), so ${batch.length} record(s) were not recorded; ` +
+          'the actions they describe are refused. Free disk space or fix the permissions of the Signet home.',
+        { cause },
+      );
+      await this.#rollback(startBytes);
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    this.#tree = tree;
+    this.#bytes = offset;
+    this.#batches++;
+    for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(records[i] as AuditRecord);
+    for (const record of records) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(record);
+        } catch (error) {
+          this.#onError(new Error('an audit log subscriber threw', { cause: error }));
+        }
+      }
+    }
+    this.#writeIndex(nodes.bytes(), encodeOffsets(ends), firstSeq, batch.length);
+    this.#scheduleCheckpointWrite();
+  }
+
+  /** Cuts the log back after a failed batch; if even that fails, the log takes no more appends. */
+  async #rollback(startBytes: number): Promise<void> {
+    try {
+      await this.#fh.truncate(startBytes);
+      await this.#fh.datasync();
+    } catch (cause) {
+      this.#unusable = new AuditLogError(
+        'unusable',
+        'the audit log could not be restored after a failed write, so it takes no more records; restart the daemon, which repairs the log at start',
+        { cause },
+      );
+      this.#onError(this.#unusable);
+    }
+  }
+
+  #writeIndex(nodes: Buffer, ends: Buffer, firstSeq: number, count: number): void {
+    if (this.#indexError) return;
+    try {
+      if (this.#store.leafCount !== firstSeq) throw new Error(`the index holds ${this.#store.leafCount} records where ${firstSeq} were expected`);
+      this.#store.append(nodes, ends, count);
+    } catch (cause) {
+      this.#indexError = new AuditLogError(
+        'index-unavailable',
+        `the Merkle node file could not be written (${describe(cause)}); records are still durable, but proofs are unavailable until the daemon restarts and rebuilds it`,
+        { cause },
+      );
+      this.#onError(this.#indexError);
+    }
+    const leaves = this.#store.leafCount;
+    this.#indexWaiters = this.#indexWaiters.filter((w) => {
+      if (this.#indexError) w.reject(this.#indexError);
+      else if (w.size <= leaves) w.resolve();
+      else return true;
+      return false;
+    });
+  }
+
+  /**
+   * Replaces the checkpoint file after a batch without holding up the next one. When batches come
+   * faster than the file can be replaced, the writes coalesce: the file always ends at the newest size.
+   */
+  #scheduleCheckpointWrite(): void {
+    if (!this.#signer) return;
+    if (this.#checkpointWriting) {
+      this.#checkpointDirty = true;
+      return;
+    }
+    this.#checkpointWriting = (async () => {
+      do {
+        this.#checkpointDirty = false;
+        await this.#writeCheckpoint();
+      } while (this.#checkpointDirty);
+      this.#checkpointWriting = null;
+    })();
+  }
+
+  async #writeCheckpoint(): Promise<void> {
+    if (!this.#signer || !this.#origin) return;
+    try {
+      const note = this.#signCurrent();
+      const path = join(this.dir, CHECKPOINT_FILE);
+      // Written beside and renamed over, so a reader never sees half a checkpoint. Not synced: after a
+      // power loss an older checkpoint may reappear, which is still a true statement about the log.
+      await writeFile(`${path}.tmp`, note, { mode: 0o600 });
+      await rename(`${path}.tmp`, path);
+    } catch (cause) {
+      this.#onError(new AuditLogError('index-unavailable', `the checkpoint could not be written (${describe(cause)})`, { cause }));
+    }
+  }
+
+  #signCurrent(): string {
+    if (!this.#signer || !this.#origin) {
+      throw new AuditLogError('index-unavailable', 'this audit log has no checkpoint key, so it signs no checkpoints');
+    }
+    if (this.#lastCheckpoint?.size === this.size) return this.#lastCheckpoint.note;
+    const note = signCheckpoint({ origin: this.#origin, size: this.size, rootHash: this.#tree.root() }, this.#signer);
+    this.#lastCheckpoint = { size: this.size, note };
+    return note;
+  }
+
+  // ───────────────────────────── reading ─────────────────────────────
+
+  /** Listens for appended records; called in sequence order, after each record is durable. */
+  subscribe(listener: (record: AuditRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Reads matching records by streaming the file; results are oldest first (see AuditQuery). */
+  async query(filter: AuditQuery = {}): Promise<AuditRecord[]> {
+    if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
+    const { since, limit } = filter;
+    const known = this.#tree.size;
+    const indexed = this.#indexError ? 0 : this.#store.leafCount;
+    if (since !== undefined) {
+      if (since >= known) return [];
+      // Seek with the index when it covers `since`; otherwise read from the last indexed record before it.
+      const from = Math.min(since, indexed);
+      return this.#scan(from > 0 ? this.#store.recordStart(from) : 0, this.#bytes, filter, limit);
+    }
+    if (limit === undefined) return this.#scan(0, this.#bytes, filter);
+    if (indexed < known) {
+      // Without a usable index: one pass, keeping the newest `limit` matches.
+      const all = await this.#scan(0, this.#bytes, filter);
+      return all.slice(Math.max(0, all.length - limit));
+    }
+    // The newest `limit` matches: read windows backwards from the end, each twice as long as the last,
+    // so a tail of a huge log costs about what the tail holds.
+    const parts: AuditRecord[][] = [];
+    let found = 0;
+    let hi = known;
+    let window = Math.max(limit, 1024);
+    while (hi > 0 && found < limit) {
+      const lo = Math.max(0, hi - window);
+      const part = await this.#scan(this.#store.recordStart(lo), this.#store.recordStart(hi), filter);
+      parts.unshift(part);
+      found += part.length;
+      hi = lo;
+      window *= 2;
+    }
+    const all = parts.flat();
+    return all.slice(Math.max(0, all.length - limit));
+  }
+
+  /** Matching records among the complete lines of bytes [from, to), oldest first, at most `max`. */
+  async #scan(from: number, to: number, filter: AuditQuery, max?: number): Promise<AuditRecord[]> {
+    const { agent, kind, since } = filter;
+    const needle = kind !== undefined ? `"kind":${JSON.stringify(kind)}` : undefined;
+    const out: AuditRecord[] = [];
+    const fh = await open(join(this.dir, LOG_FILE), constants.O_RDONLY);
+    try {
+      const reader = new LineReader(fh, from, to);
+      for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
+        for (let i = 0; i < chunk.starts.length; i++) {
+          const line = chunk.data.subarray(chunk.starts[i], chunk.ends[i]);
+          // A cheap byte test first: most lines of a filtered query are not parsed at all.
+          if (needle !== undefined && line.indexOf(needle) < 0) continue;
+          const parsed = parseRecordLine(line);
+          if (!parsed.ok) continue;
+          const r = parsed.record;
+          if (since !== undefined && r.seq < since) continue;
+          if (kind !== undefined && r.kind !== kind) continue;
+          if (agent !== undefined && r.agent !== agent) continue;
+          out.push(r);
+          if (max !== undefined && out.length >= max) return out;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return out;
+  }
+
+  // ───────────────────────────── checkpoints and proofs ─────────────────────────────
+
+  /** The signed checkpoint of the log as it is now. */
+  async checkpoint(): Promise<string> {
+    if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
+    return this.#signCurrent();
+  }
+
+  #waitIndexed(size: number): Promise<void> {
+    if (this.#indexError) return Promise.reject(this.#indexError);
+    if (this.#store.leafCount >= size) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#indexWaiters.push({ size, resolve, reject }));
+  }
+
+  /**
+   * Proves that record `seq` is in the tree of `treeSize` records (default: all durable records).
+   * Hashes are base64.
+   */
+  async inclusionProof(seq: number, treeSize?: number): Promise<AuditInclusionProof> {
+    const size = treeSize ?? this.size;
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || seq < 0 || seq >= size || size > this.size) {
+      throw new AuditLogError('invalid-entry', `there is no record ${seq} in a tree of ${size} records (the log has ${this.size})`);
+    }
+    await this.#waitIndexed(size);
+    const proof = inclusionProof(seq, size, this.#store);
+    const result: AuditInclusionProof = {
+      seq,
+      treeSize: size,
+      leafHash: toBase64(this.#store.node(0, seq)),
+      proof: proof.map(toBase64),
+      rootHash: toBase64(this.#store.rootAt(size)),
+    };
+    const note = this.#checkpointFor(size);
+    if (note) result.checkpoint = note;
+    return result;
+  }
+
+  /** Proves that the tree of `to` records (default: all) extends the tree of `from` records. */
+  async consistencyProof(from: number, to?: number): Promise<AuditConsistencyProof> {
+    const size = to ?? this.size;
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(size) || from < 1 || from > size || size > this.size) {
+      throw new AuditLogError('invalid-entry', `no consistency proof from ${from} to ${size} records (the log has ${this.size}; from must be at least 1)`);
+    }
+    await this.#waitIndexed(size);
+    const result: AuditConsistencyProof = {
+      from,
+      to: size,
+      proof: consistencyProof(from, size, this.#store).map(toBase64),
+      fromRoot: toBase64(this.#store.rootAt(from)),
+      toRoot: toBase64(this.#store.rootAt(size)),
+    };
+    const note = this.#checkpointFor(size);
+    if (note) result.checkpoint = note;
+    return result;
+  }
+
+  #checkpointFor(size: number): string | undefined {
+    if (!this.#signer) return undefined;
+    if (size === this.size) return this.#signCurrent();
+    return this.#lastCheckpoint?.size === size ? this.#lastCheckpoint.note : undefined;
+  }
+
+  /** Waits for queued appends, then closes the files. Appends after this reject. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#running || this.#scheduled || this.#queue.length > 0) {
+      if (this.#running) await this.#running;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (this.#checkpointWriting) await this.#checkpointWriting;
+    for (const w of this.#indexWaiters) w.reject(new AuditLogError('closed', 'the audit log is closed'));
+    this.#indexWaiters = [];
+    await this.#fh.close();
+    await this.#store.close();
+  }
+}

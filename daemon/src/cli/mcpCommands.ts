@@ -1,0 +1,181 @@
+// The agent-integration commands of `signet`: `mcp-proxy` (put Signet in front of an MCP server), `protect`
+// (rewrite MCP client configs to use it), `hook` (a PreToolUse hook for Claude Code and VS Code) and `launcher`
+// (refresh the stable launcher that protected configs call). Registered by main.ts.
+import { Argument, Option, type Command } from 'commander';
+import { decidePreToolUse, defaultHookAgent, type HookFlavor } from '../mcp/agentHook';
+import { DaemonLink } from '../mcp/daemonLink';
+import { ensureLauncher } from '../mcp/launcher';
+import { HEADERS_ENV, mcpClientKinds, type McpClientKind } from '../mcp/protectConfig';
+import { protect, secondPromptHint, undoProtect, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
+import { runMcpProxyProcess } from '../mcp/runProxy';
+import { schemas } from '../server/protocol';
+import { CliError, ExitCode } from './connect';
+
+type Globals = () => { json: boolean; home: string };
+
+function agentName(value: string): string {
+  const parsed = schemas.agentName.safeParse(value);
+  if (!parsed.success) throw new CliError(`"${value}" is not a valid agent name: ${parsed.error.issues[0]?.message ?? 'invalid'}`, ExitCode.Usage);
+  return value;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--header "Name: value"` options plus the headers `signet protect` moved into the environment. */
+function headersFrom(options: string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const fromEnv = env[HEADERS_ENV];
+  if (fromEnv) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fromEnv);
+    } catch (error) {
+      throw new CliError(`${HEADERS_ENV} is not a JSON object of headers: ${(error as Error).message}`, ExitCode.Usage);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${HEADERS_ENV} must be a JSON object of headers`, ExitCode.Usage);
+    for (const [k, v] of Object.entries(parsed)) headers[k] = String(v);
+  }
+  for (const line of options) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new CliError(`--header "${line}" is not "Name: value"`, ExitCode.Usage);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const statusText: Record<FileOutcome['status'], string> = {
+  missing: 'not found',
+  unchanged: 'already protected, nothing to change',
+  changed: 'protected',
+  'would-change': 'would be protected (dry run)',
+  restored: 'restored',
+  'would-restore': 'would be restored (dry run)',
+  'nothing-to-undo': 'no backup to restore',
+};
+
+function describeReport(report: ProtectReport, undo: boolean): string {
+  const lines: string[] = [];
+  if (!undo) lines.push(`launcher: ${report.launcher}${report.launcherChanged ? ' (written)' : ''}`);
+  for (const outcome of report.files) {
+    if (outcome.status === 'missing') continue;
+    lines.push('', `${outcome.file.path} [${outcome.file.client}]: ${statusText[outcome.status]}`);
+    for (const s of outcome.servers) lines.push(`  ${s.name}: ${s.action}${s.note ? ` (${s.note})` : ''}`);
+    if (outcome.backup) lines.push(`  ${undo ? 'from' : 'backup'}: ${outcome.backup}`);
+    if (outcome.note) lines.push(`  note: ${outcome.note}`);
+    if (outcome.diff && (outcome.status === 'would-change' || outcome.status === 'would-restore')) lines.push('', outcome.diff.trimEnd());
+  }
+  if (report.files.every((f) => f.status === 'missing')) {
+    lines.push('', `no MCP config found (looked at ${report.files.map((f) => f.file.path).join(', ')})`);
+  }
+  if (!undo) {
+    for (const client of mcpClientKinds) {
+      const wrapped = report.files
+        .filter((f) => f.file.client === client && (f.status === 'changed' || f.status === 'would-change' || f.status === 'unchanged'))
+        .flatMap((f) => f.servers.filter((s) => s.action !== 'skipped').map((s) => s.name));
+      const hint = secondPromptHint(client, [...new Set(wrapped)], report.launcher);
+      if (hint) lines.push('', hint);
+    }
+  }
+  return lines.join('\n').trimStart();
+}
+
+export function registerMcpCommands(program: Command, globals: Globals): void {
+  program
+    .command('mcp-proxy')
+    .description('run an MCP server behind Signet: each tool call, resource read and prompt is authorized first')
+    .usage('--agent NAME [--server-name S] [--workspace DIR] (-- COMMAND [ARGS…] | --url URL)')
+    .requiredOption('--agent <name>', 'the agent the calls are made as (created on first use)', agentName)
+    .option('--server-name <name>', 'the server name in authorize requests (default: from the command or URL)')
+    .option('--workspace <dir>', 'resolve paths in arguments against this folder (default: the current one)')
+    .option('--url <url>', 'a Streamable HTTP MCP server instead of a command')
+    .option('--header <header>', 'an HTTP header for --url, as "Name: value" (repeatable)', collect, [])
+    .argument('[server...]', 'the stdio server command and its arguments, after --')
+    .action(async (server: string[], opts: { agent: string; serverName?: string; workspace?: string; url?: string; header: string[] }) => {
+      const { home } = globals();
+      if (opts.url && server.length) throw new CliError('give either --url or a server command after --, not both', ExitCode.Usage);
+      if (!opts.url && !server.length) throw new CliError('give the MCP server to run after --, e.g. `signet mcp-proxy --agent coder -- npx -y @modelcontextprotocol/server-filesystem .`, or --url', ExitCode.Usage);
+      if (opts.url) {
+        try {
+          new URL(opts.url);
+        } catch {
+          throw new CliError(`--url "${opts.url}" is not a URL`, ExitCode.Usage);
+        }
+      }
+      const [command, ...args] = server;
+      await runMcpProxyProcess({
+        home,
+        agent: opts.agent,
+        ...(opts.serverName ? { serverName: opts.serverName } : {}),
+        ...(opts.workspace ? { workspace: opts.workspace } : {}),
+        ...(opts.url ? { url: opts.url, headers: headersFrom(opts.header, process.env) } : { command, args }),
+      });
+    });
+
+  program
+    .command('protect')
+    .description('put Signet in front of the MCP servers of VS Code, Cursor and Claude Code (with a backup; --undo restores it)')
+    .addOption(new Option('--client <client>', 'only this client (default: all)').choices([...mcpClientKinds]))
+    .option('--dry-run', 'print the change and touch nothing')
+    .option('--undo', 'restore the configs as they were before the last protect')
+    .option('--workspace <dir>', 'the project folder (default: the current one)')
+    .option('--agent <name>', 'the agent the calls are made as (default: copilot, cursor or claude-code)', agentName)
+    .action(async (opts: { client?: McpClientKind; dryRun?: boolean; undo?: boolean; workspace?: string; agent?: string }) => {
+      const { json, home } = globals();
+      const options = {
+        home,
+        clients: opts.client ? [opts.client] : mcpClientKinds,
+        workspace: opts.workspace ?? process.cwd(),
+        ...(opts.agent ? { agent: opts.agent } : {}),
+        ...(opts.dryRun ? { dryRun: true } : {}),
+      };
+      const report = opts.undo ? await undoProtect(options) : await protect(options);
+      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${describeReport(report, Boolean(opts.undo))}\n`);
+    });
+
+  program
+    .command('hook')
+    .description('a PreToolUse hook: reads the hook JSON on stdin, asks Signet, prints allow, deny or ask')
+    .addArgument(new Argument('<client>', 'the hook schema').choices(['claude-code', 'vscode']))
+    .option('--agent <name>', 'the agent the calls are made as (default: claude-code, or copilot for vscode)', agentName)
+    .option('--timeout <seconds>', 'wait this long for a decision (keep it below the hook timeout in the client settings)', (v) => Number.parseInt(v, 10))
+    .addOption(new Option('--fallback <decision>', 'the answer when Signet cannot decide in time or is not running').choices(['deny', 'ask']).default('deny'))
+    .option('--include-mcp', 'also decide MCP tools (mcp__…), which signet mcp-proxy normally decides')
+    .action(async (flavor: HookFlavor, opts: { agent?: string; timeout?: number; fallback: 'deny' | 'ask'; includeMcp?: boolean }) => {
+      const { home } = globals();
+      if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds', ExitCode.Usage);
+      const link = new DaemonLink({ home });
+      try {
+        const decision = await decidePreToolUse(await readAllStdin(), {
+          flavor,
+          agent: opts.agent ?? defaultHookAgent[flavor],
+          authorize: (params) => link.authorize(params),
+          // Claude Code gives a hook 60 s by default and VS Code 30 s; answering a little earlier keeps the
+          // decision ours instead of the client's timeout handling.
+          timeoutSeconds: opts.timeout ?? (flavor === 'vscode' ? 25 : 55),
+          fallback: opts.fallback,
+          ...(opts.includeMcp ? { includeMcp: true } : {}),
+          defaultWorkspace: process.cwd(),
+        });
+        if (decision) process.stdout.write(`${JSON.stringify(decision)}\n`);
+      } finally {
+        link.close();
+      }
+    });
+
+  program
+    .command('launcher')
+    .description('write or refresh the stable launcher ($SIGNET_HOME/bin/signet) that protected MCP configs call')
+    .action(async () => {
+      const { json, home } = globals();
+      const result = await ensureLauncher(home);
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${result.path} ${result.changed ? 'written' : 'already current'}\n`);
+    });
+}

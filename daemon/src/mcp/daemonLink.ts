@@ -1,0 +1,146 @@
+// An agent-side connection to signetd that survives the daemon: the MCP proxy and the hook adapter ask through
+// it. It fails closed: whenever no daemon answers, `authorize` resolves to a denial that says why and what to do,
+// never to an exception and never to an allow. When the daemon goes away the link keeps trying in the background
+// (with backoff) and also tries again on every call, re-reading daemon.json each time, because a restarted
+// daemon listens on a new port with a new token.
+import { DaemonClient, DaemonConnectionError, DaemonRequestError } from '../client/daemonClient';
+import { readRuntimeFile } from '../home/signetHome';
+import { MAX_FRAME_BYTES, type AuthorizeParams, type AuthorizeResult } from '../server/protocol';
+
+export interface DaemonLinkOptions {
+  home: string;
+  /** Called with one line whenever the link connects or loses the daemon (the proxy writes it to stderr). */
+  log?: (line: string) => void;
+  /** First and largest pause between background reconnect attempts. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Room for the JSON-RPC envelope around the params when checking the daemon's frame limit. */
+const FRAME_ENVELOPE_BYTES = 512;
+
+export class DaemonLink {
+  private client: DaemonClient | undefined;
+  private connecting: Promise<DaemonClient> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private backoffMs: number;
+  private closed = false;
+  private everConnected = false;
+  private lastFailure: string | undefined;
+
+  constructor(private readonly options: DaemonLinkOptions) {
+    this.backoffMs = options.initialBackoffMs ?? 100;
+  }
+
+  get connected(): boolean {
+    return this.client?.isOpen === true;
+  }
+
+  /** Connects now; rejects with a DaemonConnectionError that says why when no daemon is reachable. */
+  connect(): Promise<DaemonClient> {
+    if (this.closed) return Promise.reject(new DaemonConnectionError('the Signet daemon link was closed'));
+    if (this.client?.isOpen) return Promise.resolve(this.client);
+    this.connecting ??= this.attempt().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Withdraws a waiting request; best effort, since a lost connection withdraws everything anyway. */
+  withdraw(requestId: string): void {
+    if (!this.client?.isOpen) return;
+    this.client.request('authorize/cancel', { requestId }).catch(() => undefined);
+  }
+
+  /** Asks the daemon; resolves to a denial (code `disconnected`) whenever it cannot be asked or does not answer. */
+  async authorize(params: AuthorizeParams): Promise<AuthorizeResult> {
+    const size = Buffer.byteLength(JSON.stringify(params));
+    if (size + FRAME_ENVELOPE_BYTES > MAX_FRAME_BYTES) {
+      return {
+        decision: 'deny',
+        code: 'invalid-arguments',
+        reason: `the arguments are too large for Signet to check (${size} bytes; the limit is ${MAX_FRAME_BYTES - FRAME_ENVELOPE_BYTES}), so the call was refused`,
+      };
+    }
+    let client: DaemonClient;
+    try {
+      client = await this.connect();
+    } catch (error) {
+      return { decision: 'deny', code: 'disconnected', reason: unreachableReason(this.options.home, error) };
+    }
+    try {
+      return await client.request('authorize', params);
+    } catch (error) {
+      if (error instanceof DaemonRequestError) {
+        return {
+          decision: 'deny',
+          code: 'invalid-arguments',
+          reason: `signetd could not check this call: ${error.message}${error.data?.fix ? ` (${error.data.fix})` : ''}`,
+        };
+      }
+      return {
+        decision: 'deny',
+        code: 'disconnected',
+        reason: `the connection to the Signet daemon was lost before it answered, so the call was refused (${(error as Error).message}); it will be asked again on the next call`,
+      };
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  private async attempt(): Promise<DaemonClient> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    try {
+      const runtime = await readRuntimeFile(this.options.home);
+      if (!runtime) throw new DaemonConnectionError(`no Signet daemon is running for ${this.options.home}`);
+      const client = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken, connectTimeoutMs: this.options.connectTimeoutMs ?? 3000 });
+      if (this.closed) {
+        client.close();
+        throw new DaemonConnectionError('the Signet daemon link was closed');
+      }
+      this.client = client;
+      this.backoffMs = this.options.initialBackoffMs ?? 100;
+      this.lastFailure = undefined;
+      this.options.log?.(`${this.everConnected ? 'reconnected' : 'connected'} to signetd (pid ${runtime.pid}, port ${runtime.port})`);
+      this.everConnected = true;
+      client.onClose((reason) => {
+        if (this.client === client) this.client = undefined;
+        if (this.closed) return;
+        this.options.log?.(`lost signetd (${reason}); every call is refused until it is back`);
+        this.scheduleRetry();
+      });
+      return client;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.lastFailure) this.options.log?.(`cannot reach signetd: ${message}`);
+      this.lastFailure = message;
+      this.scheduleRetry();
+      throw error instanceof DaemonConnectionError ? error : new DaemonConnectionError(message, { cause: error });
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 5000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect().catch(() => undefined);
+    }, delay);
+    // Reconnecting must never be what keeps a finished proxy alive.
+    this.retryTimer.unref();
+  }
+}
+
+function unreachableReason(home: string, error: unknown): string {
+  const detail = (error as Error)?.message ?? String(error);
+  const where = detail.includes(home) ? '' : ` (Signet home ${home})`;
+  return `the Signet daemon is not reachable: ${detail}${where}. No one can approve this call, so it was refused. Start the daemon with \`signet daemon\` or open VS Code with the Signet extension, then try again.`;
+}

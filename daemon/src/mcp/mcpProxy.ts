@@ -1,0 +1,160 @@
+// The relay at the heart of `signet mcp-proxy`: JSON-RPC messages pass between the MCP client and the real
+// server unchanged, except the three requests that act on the world (tools/call, resources/read, prompts/get).
+// Those wait for the daemon's answer first; an allowed one goes on with its signed invocation in `_meta`, a
+// refused one is answered by the proxy itself and the server never sees it.
+//
+// The proxy originates no requests of its own, so it never rewrites ids: every response, notification and
+// server→client request (sampling, elicitation, roots) passes through exactly as it came.
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthorizeResult } from '../server/protocol';
+import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
+
+export interface McpProxyOptions {
+  /** Toward the MCP client (the editor or agent): stdio in production. */
+  client: Transport;
+  /** Toward the real MCP server: a child process or a Streamable HTTP endpoint. */
+  server: Transport;
+  /** The server's name as the client knows it; part of every authorize request. */
+  serverName: string;
+  /**
+   * Asks the daemon. Must resolve to a decision, never reject: a failure to ask is a denial. `requestId`
+   * names the call for `withdraw`.
+   */
+  authorize: (request: GateRequest, requestId: string) => Promise<AuthorizeResult>;
+  /** Withdraws a call still waiting for a person, so its prompt closes and nothing is minted for it. */
+  withdraw?: (requestId: string) => void;
+  /** One line per notable event (denials, transport errors), for the proxy's stderr. */
+  log?: (line: string) => void;
+}
+
+interface WaitingCall {
+  cancelled: boolean;
+}
+
+export class McpProxy {
+  /** Gated requests whose authorization is still under way, by id. */
+  private readonly waiting = new Map<string, WaitingCall>();
+  private closed = false;
+  private readonly closeListeners: (() => void)[] = [];
+
+  constructor(private readonly options: McpProxyOptions) {}
+
+  /** Starts the server side first, so that nothing from the client arrives before there is somewhere to send it. */
+  async start(): Promise<void> {
+    const { client, server } = this.options;
+    server.onmessage = (message) => this.fromServer(message);
+    server.onerror = (error) => this.log(`server transport: ${error.message}`);
+    server.onclose = () => this.shutdown('the MCP server closed');
+    client.onmessage = (message) => this.fromClient(message);
+    client.onerror = (error) => this.log(`client transport: ${error.message}`);
+    client.onclose = () => this.shutdown('the MCP client closed');
+    await server.start();
+    await client.start();
+  }
+
+  /** Calls still waiting for the daemon (for tests and diagnostics). */
+  get waitingCalls(): number {
+    return this.waiting.size;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.closeListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.shutdown('closed');
+    await Promise.allSettled([this.options.client.close(), this.options.server.close()]);
+  }
+
+  private fromClient(message: JSONRPCMessage): void {
+    if (isGated(message)) {
+      void this.gate(message);
+      return;
+    }
+    if ('method' in message && !('id' in message) && Object.hasOwn(gatedMethods, message.method)) {
+      // A notification named like a gated request has no id to answer and no place in MCP; passing it on would
+      // hand the server an unauthorized call, so it is dropped.
+      this.log(`dropped a "${message.method}" notification: it must be a request to be authorized`);
+      return;
+    }
+    if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      const entry = requestId === undefined ? undefined : this.waiting.get(idKey(requestId));
+      if (entry) {
+        // The server never saw this request, so it gets no cancellation either; the call is dropped when its
+        // authorization comes back. Per the spec the client expects no answer to a cancelled request.
+        entry.cancelled = true;
+        this.options.withdraw?.(idKey(requestId as RequestId));
+        return;
+      }
+    }
+    this.toServer(message);
+  }
+
+  private fromServer(message: JSONRPCMessage): void {
+    this.toClient(message);
+  }
+
+  private async gate(message: Parameters<typeof gateRequestFor>[0]): Promise<void> {
+    const key = idKey(message.id);
+    if (this.waiting.has(key)) {
+      // A client reusing the id of a request still in flight breaks JSON-RPC; the second one is refused
+      // rather than risk two answers under one id.
+      this.log(`refused a second "${message.method}" with the id ${String(message.id)} while the first is still waiting`);
+      return;
+    }
+    const entry: WaitingCall = { cancelled: false };
+    this.waiting.set(key, entry);
+    const request = gateRequestFor(message, this.options.serverName);
+    let result: AuthorizeResult;
+    try {
+      result = await this.options.authorize(request, key);
+    } catch (error) {
+      result = { decision: 'deny', code: 'internal-error', reason: `Signet could not check this call (${(error as Error).message}), so it was refused` };
+    }
+    this.waiting.delete(key);
+    if (entry.cancelled || this.closed) return;
+    if (result.decision === 'allow') {
+      this.toServer(withInvocation(message, result));
+    } else {
+      this.log(`refused ${describe(request)}: ${result.reason}`);
+      this.toClient(denialFor(message.method, message.id, result.reason, result.code));
+    }
+  }
+
+  private toServer(message: JSONRPCMessage): void {
+    if (this.closed) return;
+    this.options.server.send(message).catch((error: Error) => {
+      this.log(`could not pass a message to the server: ${error.message}`);
+      // A request that cannot reach the server must still be answered, or the client waits forever.
+      if (isRequest(message)) {
+        this.toClient({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `the MCP server could not be reached through Signet: ${error.message}` } });
+      }
+    });
+  }
+
+  private toClient(message: JSONRPCMessage): void {
+    if (this.closed) return;
+    this.options.client.send(message).catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log(`stopping: ${reason}`);
+    for (const entry of this.waiting.values()) entry.cancelled = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+function describe(request: GateRequest): string {
+  const { args } = request;
+  const what = typeof args.tool === 'string' ? args.tool : typeof args.uri === 'string' ? args.uri : typeof args.prompt === 'string' ? args.prompt : '';
+  return `${request.cmd} ${what}`.trim();
+}

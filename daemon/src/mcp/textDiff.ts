@@ -1,0 +1,62 @@
+// A small unified diff for `signet protect --dry-run`: config files are a few hundred lines at most, so the
+// plain longest-common-subsequence table is fast enough and keeps this dependency-free.
+
+type Op = { kind: ' ' | '-' | '+'; line: string; oldNo: number; newNo: number };
+
+function lineOps(a: string[], b: string[]): Op[] {
+  const n = a.length;
+  const m = b.length;
+  // lcs[i][j] = length of the longest common subsequence of a[i..] and b[j..].
+  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const ops: Op[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      ops.push({ kind: ' ', line: a[i]!, oldNo: i++, newNo: j++ });
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // On a tie the removal comes first, so a replaced block reads as the old lines, then the new ones.
+      ops.push({ kind: '-', line: a[i]!, oldNo: i++, newNo: j });
+    } else {
+      ops.push({ kind: '+', line: b[j]!, oldNo: i, newNo: j++ });
+    }
+  }
+  return ops;
+}
+
+/** A unified diff of two texts with three lines of context; empty when they are equal. */
+export function unifiedDiff(before: string, after: string, labels: { from: string; to: string }, context = 3): string {
+  if (before === after) return '';
+  const split = (t: string) => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
+  const ops = lineOps(split(before), split(after));
+  const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+  let k = 0;
+  while (k < ops.length) {
+    if (ops[k]!.kind === ' ') {
+      k++;
+      continue;
+    }
+    // A hunk: from `context` lines before this change to `context` lines after the last change that is
+    // within 2×context lines of the next one.
+    const start = Math.max(0, k - context);
+    let end = k;
+    for (let look = k; look < ops.length; look++) {
+      if (ops[look]!.kind !== ' ') end = look;
+      else if (look - end > 2 * context) break;
+    }
+    const stop = Math.min(ops.length, end + context + 1);
+    const hunk = ops.slice(start, stop);
+    const oldCount = hunk.filter((o) => o.kind !== '+').length;
+    const newCount = hunk.filter((o) => o.kind !== '-').length;
+    const first = hunk[0]!;
+    out.push(`@@ -${first.oldNo + (oldCount ? 1 : 0)},${oldCount} +${first.newNo + (newCount ? 1 : 0)},${newCount} @@`);
+    for (const o of hunk) out.push(`${o.kind}${o.line}`);
+    k = stop;
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,173 @@
+// The UCAN envelope (UCAN spec, "Envelope"):
+//
+//   [ signature bytes, { "h": varsig header bytes, "ucan/<tag>@1.0.0": payload } ]
+//
+// encoded as canonical DAG-CBOR. The signature is by the payload's `iss` over the DAG-CBOR bytes of the second
+// element (the SigPayload). Signet signs with Ed25519 over DAG-CBOR, whose varsig v1 header is the 8 bytes
+// 34 01 ed 01 ed 01 13 71 (the spec's example "NAHtAe0BE3E" and the reference fixture both carry it).
+//
+// Because a signature is always 64 bytes, a canonical envelope is 0x82 (list of 2), 0x58 0x40 (64 bytes), the
+// signature, then the SigPayload bytes verbatim; encoding writes exactly that, and decoding reads the signed bytes
+// straight out of the token. Decoding insists the signed bytes are canonical DAG-CBOR (dagCbor.ts), as the spec
+// requires of everything signed, so no two spellings of one token can exist and no decoder can read a token
+// differently from this one.
+import { didWithoutFragment } from './didKey';
+import { Ed25519Signer, ed25519SignatureProblem } from './ed25519';
+import { decodeCanonicalDagCbor, encodeCanonicalDagCbor } from './dagCbor';
+import { UcanError } from './errors';
+import { isIpldMap } from './ipld';
+import { checkDelegationPayload, delegationToWire, invocationFromWire, invocationToWire } from './payload';
+import type { Decoded, DelegationPayload, InvocationPayload } from './types';
+
+export const delegationTag = 'ucan/dlg@1.0.0';
+export const invocationTag = 'ucan/inv@1.0.0';
+
+/** Varsig v1: 0x34 varsig, 0x01 version 1, 0xed01 EdDSA, 0xed01 curve edwards25519, 0x13 SHA2-512, 0x71 DAG-CBOR. */
+export const ed25519DagCborVarsigHeader: Uint8Array = Uint8Array.of(0x34, 0x01, 0xed, 0x01, 0xed, 0x01, 0x13, 0x71);
+
+const envelopePrefix = [0x82, 0x58, 0x40] as const; // list(2), bytes(64)
+const signedOffset = envelopePrefix.length + 64;
+
+type Kind = 'delegation' | 'invocation';
+const tagOf = { delegation: delegationTag, invocation: invocationTag } as const;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer): Uint8Array {
+  let signed: Uint8Array;
+  try {
+    signed = encodeCanonicalDagCbor({ h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload });
+  } catch (error) {
+    throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const signature = signer.sign(signed);
+  const token = new Uint8Array(signedOffset + signed.length);
+  token.set(envelopePrefix, 0);
+  token.set(signature, envelopePrefix.length);
+  token.set(signed, signedOffset);
+  return token;
+}
+
+function requireIssuer(kind: Kind, iss: string, signer: Ed25519Signer): void {
+  if (!(signer instanceof Ed25519Signer)) throw new TypeError(`signing a ${kind} needs an Ed25519Signer`);
+  if (didWithoutFragment(iss) !== signer.did) {
+    throw new UcanError(
+      'InvalidClaim',
+      `the ${kind}'s iss is ${iss}, but the signing key is ${signer.did}; a token is signed by its issuer, so set iss to the signer's DID`,
+    );
+  }
+}
+
+/** Signs a delegation with a signer whose key is already imported (the daemon's path). */
+export function encodeDelegationWith(payload: DelegationPayload, signer: Ed25519Signer): Uint8Array {
+  const checked = checkDelegationPayload(payload, 'caller');
+  requireIssuer('delegation', checked.iss, signer);
+  return seal('delegation', delegationToWire(checked), signer);
+}
+
+/** Signs an invocation with a signer whose key is already imported (the daemon's path). */
+export function encodeInvocationWith(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
+  const wire = invocationToWire(payload);
+  requireIssuer('invocation', wire.iss as string, signer);
+  return seal('invocation', wire, signer);
+}
+
+/** Signs a delegation with a 32-byte Ed25519 private key. */
+export function encodeDelegation(payload: DelegationPayload, seed: Uint8Array): Uint8Array {
+  return encodeDelegationWith(payload, Ed25519Signer.fromSeed(seed));
+}
+
+/** Signs an invocation with a 32-byte Ed25519 private key. */
+export function encodeInvocation(payload: InvocationPayload, seed: Uint8Array): Uint8Array {
+  return encodeInvocationWith(payload, Ed25519Signer.fromSeed(seed));
+}
+
+interface OpenedEnvelope {
+  wirePayload: unknown;
+  signature: Uint8Array;
+  signed: Uint8Array;
+}
+
+function malformed(kind: Kind, message: string, cause?: unknown): never {
+  throw new UcanError('InvalidClaim', `this is not a valid UCAN ${kind}: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+function open(bytes: Uint8Array, kind: Kind): OpenedEnvelope {
+  if (!(bytes instanceof Uint8Array)) malformed(kind, 'expected the token bytes (a Uint8Array)');
+  if (bytes.length === 0) malformed(kind, 'the token is empty');
+  if (bytes[0] !== envelopePrefix[0]) {
+    malformed(kind, 'a UCAN envelope is a DAG-CBOR list [signature, payload] (first byte 0x82)');
+  }
+  if (bytes.length < signedOffset + 1) malformed(kind, `the token is truncated (${bytes.length} bytes)`);
+  if (bytes[1] !== envelopePrefix[1] || bytes[2] !== envelopePrefix[2]) {
+    malformed(kind, 'the envelope must start with a 64-byte Ed25519 signature (0x58 0x40)');
+  }
+  const signed = bytes.subarray(signedOffset);
+  let sigPayload: unknown;
+  try {
+    sigPayload = decodeCanonicalDagCbor(signed);
+  } catch (error) {
+    malformed(kind, `the signed payload is not canonical DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  if (!isIpldMap(sigPayload)) malformed(kind, 'the signed payload must be a map {h, "ucan/…": payload}');
+  const tag = tagOf[kind];
+  const keys = Object.keys(sigPayload);
+  if (!Object.hasOwn(sigPayload, tag)) {
+    const otherTag = keys.find((key) => key !== 'h');
+    if (otherTag === tagOf[kind === 'delegation' ? 'invocation' : 'delegation']) {
+      malformed(kind, `it is a${kind === 'delegation' ? 'n invocation' : ' delegation'} (${otherTag})`);
+    }
+    malformed(kind, `expected a ${JSON.stringify(tag)} payload, found ${otherTag === undefined ? 'none' : JSON.stringify(otherTag)}`);
+  }
+  if (keys.length !== 2 || !Object.hasOwn(sigPayload, 'h')) {
+    malformed(kind, `the signed payload must hold exactly "h" and ${JSON.stringify(tag)}, found ${keys.map((k) => JSON.stringify(k)).join(', ')}`);
+  }
+  const header = sigPayload.h;
+  if (!(header instanceof Uint8Array) || !sameBytes(header, ed25519DagCborVarsigHeader)) {
+    malformed(
+      kind,
+      'unsupported varsig header; Signet reads Ed25519 signatures over DAG-CBOR (header 34 01 ed 01 ed 01 13 71)',
+    );
+  }
+  return { wirePayload: sigPayload[tag], signature: new Uint8Array(bytes.subarray(envelopePrefix.length, signedOffset)), signed };
+}
+
+function verified<P extends { iss: string }>(kind: Kind, opened: OpenedEnvelope, payload: P): Decoded<P> {
+  const problem = ed25519SignatureProblem(payload.iss, opened.signed, opened.signature);
+  if (problem !== null) {
+    throw new UcanError('InvalidSignature', `the ${kind}'s signature by ${payload.iss} is not valid: ${problem}`);
+  }
+  return { payload, signature: opened.signature };
+}
+
+// Anything unexpected while reading hostile bytes is still just a bad token, never a different kind of error.
+function asUcanError(kind: Kind, error: unknown): UcanError {
+  if (error instanceof UcanError) return error;
+  return new UcanError('InvalidClaim', `this is not a valid UCAN ${kind}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
+}
+
+/** Decodes a delegation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
+export function decodeDelegation(bytes: Uint8Array): Decoded<DelegationPayload> {
+  try {
+    const opened = open(bytes, 'delegation');
+    return verified('delegation', opened, checkDelegationPayload(opened.wirePayload, 'wire'));
+  } catch (error) {
+    throw asUcanError('delegation', error);
+  }
+}
+
+/** Decodes an invocation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
+export function decodeInvocation(bytes: Uint8Array): Decoded<InvocationPayload> {
+  try {
+    const opened = open(bytes, 'invocation');
+    return verified('invocation', opened, invocationFromWire(opened.wirePayload));
+  } catch (error) {
+    throw asUcanError('invocation', error);
+  }
+}

@@ -1,0 +1,221 @@
+// Everything the extension does once it is active, loaded after activation returns so that the editor's
+// startup never waits for it: the daemon connection, approvals, the Agents view, the timeline, commands.
+import * as vscode from 'vscode';
+import { DaemonClient } from '../../daemon/src/client/daemonClient';
+import type { AuthorizeResult, Principal } from '../../daemon/src/server/protocol';
+import { AgentCommands } from './agents/agentCommands';
+import { AgentsTreeProvider, type AgentsNode } from './agents/agentsTree';
+import { ApprovalActions } from './approvals/approvalActions';
+import { ApprovalPrompts, DECIDE_COMMAND, MORE_COMMAND } from './approvals/approvalPrompts';
+import { PendingApprovals } from './approvals/pendingApprovals';
+import { readSettings } from './config';
+import { DaemonConnection, describeState, type ConnectionState } from './daemon/daemonConnection';
+import { findRunningDaemon } from './daemon/daemonProcess';
+import { shortDid } from './format';
+import type { Log } from './log';
+import { SignetStatusBar } from './statusBar';
+import { TimelinePanel } from './timeline/timelinePanel';
+
+export const AGENTS_VIEW_ID = 'signet.agents';
+
+/** What the extension exports to other extensions and to its tests: read-only state, nothing that decides. */
+export interface SignetState {
+  home: string;
+  connection: ConnectionState['kind'];
+  pid: number | undefined;
+  port: number | undefined;
+  startedDaemon: boolean;
+  pendingApprovals: string[];
+  visiblePrompts: string[];
+}
+
+export class Signet implements vscode.Disposable {
+  readonly connection: DaemonConnection;
+  readonly pending = new PendingApprovals();
+  private readonly prompts: ApprovalPrompts;
+  private readonly approvals: ApprovalActions;
+  private readonly tree: AgentsTreeProvider;
+  private readonly treeView: vscode.TreeView<AgentsNode>;
+  private readonly agentCommands: AgentCommands;
+  private readonly statusBar = new SignetStatusBar();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private keystoreWarned = false;
+  private startFailureWarned = false;
+  private expiryTimer: ReturnType<typeof setInterval>;
+
+  static start(context: vscode.ExtensionContext, log: Log): Signet {
+    const signet = new Signet(context, log);
+    context.subscriptions.push(signet);
+    void signet.connection.start();
+    return signet;
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Log,
+  ) {
+    const settings = () => readSettings(context.extensionPath);
+    this.connection = new DaemonConnection(() => {
+      const s = settings();
+      return {
+        home: s.home,
+        cliPath: s.autoStartDaemon ? s.cliPath : undefined,
+        ...(s.keystore ? { keystore: s.keystore } : {}),
+        ...(s.approvalTimeoutSeconds ? { approvalTimeoutSeconds: s.approvalTimeoutSeconds } : {}),
+      };
+    }, log);
+    this.prompts = new ApprovalPrompts(this.pending, log);
+    this.approvals = new ApprovalActions(this.connection, this.pending, this.prompts, () => settings().offeredTtlSeconds, log);
+    this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
+    this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
+    this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
+
+    this.subscriptions.push(
+      this.connection,
+      this.pending,
+      this.prompts,
+      this.tree,
+      this.treeView,
+      this.statusBar,
+      this.connection.onDidChangeState((state) => this.onState(state)),
+      this.connection.onDidConnect(() => void this.loadPending()),
+      this.connection.onNotification('approval/didRequest', (request) => {
+        this.log.info(`approval requested: ${request.agent.name} wants ${request.summary} (id ${request.id}, expires ${request.expiresAt})`);
+        this.pending.add(request);
+      }),
+      this.connection.onNotification('approval/didResolve', ({ id, outcome, decidedBy }) => this.pending.resolve(id, outcome, decidedBy)),
+      this.pending.onDidChange(() => {
+        this.statusBar.setPending(this.pending.size);
+        void vscode.commands.executeCommand('setContext', 'signet.pendingApprovals', this.pending.size);
+      }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('signet.home') || event.affectsConfiguration('signet.daemonPath') || event.affectsConfiguration('signet.autoStartDaemon')) {
+          this.log.info('Signet settings changed: reconnecting');
+          void this.connection.reconnect();
+        }
+      }),
+    );
+    // The daemon denies overdue requests itself; this only tidies prompts if a notification was missed.
+    this.expiryTimer = setInterval(() => this.pending.expireOverdue(Date.now() - 5000), 5000);
+    this.onState(this.connection.state);
+  }
+
+  /** The commands package.json contributes, by id. */
+  commands(): Record<string, (...args: unknown[]) => unknown> {
+    return {
+      'signet.showPendingApprovals': () => this.approvals.showPending(),
+      [DECIDE_COMMAND]: (id, decision) => this.approvals.decideQuick(id, decision),
+      [MORE_COMMAND]: (id) => this.approvals.more(id),
+      'signet.createAgent': (name) => this.agentCommands.createAgent(name),
+      'signet.delegate': (agent) => this.agentCommands.delegate(agent),
+      'signet.revoke': () => this.agentCommands.revokePick(),
+      'signet.revokeDelegation': (node) => this.agentCommands.revokeNode(node),
+      'signet.copyDid': (node) => this.agentCommands.copyDid(node),
+      'signet.copyCid': (node) => this.agentCommands.copyCid(node),
+      'signet.removeAgent': (node) => this.agentCommands.removeAgent(node),
+      'signet.showTimeline': (node) => this.showTimeline(node),
+      'signet.refreshAgents': () => this.tree.reload(),
+      'signet.reconnect': () => this.connection.reconnect(),
+      'signet.restartDaemon': () => this.connection.restartDaemon(),
+      'signet.showLog': () => this.log.show(),
+      'signet.demo.askForRights': () => this.demoAskForRights(),
+    };
+  }
+
+  state(): SignetState {
+    const s = this.connection.state;
+    return {
+      home: readSettings(this.context.extensionPath).home,
+      connection: s.kind,
+      pid: s.kind === 'connected' ? s.status.pid : undefined,
+      port: s.kind === 'connected' ? s.runtime.port : undefined,
+      startedDaemon: s.kind === 'connected' ? s.startedByUs : false,
+      pendingApprovals: this.pending.list().map((r) => r.id),
+      visiblePrompts: this.prompts.visibleIds,
+    };
+  }
+
+  private onState(state: ConnectionState): void {
+    this.statusBar.update(state, this.pending.size);
+    void vscode.commands.executeCommand('setContext', 'signet.connected', state.kind === 'connected');
+    this.treeView.message = state.kind === 'connected' ? undefined : `Not connected to the Signet daemon: ${describeState(state)}`;
+    if (state.kind === 'connected') {
+      this.keystoreWarned = false;
+      this.startFailureWarned = false;
+    } else if (state.kind === 'keystore-unavailable' && !this.keystoreWarned) {
+      // Said once, with the fix; the status bar keeps showing it until it is solved.
+      this.keystoreWarned = true;
+      void vscode.window.showErrorMessage(`Signet: the keychain is unavailable. ${state.message}`, 'Show Log', 'Retry').then((action) => {
+        if (action === 'Show Log') this.log.show();
+        if (action === 'Retry') void this.connection.connectNow();
+      });
+    } else if (state.kind === 'disconnected' && !this.startFailureWarned && /stopped while starting|did not come up/.test(state.reason)) {
+      this.startFailureWarned = true;
+      void vscode.window.showErrorMessage(`Signet: ${state.reason}`, 'Show Log', 'Retry').then((action) => {
+        if (action === 'Show Log') this.log.show();
+        if (action === 'Retry') void this.connection.connectNow();
+      });
+    }
+  }
+
+  private showUser(user: Principal | undefined): void {
+    this.treeView.description = user ? `you: ${shortDid(user.did)}` : undefined;
+  }
+
+  private async loadPending(): Promise<void> {
+    try {
+      const { pending } = await this.connection.request('approval/list', {});
+      this.pending.synchronize(pending);
+      if (pending.length) this.log.info(`${pending.length} approval(s) were already waiting`);
+    } catch (error) {
+      this.log.warn(`could not list pending approvals: ${(error as Error).message}`);
+    }
+  }
+
+  private showTimeline(node: unknown): void {
+    const agent =
+      typeof node === 'string'
+        ? node
+        : node && typeof node === 'object' && 'kind' in node && (node as AgentsNode).kind === 'agent'
+          ? (node as Extract<AgentsNode, { kind: 'agent' }>).agent.name
+          : null;
+    TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent);
+  }
+
+  /**
+   * The walkthrough's "see a first approval": a demo agent, with its own identity, asks through the
+   * daemon's agent API to write a file in the workspace; its prompt appears like any other.
+   */
+  private async demoAskForRights(): Promise<AuthorizeResult | undefined> {
+    const { home } = readSettings(this.context.extensionPath);
+    await this.connection.whenConnected(20_000);
+    const runtime = await findRunningDaemon(home);
+    if (!runtime) throw new Error(`no Signet daemon runs for ${home}`);
+    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? home;
+    const agentClient = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken });
+    try {
+      void vscode.window.setStatusBarMessage('Signet: demo-agent is asking for a right…', 5000);
+      const result = await agentClient.request('authorize', {
+        agent: 'demo-agent',
+        cmd: '/mcp/tools/call',
+        args: { server: 'demo-files', tool: 'write_file', arguments: { path: 'NOTES.md', content: 'Hello from the Signet demo agent' } },
+        workspace,
+        createAgent: true,
+      });
+      if (result.decision === 'allow') {
+        void vscode.window.showInformationMessage(`Signet: demo-agent was allowed; its signed invocation is ${result.invocationCid}.`);
+      } else {
+        void vscode.window.showWarningMessage(`Signet: demo-agent was refused: ${result.reason}`);
+      }
+      return result;
+    } finally {
+      agentClient.close();
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.expiryTimer);
+    TimelinePanel.instance?.dispose();
+    for (const s of this.subscriptions.reverse()) s.dispose();
+  }
+}

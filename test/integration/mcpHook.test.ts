@@ -1,0 +1,140 @@
+// `signet hook claude-code|vscode` against PreToolUse inputs in the clients' own shapes (test/fixtures/mcp/hooks)
+// and a real daemon: the adapter function directly, and the CLI as the client runs it (stdin in, JSON out).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decidePreToolUse, type HookOptions, type PreToolUseOutput } from '../../daemon/src/mcp/agentHook';
+import { DaemonLink } from '../../daemon/src/mcp/daemonLink';
+import type { ApprovalRequest } from '../../daemon/src/server/protocol';
+import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
+import { builtCli } from '../fixtures/mcp/builtCli';
+import { repoRoot } from '../fixtures/mcp/servers';
+
+function hookInput(name: string, workspace: string): string {
+  return readFileSync(join(repoRoot, 'test/fixtures/mcp/hooks', `${name}.json`), 'utf8').replaceAll('/home/dev/project', workspace);
+}
+
+function decision(output: PreToolUseOutput | undefined): PreToolUseOutput['hookSpecificOutput'] {
+  assert.ok(output, 'the hook answered');
+  assert.equal(output.hookSpecificOutput.hookEventName, 'PreToolUse');
+  return output.hookSpecificOutput;
+}
+
+function runHook(cli: string, home: string, args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, '--home', home, 'hook', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('the PreToolUse hook adapter', () => {
+  let h: Harness;
+  let link: DaemonLink;
+  let options: HookOptions;
+  let cli: string;
+
+  before(async () => {
+    [h, cli] = await Promise.all([startHarness({ listen: true, approvalTimeoutSeconds: 30 }), builtCli()]);
+    mkdirSync(join(h.workspace, 'src'));
+    await h.ui.request('agent/create', { name: 'claude-code' });
+    await h.ui.request('agent/create', { name: 'copilot' });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'claude-code', cmd: '/claude-code/tools/edit', pol: [['like', '.input.file_path', `${h.workspace}/src/*`]], ttl: 3600 });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'copilot', cmd: '/vscode/tools', ttl: 3600 });
+    link = new DaemonLink({ home: h.home });
+    options = { flavor: 'claude-code', agent: 'claude-code', authorize: (p) => link.authorize(p), timeoutSeconds: 20 };
+  });
+  after(async () => {
+    link.close();
+    await h.close();
+  });
+
+  test('an Edit inside the delegated folder is allowed, naming the invocation', async () => {
+    const answer = decision(await decidePreToolUse(hookInput('claude-code-edit', h.workspace), options));
+    assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
+    assert.match(answer.permissionDecisionReason, /invocation b[a-z2-7]+/);
+  });
+
+  test('a Write that climbs out of the workspace is refused, and the person was shown the real path', async () => {
+    const requests: ApprovalRequest[] = [];
+    const off = h.ui.onNotification('approval/didRequest', (r) => {
+      requests.push(r);
+      void h.ui.request('approval/decide', { id: r.id, decision: 'deny', decidedBy: 'reviewer' });
+    });
+    try {
+      const answer = decision(await decidePreToolUse(hookInput('claude-code-write-outside', h.workspace), options));
+      assert.equal(answer.permissionDecision, 'deny');
+      assert.match(answer.permissionDecisionReason, /reviewer denied/);
+      assert.equal(requests[0]?.cmd, '/claude-code/tools/write');
+      assert.deepEqual(requests[0]?.paths, [join(h.workspace, '..', '.ssh', 'authorized_keys')]);
+    } finally {
+      off();
+    }
+  });
+
+  test('a Bash command no delegation covers waits for an approval and is allowed once approved', async () => {
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = decidePreToolUse(hookInput('claude-code-bash', h.workspace), options);
+    const request = await requested;
+    assert.deepEqual(request.args.input, { command: 'npm test', description: 'Run the test suite' });
+    await h.ui.request('approval/decide', { id: request.id, decision: 'once' });
+    assert.equal(decision(await pending).permissionDecision, 'allow');
+  });
+
+  test('an MCP tool is left to the proxy unless the hook is told to include MCP tools', async () => {
+    assert.equal(await decidePreToolUse(hookInput('claude-code-mcp-tool', h.workspace), options), undefined);
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = decidePreToolUse(hookInput('claude-code-mcp-tool', h.workspace), { ...options, includeMcp: true });
+    const request = await requested;
+    assert.equal(request.cmd, '/claude-code/tools/mcp__filesystem__write_file');
+    await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
+    assert.equal(decision(await pending).permissionDecision, 'deny');
+  });
+
+  test('a VS Code agent hook input is decided under /vscode/tools for the copilot agent', async () => {
+    const answer = decision(await decidePreToolUse(hookInput('vscode-edit-files', h.workspace), { ...options, flavor: 'vscode', agent: 'copilot' }));
+    assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
+  });
+
+  test('no decision before the hook\'s own deadline is a denial by default, or a hand-over with fallback ask', async () => {
+    const quick = { ...options, timeoutSeconds: 0.3 };
+    const denied = decision(await decidePreToolUse(hookInput('claude-code-bash', h.workspace), quick));
+    assert.equal(denied.permissionDecision, 'deny');
+    assert.match(denied.permissionDecisionReason, /no decision within 0.3 s/);
+    const asked = decision(await decidePreToolUse(hookInput('claude-code-bash', h.workspace), { ...quick, fallback: 'ask' }));
+    assert.equal(asked.permissionDecision, 'ask');
+    const { pending } = await h.ui.request('approval/list', {});
+    for (const p of pending) await h.ui.request('approval/decide', { id: p.id, decision: 'deny' });
+  });
+
+  test('input that is not a PreToolUse object is refused rather than let through', async () => {
+    assert.equal(decision(await decidePreToolUse('not json', options)).permissionDecision, 'deny');
+    assert.equal(decision(await decidePreToolUse('{"tool_input": {}}', options)).permissionDecision, 'deny');
+    const post = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'PostToolUse', tool_name: 'Bash' }), options));
+    assert.equal(post.permissionDecision, 'deny');
+    assert.match(post.permissionDecisionReason, /PreToolUse only/);
+  });
+
+  test('the CLI reads the hook input on stdin and prints the decision as JSON', async () => {
+    const run = await runHook(cli, h.home, ['claude-code'], hookInput('claude-code-edit', h.workspace));
+    assert.equal(run.code, 0, run.stderr);
+    const output = JSON.parse(run.stdout) as PreToolUseOutput;
+    assert.equal(output.hookSpecificOutput.permissionDecision, 'allow');
+  });
+
+  test('with no daemon running the CLI denies with a reason that says how to start it', async () => {
+    const emptyHome = tempDir('signet-nohome-');
+    const run = await runHook(cli, emptyHome, ['claude-code'], hookInput('claude-code-edit', h.workspace));
+    rmSync(emptyHome, { recursive: true, force: true });
+    assert.equal(run.code, 0, run.stderr);
+    const output = JSON.parse(run.stdout) as PreToolUseOutput;
+    assert.equal(output.hookSpecificOutput.permissionDecision, 'deny');
+    assert.match(output.hookSpecificOutput.permissionDecisionReason, /signet daemon/);
+  });
+});

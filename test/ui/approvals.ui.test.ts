@@ -1,0 +1,225 @@
+// UI tests: the packaged .vsix installed in code-server, a real daemon (started by the extension), real
+// agent requests over the daemon's socket, and Chromium clicking the real prompts, tree and timeline.
+// Screenshots of the prompt, the agents view and the timeline go to test-output/ui/screenshots/.
+import assert from 'node:assert/strict';
+import { after, before, test as nodeTest } from 'node:test';
+import type { DaemonClient } from '../../daemon/src/client/daemonClient';
+import type { AuthorizeParams, AuthorizeResult } from '../../daemon/src/server/protocol';
+import { Workbench } from './workbench';
+
+const vsix = process.env.SIGNET_VSIX;
+const outDir = process.env.SIGNET_UI_OUT;
+if (!vsix || !outDir) throw new Error('run the UI tests through test/ui/run.mjs, which packages the .vsix and sets SIGNET_VSIX and SIGNET_UI_OUT');
+
+let bench: Workbench;
+let failures = 0;
+
+/** A test that leaves a screenshot of the workbench behind when it fails. */
+function test(name: string, fn: () => Promise<void>): void {
+  nodeTest(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      failures++;
+      await bench?.screenshot(`failed-${failures}`).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+let agent: DaemonClient;
+
+function ask(tool: string, path: string, server = 'files'): Promise<AuthorizeResult> {
+  const params: AuthorizeParams = {
+    agent: 'coder',
+    cmd: '/mcp/tools/call',
+    args: { server, tool, arguments: { path } },
+    workspace: bench.workspace,
+    createAgent: true,
+  };
+  return agent.request('authorize', params, { timeoutMs: 90_000 });
+}
+
+/** Resolves with the result if the request settles within `ms`, else undefined (it is still waiting). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
+}
+
+before(async () => {
+  bench = await Workbench.start({ outDir, vsix, keystore: process.env.SIGNET_SECRET_SERVICE === 'private' ? undefined : 'file' });
+  // The extension starts the daemon by itself; the status bar says when it is connected.
+  await bench.statusBarItem().filter({ hasText: /^\s*Signet\s*$/ }).waitFor({ timeout: 90_000 });
+  agent = await bench.agentClient();
+});
+
+after(async () => {
+  agent?.close();
+  if (bench) {
+    let pid: number | undefined;
+    try {
+      pid = bench.runtime().pid;
+    } catch {
+      /* no daemon ran */
+    }
+    await bench.close();
+    if (pid) process.kill(pid, 'SIGTERM');
+  }
+});
+
+test('a real pending request shows a prompt naming the agent, the command and the exact target', async () => {
+  const asked = ask('write_file', 'src/auth.ts');
+  const prompt = bench.prompt('write_file');
+  await prompt.waitFor();
+  const text = await prompt.innerText();
+  assert.match(text, /coder/);
+  assert.match(text, /\/mcp\/tools\/call/);
+  assert.ok(text.includes(`${bench.workspace}/src/auth.ts`), `the prompt should show the canonical path, got: ${text}`);
+  for (const choice of ['Allow once', 'Allow for session', 'More…', 'Deny']) {
+    assert.ok(await prompt.getByRole('link', { name: choice }).isVisible(), `the prompt offers "${choice}"`);
+  }
+  assert.match(text, /left/, 'the prompt shows the time left');
+  await bench.screenshot('1-prompt');
+  // Nothing decided yet: the agent is still waiting.
+  assert.equal(await settledWithin(asked, 500), undefined);
+  await prompt.getByRole('link', { name: 'Allow once' }).click();
+  const result = await asked;
+  assert.equal(result.decision, 'allow');
+});
+
+test('clicking Allow once lets the request through, and the daemon holds the delegation it minted', async () => {
+  const asked = ask('write_file', 'src/session.ts');
+  const prompt = bench.prompt('session.ts');
+  await prompt.getByRole('link', { name: 'Allow once' }).click();
+  const result = await asked;
+  assert.equal(result.decision, 'allow');
+  assert.ok(result.decision === 'allow' && result.approvalId, 'the allow comes from the approval');
+  await prompt.waitFor({ state: 'detached' });
+  const ui = await bench.uiClient();
+  try {
+    const { delegations } = await ui.request('delegation/list', { agent: 'coder', includeInactive: true });
+    const minted = delegations.find((d) => d.cid === result.chain[0]);
+    assert.ok(minted, `the daemon should hold the delegation ${result.chain[0]}`);
+    assert.equal(minted.source, 'approval');
+    assert.equal(minted.issuer.name, 'user');
+    assert.equal(minted.audience.name, 'coder');
+    assert.equal(minted.singleUse, true);
+  } finally {
+    ui.close();
+  }
+});
+
+test('Deny refuses the request and the denial is audited', async () => {
+  const asked = ask('delete_file', 'src/legacy.ts');
+  await bench.prompt('delete_file').getByRole('link', { name: 'Deny' }).click();
+  const result = await asked;
+  assert.equal(result.decision, 'deny');
+  assert.ok(result.decision === 'deny' && result.code === 'denied-by-user', 'the denial names the user');
+  const ui = await bench.uiClient();
+  try {
+    const { records } = await ui.request('audit/query', { kind: 'authorize.denied' });
+    const denial = records.find((r) => r.data.approvalId === result.approvalId);
+    assert.ok(denial, 'the audit log holds the denial');
+    const { records: decided } = await ui.request('audit/query', { kind: 'approval.decided' });
+    const decision = decided.find((r) => r.data.approvalId === result.approvalId);
+    assert.equal(decision?.data.decision, 'deny');
+    assert.equal(decision?.data.decidedBy, 'vscode');
+  } finally {
+    ui.close();
+  }
+});
+
+test('the audit timeline shows the denial and the allowed call with its chain, read from the webview', async () => {
+  await bench.runCommand('Signet: Show Timeline');
+  const frame = bench.timelineFrame();
+  const denied = frame.locator('[data-kind="authorize.denied"]').filter({ hasText: 'delete_file' }).first();
+  await denied.waitFor();
+  assert.match(await denied.innerText(), /coder/);
+  await denied.click();
+  const details = frame.locator('#details');
+  await details.getByText('denied-by-user').first().waitFor();
+
+  const allowed = frame.locator('[data-kind="authorize.allowed"]').filter({ hasText: 'session.ts' }).first();
+  await allowed.click();
+  await details.locator('.chain .hop').first().waitFor();
+  const chainText = await details.locator('.chain').innerText();
+  assert.match(chainText, /user/);
+  assert.match(chainText, /coder/);
+  assert.match(chainText, /bafy/, 'the chain shows CIDs');
+  const badge = allowed.locator('.badge');
+  await badge.filter({ hasNotText: '…' }).waitFor();
+  const verified = await badge.getAttribute('data-verified');
+  const ui = await bench.uiClient();
+  let carriesEnvelope = false;
+  try {
+    const { records } = await ui.request('audit/query', { kind: 'authorize.allowed' });
+    carriesEnvelope = records.some((r) => typeof r.data.token === 'string');
+  } finally {
+    ui.close();
+  }
+  // The webview checks the signature itself whenever the log carries the invocation's envelope.
+  assert.equal(verified, carriesEnvelope ? 'verified' : 'unavailable');
+
+  // Filters: by outcome, then by text.
+  await frame.locator('#filter-outcome').selectOption('denied');
+  await frame.locator('[data-kind="authorize.allowed"]').first().waitFor({ state: 'detached' });
+  assert.ok(await frame.locator('[data-kind="authorize.denied"]').first().isVisible());
+  await frame.locator('#filter-outcome').selectOption('');
+  await frame.locator('#filter-text').fill('session.ts');
+  await frame.locator('[data-kind="authorize.denied"]').first().waitFor({ state: 'detached' });
+  await frame.locator('#filter-text').fill('');
+  await frame.locator('[data-kind="authorize.denied"]').first().waitFor();
+  // Selected again for the screenshot: the event, its details, and its chain with CIDs.
+  await frame.locator('[data-kind="authorize.allowed"]').filter({ hasText: 'session.ts' }).first().click();
+  await details.locator('.chain .hop').first().waitFor();
+  await bench.screenshot('3-timeline');
+});
+
+test('Revoke in the Agents view takes the right away: the next request prompts again', async () => {
+  // A right for an hour on one tool, chosen under More….
+  const first = ask('read_file', 'README.md');
+  await bench.prompt('read_file').getByRole('link', { name: 'More…' }).click();
+  const choice = bench.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'For 1 h, on this tool read_file' });
+  await choice.click();
+  assert.equal((await first).decision, 'allow');
+  // Covered now: the same tool on another file goes through without a prompt.
+  const covered = await settledWithin(ask('read_file', 'src/auth.ts'), 15_000);
+  assert.equal(covered?.decision, 'allow', 'a covered request is allowed without asking');
+
+  await bench.openAgentsView();
+  const agentRow = bench.treeRow('coder').first();
+  await agentRow.waitFor();
+  const delegationRow = bench.treeRow('read_file').first();
+  await delegationRow.waitFor();
+  // Expanded, the delegation shows its chain of issuers back to the user.
+  await delegationRow.click();
+  await bench.page.keyboard.press('ArrowRight');
+  await bench.treeRow('user → coder').first().waitFor();
+  await bench.screenshot('2-agents');
+  // The row's inline Revoke action (the same command as its context menu's Revoke).
+  await delegationRow.hover();
+  await delegationRow.locator('.actions .action-label[aria-label="Revoke"]').click();
+  await bench.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Revoke' }).click();
+  await delegationRow.waitFor({ state: 'detached' });
+
+  const again = ask('read_file', 'docs/guide.md');
+  const prompt = bench.prompt('guide.md');
+  await prompt.waitFor();
+  await prompt.getByRole('link', { name: 'Deny' }).click();
+  assert.equal((await again).decision, 'deny');
+});
+
+test('two simultaneous requests both get their own prompt and are both decided', async () => {
+  const a = ask('rename_file', 'src/a.ts');
+  const b = ask('chmod_file', 'src/b.ts');
+  const promptA = bench.prompt('rename_file');
+  const promptB = bench.prompt('chmod_file');
+  await promptA.waitFor();
+  await promptB.waitFor();
+  await bench.statusBarItem().filter({ hasText: '2 pending' }).waitFor();
+  await bench.screenshot('4-two-prompts');
+  await promptB.getByRole('link', { name: 'Deny' }).click();
+  await promptA.getByRole('link', { name: 'Allow for session' }).click();
+  const [resultA, resultB] = await Promise.all([a, b]);
+  assert.equal(resultA.decision, 'allow');
+  assert.equal(resultB.decision, 'deny');
+  await bench.statusBarItem().filter({ hasText: /^\s*Signet\s*$/ }).waitFor();
+});

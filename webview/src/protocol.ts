@@ -1,0 +1,110 @@
+// The messages between the extension and the audit-timeline webview, in one file that both import.
+// Messages cross a trust boundary in both directions (the webview renders log data an agent influenced),
+// so each side checks what arrives with the guards below before acting on it.
+import type { AgentInfo, AuditKind, AuditRecord, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
+
+/** What the timeline needs of a delegation to draw chains; the envelope is for offline verification. */
+export type TimelineDelegation = Pick<DelegationInfo, 'cid' | 'issuer' | 'audience' | 'cmd' | 'scope' | 'exp' | 'parent' | 'revoked' | 'source' | 'token'>;
+
+export type ExtensionToWebview =
+  /** Everything at once, after the panel loads and after every reconnect. Records are oldest first. */
+  | {
+      type: 'init';
+      user: Principal | null;
+      agents: AgentInfo[];
+      delegations: TimelineDelegation[];
+      records: AuditRecord[];
+      /** True when the log holds more than the daemon returned (the oldest are left out). */
+      truncated: boolean;
+      /** Show only this agent (name), as when opened from "Show Timeline" on an agent. */
+      focusAgent: string | null;
+    }
+  /** New records from `audit/didAppend`, batched, oldest first. */
+  | { type: 'append'; records: AuditRecord[] }
+  /** Agents or delegations changed (a new delegation shows up in chains). */
+  | { type: 'directory'; agents: AgentInfo[]; delegations: TimelineDelegation[] }
+  | { type: 'focusAgent'; agent: string | null }
+  | { type: 'connection'; connected: boolean; message: string };
+
+export type WebviewToExtension =
+  | { type: 'ready' }
+  | { type: 'copy'; text: string }
+  /** Something went wrong inside the webview; the extension logs it. */
+  | { type: 'error'; message: string };
+
+export const AUDIT_KINDS: readonly AuditKind[] = [
+  'daemon.started',
+  'daemon.stopped',
+  'identity.created',
+  'identity.removed',
+  'delegation.issued',
+  'delegation.revoked',
+  'approval.requested',
+  'approval.decided',
+  'authorize.allowed',
+  'authorize.denied',
+  'log.truncated',
+];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The extension's check on every message from the webview. */
+export function parseWebviewMessage(value: unknown): WebviewToExtension | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'copy':
+      return typeof value.text === 'string' && value.text.length <= 10_000 ? { type: 'copy', text: value.text } : undefined;
+    case 'error':
+      return typeof value.message === 'string' ? { type: 'error', message: value.message.slice(0, 2000) } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function isAuditRecord(value: unknown): value is AuditRecord {
+  return (
+    isObject(value) &&
+    typeof value.seq === 'number' &&
+    typeof value.time === 'string' &&
+    (value.agent === null || typeof value.agent === 'string') &&
+    typeof value.kind === 'string' &&
+    isObject(value.data)
+  );
+}
+
+/** The webview's check on every message from the extension. */
+export function parseExtensionMessage(value: unknown): ExtensionToWebview | undefined {
+  if (!isObject(value)) return undefined;
+  const records = (v: unknown) => (Array.isArray(v) ? v.filter(isAuditRecord) : undefined);
+  const list = <T>(v: unknown) => (Array.isArray(v) ? (v.filter(isObject) as unknown as T[]) : undefined);
+  switch (value.type) {
+    case 'init': {
+      const recs = records(value.records);
+      const agents = list<AgentInfo>(value.agents);
+      const delegations = list<TimelineDelegation>(value.delegations);
+      if (!recs || !agents || !delegations) return undefined;
+      const user = isObject(value.user) && typeof value.user.did === 'string' ? (value.user as unknown as Principal) : null;
+      const focusAgent = typeof value.focusAgent === 'string' ? value.focusAgent : null;
+      return { type: 'init', user, agents, delegations, records: recs, truncated: value.truncated === true, focusAgent };
+    }
+    case 'append': {
+      const recs = records(value.records);
+      return recs ? { type: 'append', records: recs } : undefined;
+    }
+    case 'directory': {
+      const agents = list<AgentInfo>(value.agents);
+      const delegations = list<TimelineDelegation>(value.delegations);
+      return agents && delegations ? { type: 'directory', agents, delegations } : undefined;
+    }
+    case 'focusAgent':
+      return { type: 'focusAgent', agent: typeof value.agent === 'string' ? value.agent : null };
+    case 'connection':
+      return { type: 'connection', connected: value.connected === true, message: typeof value.message === 'string' ? value.message : '' };
+    default:
+      return undefined;
+  }
+}
