@@ -34,7 +34,15 @@ async function startDaemonProcess(home: string, extra: string[] = [], env: NodeJ
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c));
   const deadline = Date.now() + 15_000;
-  while (!existsSync(join(home, 'daemon.json'))) {
+  // A daemon killed outright leaves its runtime file behind: wait for the one naming this process.
+  const runtimePid = () => {
+    try {
+      return (JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  };
+  while (runtimePid() !== child.pid) {
     if (child.exitCode !== null) throw new Error(`the daemon exited early (${child.exitCode}): ${stderr}`);
     if (Date.now() > deadline) throw new Error(`the daemon did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -120,6 +120,15 @@ test('a log cut short is reported as removed from the first missing sequence num
   assert.deepEqual([again.problems[0]?.kind, again.problems[0]?.seq], ['removed', 17]);
 });
 
+test('a record claiming an absurd sequence number is an insertion, found without counting up to it', async () => {
+  const dir = await tampered((lines) => [...lines.slice(0, 4), (lines[4] as string).replace('"seq":4,', '"seq":9007199254740991,'), ...lines.slice(4)]);
+  const result = await verify(dir);
+  assert.deepEqual(
+    result.problems.filter((p) => p.kind !== 'root-mismatch').map((p) => [p.kind, p.seq]),
+    [['inserted', 9007199254740991]],
+  );
+});
+
 test('a line that is not a record in the exact byte form is reported as malformed', async () => {
   const garbage = await tampered((lines) => lines.map((l, i) => (i === 5 ? 'this is not json' : l)));
   const result = await verify(garbage);

@@ -66,7 +66,7 @@ export interface AuditLogOptions {
   onTruncated?: (notice: TruncationNotice) => void;
   /** Told about problems that do not fail an append: the index or checkpoint could not be written. */
   onError?: (error: Error) => void;
-  /** The daemon's log: gets the truncation notice and the errors above when no callback is given. */
+  /** The daemon's log: gets the truncation notice and the errors above when no callback is given for them. */
   log?: Logger;
   /** How long an idle log waits for more appends before it writes (default 0: the next turn of the event loop). */
   commitWindowMs?: number;
@@ -214,8 +214,8 @@ export class AuditLog {
           kind: 'log.truncated',
           data: { bytes: truncated.bytes, offset: truncated.offset, reason: 'torn last line left by a crash during a write' },
         });
-        opts.log?.warn(`the audit log ended in a torn line (${truncated.bytes} bytes) left by a crash; it was removed and recorded as seq ${record.seq}`);
-        opts.onTruncated?.({ ...truncated, record });
+        if (opts.onTruncated) opts.onTruncated({ ...truncated, record });
+        else opts.log?.warn(`the audit log ended in a torn line (${truncated.bytes} bytes) left by a crash; it was removed and recorded as seq ${record.seq}`);
       } else if (log.#signer && log.#lastCheckpoint?.size !== log.size) {
         await log.#writeCheckpoint();
       }
@@ -232,12 +232,12 @@ export class AuditLog {
     return this.#tree.size;
   }
 
-  /** The verifier key string of the checkpoint signer, for `signet audit verify`. */
   /** Durable writes (each one write + one fdatasync) since open: shows group commit at work. */
   get commits(): number {
     return this.#batches;
   }
 
+  /** The verifier key string of the checkpoint signer, for `signet audit verify`. */
   get verifierKey(): string | undefined {
     return this.#verifier?.text;
   }

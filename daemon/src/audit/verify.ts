@@ -86,6 +86,8 @@ class SeqBits {
 }
 
 const READ_CHUNK = 512 * 1024;
+/** How far past the known records a sequence number may jump (records removed) before it is implausible. */
+const MAX_SEQ_JUMP = 16 * 1024 * 1024;
 
 function range(from: number, to: number): string {
   return from === to ? `record ${from} is` : `records ${from}–${to} are`;
@@ -127,7 +129,10 @@ export async function verifyLog(dir: string, opts: VerifyOptions): Promise<Verif
   const logFh = await open(join(dir, LOG_FILE), constants.O_RDONLY).catch((error: unknown) => {
     throw new Error(`cannot read ${join(dir, LOG_FILE)}: ${(error as Error).message}`, { cause: error });
   });
-  const store = await TreeStore.open(dir, false);
+  const store = await TreeStore.open(dir, false).catch(async (error: unknown) => {
+    await logFh.close();
+    throw error;
+  });
   const indexed = store.leafCount;
 
   const tree = new CompactRange();
@@ -162,9 +167,14 @@ export async function verifyLog(dir: string, opts: VerifyOptions): Promise<Verif
     const quickSeq = seqPrefix(line);
     const asAppended = quickSeq !== undefined && quickSeq < indexed && hashesEqual(leaf, store.leafHashSequential(quickSeq));
     const parsed: ParsedRecord = asAppended ? { ok: true, record: { seq: quickSeq } as AuditRecord } : parseRecordLine(line);
+    // No record of this log can have a sequence number much beyond the lines read and the sizes known;
+    // one that claims to is an insertion (and must not send the gap search off to count to 2^53).
+    const plausible = lineNo + Math.max(indexed, checkpoints.at(-1)?.size ?? 0) + MAX_SEQ_JUMP;
     if (!parsed.ok) {
       report({ seq: parsed.seq ?? maxSeq + 1, kind: 'malformed', line: lineNo, message: `line ${lineNo} is not a valid record: ${parsed.reason}` });
-      if (parsed.seq !== undefined) seen.add(parsed.seq);
+      if (parsed.seq !== undefined && parsed.seq <= plausible) seen.add(parsed.seq);
+    } else if (parsed.record.seq > plausible) {
+      report({ seq: parsed.record.seq, kind: 'inserted', line: lineNo, message: `line ${lineNo} claims seq ${parsed.record.seq}, far beyond anything this log has held: a record was inserted` });
     } else {
       const seq = parsed.record.seq;
       const matches = asAppended ? true : seq < indexed ? hashesEqual(leaf, store.leafHashSequential(seq)) : null;
