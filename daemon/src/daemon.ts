@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ApprovalQueue } from './approvals/approvalQueue';
 import { AuditLog, AuditLogError, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
+import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
 import { DelegationStore } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
@@ -207,6 +208,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'audit/checkpoint': async () => ({ checkpoint: await audit.checkpoint(), verifierKey }),
       'audit/proveInclusion': ({ seq }) => auditCall(() => audit.inclusionProof(seq)),
       'audit/proveConsistency': ({ from, to }) => auditCall(() => audit.consistencyProof(from, to)),
+      'audit/verify': async () => {
+        const result = await verifyLog(paths.auditDir, { verifierKey });
+        return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
+      },
       'audit/query': async (params) => {
         let agent = params?.agent;
         if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);

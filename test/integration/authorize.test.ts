@@ -284,3 +284,25 @@ describe('authorize/cancel', () => {
     }
   });
 });
+
+describe('audit methods', () => {
+  test('the daemon verifies its own log, proves inclusion of a record, and a proof for a record beyond the log is a clear error', async () => {
+    const h = await startHarness();
+    try {
+      await h.ui.request('agent/create', { name: 'bot' });
+      const verdict = await h.ui.request('audit/verify', {});
+      assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+      assert.ok(verdict.records >= 2);
+      const proof = await h.ui.request('audit/proveInclusion', { seq: 1 });
+      assert.equal(proof.seq, 1);
+      assert.ok(proof.proof.length >= 1);
+      const { checkpoint, verifierKey } = await h.ui.request('audit/checkpoint', {});
+      assert.match(checkpoint, /^signet\.local\//);
+      assert.match(verifierKey, /^signet\.local\/.+\+[0-9a-f]{8}\+/);
+      await assert.rejects(h.ui.request('audit/proveInclusion', { seq: 10_000 }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.InvalidArgument);
+      await assert.rejects(h.agent.request('audit/verify', {}), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -402,6 +402,21 @@ export interface AuditProveConsistencyResult {
   checkpoint?: string;
 }
 
+/**
+ * Recomputes the whole tree from the records and checks every checkpoint, as `signet audit verify` does,
+ * for the audit panel's verification state. Problems name the sequence number concerned.
+ */
+export const AuditVerifyParams = z.strictObject({}).optional();
+export type AuditVerifyParams = z.infer<typeof AuditVerifyParams>;
+export interface AuditVerifyResult {
+  ok: boolean;
+  records: number;
+  rootHash: string;
+  problems: { seq: number | null; kind: string; message: string }[];
+  /** ISO 8601 of when this verification finished. */
+  verifiedAt: string;
+}
+
 // ───────────────────────────── method table ─────────────────────────────
 
 /** Every request method, its params schema, its result type and the roles allowed to call it. */
@@ -422,6 +437,7 @@ export const methods = {
   'audit/checkpoint': { params: AuditCheckpointParams, roles: ['ui'] },
   'audit/proveInclusion': { params: AuditProveInclusionParams, roles: ['ui'] },
   'audit/proveConsistency': { params: AuditProveConsistencyParams, roles: ['ui'] },
+  'audit/verify': { params: AuditVerifyParams, roles: ['ui'] },
 } as const satisfies Record<string, { params: z.ZodType; roles: readonly ClientRole[] }>;
 
 export type MethodName = keyof typeof methods;
@@ -443,6 +459,7 @@ export interface MethodResults {
   'audit/checkpoint': AuditCheckpointResult;
   'audit/proveInclusion': AuditProveInclusionResult;
   'audit/proveConsistency': AuditProveConsistencyResult;
+  'audit/verify': AuditVerifyResult;
 }
 
 export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
