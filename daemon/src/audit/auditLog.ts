@@ -21,7 +21,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
-import type { AuditKind, AuditRecord } from '../server/protocol';
+import type { AuditKind, AuditProveConsistencyResult, AuditProveInclusionResult, AuditRecord } from '../server/protocol';
 import { formatVerifierKey, signCheckpoint, verifyCheckpoint, type CheckpointSigner, type VerifierKey, parseVerifierKey } from './checkpoint';
 import { LineReader } from './lineReader';
 import { CompactRange, consistencyProof, hashesEqual, hashLeaf, inclusionProof } from './merkle';
@@ -74,28 +74,9 @@ export interface AuditLogOptions {
   maxBatchRecords?: number;
 }
 
-/** Hashes as standard base64, the encoding of checkpoint root hashes. */
-export interface AuditInclusionProof {
-  seq: number;
-  treeSize: number;
-  leafHash: string;
-  /** Sibling hashes from the leaf up (RFC 9162 §2.1.3.1 order). */
-  proof: string[];
-  rootHash: string;
-  /** The signed checkpoint for `treeSize`. */
-  checkpoint?: string;
-}
-
-export interface AuditConsistencyProof {
-  /** Tree sizes: the proof shows the tree of `to` records extends the tree of `from` records. */
-  from: number;
-  to: number;
-  proof: string[];
-  fromRoot: string;
-  toRoot: string;
-  /** The signed checkpoint for `to`. */
-  checkpoint?: string;
-}
+/** Proofs as the daemon serves them (`audit/proveInclusion`, `audit/proveConsistency`): hashes in standard base64. */
+export type AuditInclusionProof = AuditProveInclusionResult;
+export type AuditConsistencyProof = AuditProveConsistencyResult;
 
 export type AuditLogErrorCode = 'closed' | 'invalid-entry' | 'write-failed' | 'unusable' | 'corrupt' | 'inconsistent' | 'index-unavailable';
 
