@@ -15,7 +15,8 @@ export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.22.3';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const defaultCacheDir = join(repoRoot, '.cache', 'code-server');
+/** `.cache/code-server/` in the repository, or SIGNET_CODE_SERVER_CACHE (CI can keep one across clones). */
+export const defaultCacheDir = resolve(process.env.SIGNET_CODE_SERVER_CACHE ?? join(repoRoot, '.cache', 'code-server'));
 
 /**
  * Installs (once) and returns the paths of the Node 24 binary and code-server's entry script.

@@ -133,7 +133,13 @@ async function main() {
     const settings = join(runDir, 'user-data', 'User', 'settings.json');
     if (!existsSync(settings)) {
       mkdirSync(dirname(settings), { recursive: true });
-      writeFileSync(settings, `${JSON.stringify({ 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never', 'telemetry.telemetryLevel': 'off' }, null, 2)}\n`);
+      const demoSettings = {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'git.openRepositoryInParentFolders': 'never',
+        'telemetry.telemetryLevel': 'off',
+      };
+      writeFileSync(settings, `${JSON.stringify(demoSettings, null, 2)}\n`);
     }
     const port = process.env.PORT ? Number(process.env.PORT) : (await portIsFree(8080)) ? 8080 : await freePort();
     log('no desktop VS Code found: starting code-server (installed on demand into .cache/code-server, ≈4 min the first time)');

@@ -23,6 +23,7 @@ export const COMMAND_IDS = [
   'signet.restartDaemon',
   'signet.showLog',
   'signet.demo.askForRights',
+  'signet.protectMcpServers',
 ] as const;
 
 /** The extension's exports: read-only state for other extensions and for the tests. */

@@ -14,6 +14,7 @@ import { findRunningDaemon } from './daemon/daemonProcess';
 import { shortDid } from './format';
 import type { Log } from './log';
 import { SignetStatusBar } from './statusBar';
+import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { TimelinePanel } from './timeline/timelinePanel';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
@@ -65,7 +66,7 @@ export class Signet implements vscode.Disposable {
       };
     }, log);
     this.prompts = new ApprovalPrompts(this.pending, log);
-    this.approvals = new ApprovalActions(this.connection, this.pending, this.prompts, () => settings().offeredTtlSeconds, log);
+    this.approvals = new ApprovalActions(this.connection, this.pending, () => settings().offeredTtlSeconds, log);
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
@@ -95,6 +96,7 @@ export class Signet implements vscode.Disposable {
         }
       }),
     );
+    this.subscriptions.push(registerMcpIntegration(context, { ...this.mcpDeps(), registerCommand: false }));
     // The daemon denies overdue requests itself; this only tidies prompts if a notification was missed.
     this.expiryTimer = setInterval(() => this.pending.expireOverdue(Date.now() - 5000), 5000);
     this.onState(this.connection.state);
@@ -119,7 +121,14 @@ export class Signet implements vscode.Disposable {
       'signet.restartDaemon': () => this.connection.restartDaemon(),
       'signet.showLog': () => this.log.show(),
       'signet.demo.askForRights': () => this.demoAskForRights(),
+      'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
     };
+  }
+
+  /** What the MCP integration needs: where the daemon's home and CLI are, read fresh from the settings. */
+  private mcpDeps() {
+    const { home, cliPath } = readSettings(this.context.extensionPath);
+    return { home, cliPath, log: this.log };
   }
 
   state(): SignetState {
@@ -145,9 +154,10 @@ export class Signet implements vscode.Disposable {
     } else if (state.kind === 'keystore-unavailable' && !this.keystoreWarned) {
       // Said once, with the fix; the status bar keeps showing it until it is solved.
       this.keystoreWarned = true;
-      void vscode.window.showErrorMessage(`Signet: the keychain is unavailable. ${state.message}`, 'Show Log', 'Retry').then((action) => {
+      void vscode.window.showErrorMessage(`Signet: the keychain is unavailable. ${state.message}`, 'Retry', 'Use File Keystore…', 'Show Log').then((action) => {
         if (action === 'Show Log') this.log.show();
         if (action === 'Retry') void this.connection.connectNow();
+        if (action === 'Use File Keystore…') void this.optInToFileKeystore();
       });
     } else if (state.kind === 'disconnected' && !this.startFailureWarned && /stopped while starting|did not come up/.test(state.reason)) {
       this.startFailureWarned = true;
@@ -156,6 +166,23 @@ export class Signet implements vscode.Disposable {
         if (action === 'Retry') void this.connection.connectNow();
       });
     }
+  }
+
+  /** The explicit, warned opt-in for machines without a keychain; saved as the `signet.keystore` setting. */
+  private async optInToFileKeystore(): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(
+      'Keep Signet keys in plain files?',
+      {
+        modal: true,
+        detail:
+          'Private keys are then stored unencrypted in files only your user can read. Anyone with access to your account or your backups can act as your agents. Use this only on machines without a keychain.',
+      },
+      'Use File Keystore',
+    );
+    if (choice !== 'Use File Keystore') return;
+    await vscode.workspace.getConfiguration('signet').update('keystore', 'file', vscode.ConfigurationTarget.Global);
+    this.log.warn('the file keystore was chosen explicitly (signet.keystore = file)');
+    await this.connection.connectNow();
   }
 
   private showUser(user: Principal | undefined): void {

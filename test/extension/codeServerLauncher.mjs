@@ -27,7 +27,7 @@ export const CHROMIUM_ARGS = [
 
 /** Lines the workbench itself logs on every start (sockets, chat, accounts, the offline gallery). */
 const WORKBENCH_NOISE =
-  /^(\[(AgentHost|ChatModelSelection|AccountPolicyGate|reconnection-grace-time|Service Worker)\]|Creation of workbench contribution|Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|Timed out waiting for authentication provider|getaddrinfo ENOTFOUND|\s+at )/;
+  /^(\[(AgentHost(?::remote)?|ChatModelSelection|AccountPolicyGate|reconnection-grace-time|Service Worker)\]|Creation of workbench contribution|Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|Timed out waiting for authentication provider|getaddrinfo ENOTFOUND|\s+at )/;
 
 function parseArgs(argv) {
   const parsed = { developmentPaths: [], testsPath: undefined, userDataDir: undefined, extensionsDir: undefined, folder: undefined };

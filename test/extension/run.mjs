@@ -6,7 +6,7 @@
 // Each run gets a fresh Signet home (file keystore, chosen through the extension's setting) and stops the
 // daemon the extension started when it is over.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
@@ -31,6 +31,13 @@ async function main() {
     const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('npm run build failed');
   }
+  // The extension's editor-free parts first (plain Node): models, prompts' wording, the webview's checks,
+  // and starting the real daemon.
+  const unitDir = join(repoRoot, 'test', 'extension', 'unit');
+  const unitFiles = readdirSync(unitDir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(unitDir, f));
+  const unit = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unitFiles], { cwd: repoRoot, stdio: 'inherit' });
+  const unitFailed = unit.status !== 0;
+
   rmSync(outDir, { recursive: true, force: true });
   const runDir = join(outDir, 'code-server');
   const home = join(outDir, 'signet-home');
@@ -78,13 +85,14 @@ async function main() {
   }
   if (existsSync(results)) {
     const { passed, failed } = JSON.parse(readFileSync(results, 'utf8'));
-    console.log(`${passed} passed, ${failed} failed`);
+    console.log(`extension-host: ${passed} passed, ${failed} failed`);
     if (failed > 0 || passed === 0) code = 1;
   } else {
     console.error('the extension-host tests wrote no results: they did not run (see test-output/extension-host/code-server/)');
     code = 1;
   }
-  return code;
+  if (unitFailed) console.error('the extension unit tests failed (see above)');
+  return unitFailed ? 1 : code;
 }
 
 main().then(

@@ -70,7 +70,8 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), 
 }
 
 async function send(message: ExtensionToWebview): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  // Runs in the page; typed through globalThis because this file is compiled without the DOM library.
+  await page.evaluate((m) => (globalThis as unknown as { postMessage(message: unknown, origin: string): void }).postMessage(m, '*'), message);
 }
 
 function visibleRows(): Promise<number> {
@@ -97,7 +98,7 @@ before(async () => {
   });
   page.setDefaultTimeout(20_000);
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => (globalThis as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   await send({
     type: 'init',
     user: { did: userSigner.did, name: 'user' },
@@ -178,10 +179,25 @@ test('a live event appears on top without reloading the list', async () => {
   assert.match(await page.locator('#events .row[data-seq="100000"]').innerText(), /coder[\s\S]*approval\.requested[\s\S]*asks for write_file/);
 });
 
+test('a log the daemon found altered is flagged in the toolbar, with the records concerned', async () => {
+  await send({
+    type: 'logVerification',
+    result: { ok: false, records: 100_001, rootHash: 'ab'.repeat(32), problems: [{ seq: 17, kind: 'leaf-mismatch', message: 'record 17 was changed' }], verifiedAt: new Date().toISOString() },
+    error: null,
+  });
+  const badge = page.locator('#log-integrity[data-state="failed"]');
+  await badge.waitFor();
+  assert.equal(await badge.innerText(), '✗ Log altered (1 problem)');
+  assert.match((await badge.getAttribute('title')) ?? '', /#17 leaf-mismatch: record 17 was changed/);
+  await badge.click();
+  const posted = await page.evaluate(() => (globalThis as unknown as { __posted: { type: string }[] }).__posted.map((m) => m.type));
+  assert.ok(posted.includes('verifyLog'), 'clicking asks the extension to check again');
+});
+
 test('the strict CSP was never violated and Copy goes through the typed protocol', async () => {
   await page.locator('#events .row[data-seq="99998"]').click();
   await page.locator('#details button.copy').first().click();
-  const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+  const posted = await page.evaluate(() => (globalThis as unknown as { __posted: unknown[] }).__posted);
   assert.ok(posted.some((m) => typeof m === 'object' && m !== null && (m as { type: string }).type === 'copy'), JSON.stringify(posted));
   assert.deepEqual(cspViolations, []);
 });

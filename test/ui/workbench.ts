@@ -115,8 +115,28 @@ export class Workbench {
     return this.page.locator('.notification-toast').filter({ hasText: text });
   }
 
+  /**
+   * The prompt for `text` wherever the workbench put it: a toast, or, when toasts are crowded, the
+   * notification centre (opened from the status bar's bell).
+   */
+  async findPrompt(text: string): Promise<Locator> {
+    const toast = this.prompt(text);
+    try {
+      await toast.waitFor({ timeout: 10_000 });
+      return toast;
+    } catch {
+      const centre = this.page.locator('.notifications-center');
+      if (!(await centre.isVisible())) await this.page.locator('[id="status.notifications"]').click();
+      const item = centre.locator('.notification-list-item').filter({ hasText: text });
+      await item.waitFor();
+      return item;
+    }
+  }
+
   async screenshot(name: string): Promise<string> {
     const path = join(this.shots, `${name}.png`);
+    // Toasts slide and fade in; a picture mid-animation shows them overlapping.
+    await this.page.waitForTimeout(600);
     await this.page.screenshot({ path });
     return path;
   }

@@ -1,15 +1,10 @@
-// The canonical DAG-CBOR decoder used for tokens: it agrees with @ipld/dag-cbor on everything that library
-// encodes, and refuses every non-canonical form.
+// Reading signed DAG-CBOR: everything @ipld/dag-cbor writes is read back as it was written, and every other
+// spelling of the same data, like everything that is not DAG-CBOR at all, is refused with a DagCborError.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { decode, encode } from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
-import { DagCborError, decodeCanonicalDagCbor, encodeCanonicalDagCbor } from '../../daemon/src/ucan/dagCbor';
-
-// The reference implementation the library's codec is checked against. It is loaded with import() so that these
-// tests also run where TypeScript is compiled to CommonJS (the library itself does not depend on it).
-async function reference(): Promise<typeof import('@ipld/dag-cbor')> {
-  return import('@ipld/dag-cbor');
-}
+import { DagCborError, decodeCanonicalDagCbor } from '../../daemon/src/ucan/dagCbor';
 
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -23,7 +18,7 @@ function prng(seed: number): () => number {
 }
 
 const link = CID.parse('bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4');
-const words = ['', 'a', 'iss', 'nonce', '__proto__', 'constructor', 'ほげ', '😀 emoji', 'x'.repeat(70), 'ü'.repeat(40), 'did:key:z6Mk'];
+const words = ['', 'a', 'iss', 'nonce', '__proto__', 'constructor', 'ほげ', '😀 emoji', 'x'.repeat(70), 'ü'.repeat(40), 'did:key:z6Mk', '\ufeff', '\ufeffbom', 'x\ufeff'];
 
 function randomValue(next: () => number, depth: number): unknown {
   const pick = Math.floor(next() * (depth > 3 ? 9 : 11));
@@ -71,122 +66,120 @@ function refuses(bytes: number[] | Uint8Array, message: RegExp): void {
   });
 }
 
-test('the codec agrees byte for byte with @ipld/dag-cbor, both ways, on random data', async () => {
-  const { decode, encode } = await reference();
+function nested(levels: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
+test('whatever @ipld/dag-cbor encodes is accepted and decodes to the value that was encoded, on random data', () => {
   const next = prng(0xdac0);
   for (let round = 0; round < 1500; round++) {
     const value = randomValue(next, 0);
-    const bytes = new Uint8Array(encode(value));
-    assert.deepEqual(encodeCanonicalDagCbor(value), bytes);
-    assert.deepEqual(decodeCanonicalDagCbor(bytes), decode(bytes));
+    assert.deepEqual(decodeCanonicalDagCbor(encode(value)), value);
   }
 });
 
-test('values DAG-CBOR cannot hold faithfully are refused by the encoder instead of being changed', async () => {
-  const { encode } = await reference();
-  const bad: Array<[unknown, RegExp]> = [
-    [undefined, /undefined is not IPLD data/],
-    [{ a: undefined }, /"a" is undefined/],
-    [Number.NaN, /cannot be encoded/],
-    [Number.POSITIVE_INFINITY, /cannot be encoded/],
-    [-(2 ** 53), /beyond 2\^53; use a bigint/],
-    [2n ** 64n, /beyond 64 bits/],
-    [-(2n ** 64n) - 1n, /beyond 64 bits/],
-    ['\ud800', /lone surrogate/],
-    ['a\udc00b', /lone surrogate/],
-    [new Date(0), /Date object is not IPLD data/],
-    [new Map(), /Map object is not IPLD data/],
-    [() => 1, /function is not IPLD data/],
-    [Symbol('s'), /symbol is not IPLD data/],
-  ];
-  for (const [value, message] of bad) assert.throws(() => encodeCanonicalDagCbor(value), message, String(message));
-  // -2^53 is an integer to JavaScript but not a safe one: the reference encodes it as a float, which would decode
-  // as an integer, so the decoder refuses that too.
-  assert.throws(() => decodeCanonicalDagCbor(encode(-(2 ** 53))), /integral value is encoded as a float/);
-  assert.deepEqual(encodeCanonicalDagCbor(2n ** 64n - 1n), new Uint8Array(encode(2n ** 64n - 1n)));
-  assert.deepEqual(encodeCanonicalDagCbor(-(2n ** 64n)), new Uint8Array(encode(-(2n ** 64n))));
-  assert.deepEqual(encodeCanonicalDagCbor(5n), Uint8Array.of(0x05));
-  assert.deepEqual(encodeCanonicalDagCbor({ 'é': 1, z: 2, zz: 3, 'ü': 4 }), new Uint8Array(encode({ 'é': 1, z: 2, zz: 3, 'ü': 4 })));
+test('a string that starts with U+FEFF keeps it, though the codec\'s own decoder drops it', () => {
+  const value = { '\ufeffkey': '\ufeffab', only: '\ufeff', twice: '\ufeff\ufeffx', later: 'a\ufeff' };
+  const bytes = encode(value);
+  assert.notDeepEqual(decode(bytes), value); // the library quirk this guards against
+  assert.deepEqual(decodeCanonicalDagCbor(bytes), value);
 });
 
 test('a "__proto__" key is an ordinary own key, not a prototype change', () => {
   const map = JSON.parse('{"__proto__": {"admin": true}, "a": 1}') as Record<string, unknown>;
-  const decoded = decodeCanonicalDagCbor(encodeCanonicalDagCbor(map)) as Record<string, unknown>;
+  const decoded = decodeCanonicalDagCbor(encode(map)) as Record<string, unknown>;
   assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
   assert.ok(Object.hasOwn(decoded, '__proto__'));
   assert.equal((decoded as { admin?: unknown }).admin, undefined);
 });
 
-test('map keys out of canonical order, or repeated, are refused', () => {
+test('decoded bytes are copies, even when the input is a Buffer whose slices would share its memory', () => {
+  const input = Buffer.from(encode({ b: Uint8Array.of(1, 2, 3) }));
+  const decoded = decodeCanonicalDagCbor(input) as { b: Uint8Array };
+  assert.equal(Object.getPrototypeOf(decoded.b), Uint8Array.prototype);
+  input.fill(0);
+  assert.deepEqual(decoded.b, Uint8Array.of(1, 2, 3));
+});
+
+test('map keys out of canonical order, repeated or not strings are refused', () => {
   // {"b": 1, "a": 2}: same length, not bytewise sorted.
-  refuses([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02], /not sorted/);
+  refuses([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02], /map keys are not sorted length-first then bytewise \(at byte 1\)/);
   // {"aa": 1, "b": 2}: longer key first.
-  refuses([0xa2, 0x62, 0x61, 0x61, 0x01, 0x61, 0x62, 0x02], /not sorted/);
+  refuses([0xa2, 0x62, 0x61, 0x61, 0x01, 0x61, 0x62, 0x02], /map keys are not sorted/);
   // {"a": 1, "a": 2}
-  refuses([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02], /not sorted .*or repeat/);
+  refuses([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02], /repeat map key "a"/);
   // {1: 2}
-  refuses([0xa1, 0x01, 0x02], /keys must be strings/);
+  refuses([0xa1, 0x01, 0x02], /non-string keys/);
   assert.deepEqual(decodeCanonicalDagCbor(Uint8Array.from([0xa2, 0x61, 0x62, 0x01, 0x62, 0x61, 0x61, 0x02])), { b: 1, aa: 2 });
 });
 
 test('integers and lengths not in their shortest form are refused', () => {
-  refuses([0x18, 0x17], /shortest form/); // 23 in one extra byte
-  refuses([0x19, 0x00, 0xff], /shortest form/);
-  refuses([0x1a, 0x00, 0x00, 0xff, 0xff], /shortest form/);
-  refuses([0x1b, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], /shortest form/);
-  refuses([0x38, 0x10], /shortest form/); // -17 in one extra byte
-  refuses([0x58, 0x01, 0xaa], /shortest form/); // 1-byte string of bytes with a 1-byte length
-  refuses([0x98, 0x01, 0x01], /shortest form/);
+  refuses([0x18, 0x17], /more bytes than necessary/); // 23 in one extra byte
+  refuses([0x19, 0x00, 0xff], /more bytes than necessary/);
+  refuses([0x1a, 0x00, 0x00, 0xff, 0xff], /more bytes than necessary/);
+  refuses([0x1b, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], /more bytes than necessary/);
+  refuses([0x38, 0x10], /more bytes than necessary/); // -17 in one extra byte
+  refuses([0x58, 0x01, 0xaa], /more bytes than necessary/); // one byte of bytes with a one-byte length
+  refuses([0x98, 0x01, 0x01], /more bytes than necessary/);
   assert.equal(decodeCanonicalDagCbor(Uint8Array.from([0x18, 0x18])), 24);
   assert.equal(decodeCanonicalDagCbor(Uint8Array.from([0x1b, 0, 0, 0, 1, 0, 0, 0, 0])), 2 ** 32);
   assert.equal(decodeCanonicalDagCbor(Uint8Array.from([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), 2n ** 64n - 1n);
   assert.equal(decodeCanonicalDagCbor(Uint8Array.from([0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), -(2n ** 64n));
 });
 
-test('indefinite lengths, short floats, integral floats, NaN, undefined and other simple values are refused', () => {
-  refuses([0x9f, 0x01, 0xff], /indefinite-length/);
-  refuses([0xbf, 0xff], /indefinite-length/);
-  refuses([0x5f, 0xff], /indefinite-length/);
-  refuses([0xf9, 0x3c, 0x00], /64-bit/);
-  refuses([0xfa, 0x3f, 0x80, 0x00, 0x00], /64-bit/);
-  refuses([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0], /integral value is encoded as a float/);
-  refuses([0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], /NaN and infinities/);
-  refuses([0xfb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0], /NaN and infinities/);
-  refuses([0xf7], /simple value 0xf7/);
-  refuses([0xf0], /simple value/);
-  refuses([0xf8, 0x20], /simple value/);
-  refuses([0x1c], /reserved/);
+test('indefinite lengths, short floats, whole numbers as floats, NaN, undefined and other simple values are refused', () => {
+  refuses([0x9f, 0x01, 0xff], /indefinite length/);
+  refuses([0xbf, 0xff], /indefinite length/);
+  refuses([0x5f, 0xff], /indefinite length/);
+  refuses([0xf9, 0x3e, 0x00], /floats must be 64-bit/); // 1.5 in 16 bits
+  refuses([0xfa, 0x3f, 0xc0, 0x00, 0x00], /floats must be 64-bit/); // 1.5 in 32 bits
+  refuses([0xf9, 0x3c, 0x00], /whole number is written as a float/); // 1.0 in 16 bits
+  refuses([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0], /whole number is written as a float/);
+  refuses([0xfb, 0x80, 0, 0, 0, 0, 0, 0, 0], /whole number is written as a float/); // -0.0
+  refuses([0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], /NaN/);
+  refuses([0xfb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0], /Infinity/);
+  refuses([0xf7], /undefined/);
+  refuses([0xf0], /simple values/);
+  refuses([0xf8, 0x20], /simple values/);
+  refuses([0x1c], /invalid minor/);
   assert.equal(decodeCanonicalDagCbor(Uint8Array.from([0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0])), 1.5);
 });
 
-test('tags other than 42, and malformed CIDs, are refused', () => {
-  refuses([0xc1, 0x01], /tag 1 is not allowed/);
-  refuses([0xd8, 0x2a, 0x61, 0x61], /must hold bytes/);
-  refuses([0xd8, 0x2a, 0x42, 0x01, 0x55], /0x00 prefix/);
+test('tags other than 42, and malformed or nested CIDs, are refused', () => {
+  refuses([0xc1, 0x01], /tag not supported \(1\)/);
+  refuses([0xd8, 0x2a, 0x61, 0x61], /CID \(tag 42\) must hold bytes/);
+  refuses([0xd8, 0x2a, 0x42, 0x01, 0x55], /CID \(tag 42\) is malformed: .*leading 0x00/);
   refuses([0xd8, 0x2a, 0x43, 0x00, 0x01, 0x55], /CID \(tag 42\) is malformed/);
-  const good = encodeCanonicalDagCbor(link);
-  assert.ok((decodeCanonicalDagCbor(good) as CID).equals(link));
+  refuses([...new Array<number>(2000).fill(0).flatMap(() => [0xd8, 0x2a]), 0x41, 0x00], /CID \(tag 42\) must hold bytes/);
+  assert.ok((decodeCanonicalDagCbor(encode(link)) as CID).equals(link));
 });
 
 test('invalid UTF-8, truncation and trailing bytes are refused', () => {
   refuses([0x62, 0xc3, 0x28], /not valid UTF-8/);
   refuses([0x61, 0xff], /not valid UTF-8/);
-  refuses([0x63, 0x61, 0x62], /truncated/);
-  refuses([0x82, 0x01], /truncated/);
-  refuses([], /truncated/);
-  refuses([0x01, 0x02], /1 trailing bytes/);
-  const bytes = encodeCanonicalDagCbor({ a: [1, 'two', new Uint8Array([3])], b: { c: null } });
+  // A cut-off four-byte sequence reads as one U+FFFD, which takes as many bytes: still refused.
+  refuses([0x64, 0xf0, 0x90, 0x80, 0x41], /not valid UTF-8/);
+  refuses([0x63, 0x61, 0x62], /not enough data/);
+  refuses([0x82, 0x01], /not enough entries/);
+  refuses([], /did not find any content/);
+  refuses([0x01, 0x02], /1 trailing bytes after the item/);
+  const bytes = encode({ a: [1, 'two', new Uint8Array([3])], b: { c: null }, d: link });
   for (let length = 0; length < bytes.length; length++) {
-    assert.throws(() => decodeCanonicalDagCbor(bytes.subarray(0, length)), DagCborError);
+    assert.throws(() => decodeCanonicalDagCbor(bytes.subarray(0, length)), DagCborError, `length ${length}`);
   }
 });
 
-test('deep nesting is refused before it can exhaust the stack', () => {
-  refuses(new Uint8Array(100_000).fill(0x81), /nested more than/);
+test('nesting is limited to 128 levels, and deeper data is refused before it can exhaust the stack', () => {
+  assert.deepEqual(decodeCanonicalDagCbor(encode(nested(128))), nested(128));
+  refuses(encode(nested(129)), /nested more than 128 levels deep/);
+  refuses(new Uint8Array(100_000).fill(0x81), /nested more than 128 levels deep/);
+  // {"a": {"a": {"a": …}}}
+  refuses(Uint8Array.from({ length: 99_999 }, (_, i) => (i % 3 === 0 ? 0xa1 : 0x61)), /nested more than 128 levels deep/);
 });
 
-test('random bytes either decode to what @ipld/dag-cbor reads or are refused with a DagCborError', async () => {
-  const { decode } = await reference();
+test('random bytes either decode to what @ipld/dag-cbor reads, in canonical form, or are refused with a DagCborError', () => {
   const next = prng(42);
   let decoded = 0;
   for (let round = 0; round < 3000; round++) {
@@ -199,8 +192,7 @@ test('random bytes either decode to what @ipld/dag-cbor reads or are refused wit
       continue;
     }
     decoded++;
-    // Whatever is accepted is canonical (re-encoding gives the same bytes) and reads the same in the reference.
-    assert.deepEqual(encodeCanonicalDagCbor(value), bytes);
+    assert.deepEqual(new Uint8Array(encode(value)), bytes);
     assert.deepEqual(decode(bytes), value);
   }
   assert.ok(decoded > 0);

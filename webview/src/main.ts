@@ -62,7 +62,14 @@ textInput.setAttribute('aria-label', 'Filter by text');
 const countLabel = el('span', { id: 'count', className: 'count' });
 countLabel.setAttribute('aria-live', 'polite');
 const connectionLabel = el('span', { id: 'connection', className: 'connection' });
-const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, connectionLabel);
+const logBadge = el('button', { id: 'log-integrity', className: 'log-integrity', type: 'button', textContent: 'Log: checking…' });
+logBadge.dataset.state = 'pending';
+logBadge.addEventListener('click', () => {
+  logBadge.dataset.state = 'pending';
+  logBadge.textContent = 'Log: checking…';
+  post({ type: 'verifyLog' });
+});
+const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, logBadge, connectionLabel);
 toolbar.setAttribute('role', 'search');
 
 const list = el('div', { id: 'events', className: 'events', tabIndex: 0 });
@@ -400,6 +407,23 @@ function handle(message: ExtensionToWebview): void {
       connectionLabel.textContent = message.connected ? '' : message.message;
       connectionLabel.hidden = message.connected;
       break;
+    case 'logVerification': {
+      const r = message.result;
+      if (!r) {
+        logBadge.dataset.state = 'unknown';
+        logBadge.textContent = 'Log: not checked';
+        logBadge.title = `${message.error ?? 'the daemon could not check the log'}. Click to try again.`;
+      } else if (r.ok) {
+        logBadge.dataset.state = 'verified';
+        logBadge.textContent = `✓ Log intact (${r.records.toLocaleString()} records)`;
+        logBadge.title = `The daemon recomputed the Merkle tree and checked every checkpoint at ${r.verifiedAt}.\nRoot ${r.rootHash}\nClick to check again.`;
+      } else {
+        logBadge.dataset.state = 'failed';
+        logBadge.textContent = `✗ Log altered (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`;
+        logBadge.title = r.problems.map((p) => `#${p.seq ?? '?'} ${p.kind}: ${p.message}`).join('\n');
+      }
+      break;
+    }
   }
 }
 

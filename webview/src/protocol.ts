@@ -1,7 +1,7 @@
 // The messages between the extension and the audit-timeline webview, in one file that both import.
 // Messages cross a trust boundary in both directions (the webview renders log data an agent influenced),
 // so each side checks what arrives with the guards below before acting on it.
-import type { AgentInfo, AuditKind, AuditRecord, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
+import type { AgentInfo, AuditKind, AuditRecord, AuditVerifyResult, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
 
 /** What the timeline needs of a delegation to draw chains; the envelope is for offline verification. */
 export type TimelineDelegation = Pick<DelegationInfo, 'cid' | 'issuer' | 'audience' | 'cmd' | 'scope' | 'exp' | 'parent' | 'revoked' | 'source' | 'token'>;
@@ -24,11 +24,15 @@ export type ExtensionToWebview =
   /** Agents or delegations changed (a new delegation shows up in chains). */
   | { type: 'directory'; agents: AgentInfo[]; delegations: TimelineDelegation[] }
   | { type: 'focusAgent'; agent: string | null }
-  | { type: 'connection'; connected: boolean; message: string };
+  | { type: 'connection'; connected: boolean; message: string }
+  /** The daemon recomputed the log's Merkle tree and checked its checkpoints (`audit/verify`). */
+  | { type: 'logVerification'; result: AuditVerifyResult | null; error: string | null };
 
 export type WebviewToExtension =
   | { type: 'ready' }
   | { type: 'copy'; text: string }
+  /** The person asked for the whole log to be checked again. */
+  | { type: 'verifyLog' }
   /** Something went wrong inside the webview; the extension logs it. */
   | { type: 'error'; message: string };
 
@@ -58,6 +62,8 @@ export function parseWebviewMessage(value: unknown): WebviewToExtension | undefi
       return { type: 'ready' };
     case 'copy':
       return typeof value.text === 'string' && value.text.length <= 10_000 ? { type: 'copy', text: value.text } : undefined;
+    case 'verifyLog':
+      return { type: 'verifyLog' };
     case 'error':
       return typeof value.message === 'string' ? { type: 'error', message: value.message.slice(0, 2000) } : undefined;
     default:
@@ -104,6 +110,22 @@ export function parseExtensionMessage(value: unknown): ExtensionToWebview | unde
       return { type: 'focusAgent', agent: typeof value.agent === 'string' ? value.agent : null };
     case 'connection':
       return { type: 'connection', connected: value.connected === true, message: typeof value.message === 'string' ? value.message : '' };
+    case 'logVerification': {
+      const error = typeof value.error === 'string' ? value.error : null;
+      const r = value.result;
+      if (!isObject(r)) return { type: 'logVerification', result: null, error: error ?? 'no result' };
+      if (typeof r.ok !== 'boolean' || typeof r.records !== 'number' || typeof r.rootHash !== 'string' || !Array.isArray(r.problems)) return undefined;
+      const problems = r.problems.filter(isObject).map((p) => ({
+        seq: typeof p.seq === 'number' ? p.seq : null,
+        kind: typeof p.kind === 'string' ? p.kind : '',
+        message: typeof p.message === 'string' ? p.message : '',
+      }));
+      return {
+        type: 'logVerification',
+        result: { ok: r.ok, records: r.records, rootHash: r.rootHash, problems, verifiedAt: typeof r.verifiedAt === 'string' ? r.verifiedAt : '' },
+        error,
+      };
+    }
     default:
       return undefined;
   }

@@ -203,14 +203,25 @@ export class Authorizer {
     const invocationCid = cidOf(invocation);
     const usedUp = chain.filter((d) => d.singleUse);
     if (usedUp.length) await this.delegations.markRevoked(usedUp);
+    const token = Buffer.from(invocation).toString('base64');
     await this.audit.append({
       agent: agent.did,
       kind: 'authorize.allowed',
-      data: { cmd, args: auditableArgs(args), invocation: invocationCid, chain: chain.map((d) => d.cid), ...(approvalId ? { approvalId } : {}), ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}) },
+      data: {
+        cmd,
+        args: auditableArgs(args),
+        invocation: invocationCid,
+        // The envelope itself, so that a reader (the timeline) can re-verify the agent's signature; left
+        // out when large arguments make it big, and the CID still names it.
+        ...(token.length <= AUDIT_TOKEN_LIMIT ? { token } : {}),
+        chain: chain.map((d) => d.cid),
+        ...(approvalId ? { approvalId } : {}),
+        ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}),
+      },
     });
     return {
       decision: 'allow',
-      invocation: Buffer.from(invocation).toString('base64'),
+      invocation: token,
       invocationCid,
       chain: chain.map((d) => d.cid),
       proofs: chain.map((d) => Buffer.from(d.bytes).toString('base64')),
@@ -526,6 +537,9 @@ export class Authorizer {
     });
   }
 }
+
+/** Invocation envelopes up to this size (base64) are copied into `authorize.allowed` records. */
+const AUDIT_TOKEN_LIMIT = 16 * 1024;
 
 /** Strings longer than this are recorded by digest: the audit log keeps what was asked, not file bodies. */
 const AUDIT_STRING_LIMIT = 1024;

@@ -8,12 +8,15 @@
 //
 // Because a signature is always 64 bytes, a canonical envelope is 0x82 (list of 2), 0x58 0x40 (64 bytes), the
 // signature, then the SigPayload bytes verbatim; encoding writes exactly that, and decoding reads the signed bytes
-// straight out of the token. Decoding insists the signed bytes are canonical DAG-CBOR (dagCbor.ts), as the spec
-// requires of everything signed, so no two spellings of one token can exist and no decoder can read a token
-// differently from this one.
+// straight out of the token. The SigPayload is encoded by @ipld/dag-cbor, which writes canonical DAG-CBOR; what
+// it is allowed to hold (no undefined, integer times, well-formed strings …) is checked before, in payload.ts.
+// Decoding insists the signed bytes are canonical DAG-CBOR (dagCbor.ts), as the spec requires of
+// everything signed, so no two spellings of one token can exist and no decoder can read a token differently from
+// this one.
+import { encode } from '@ipld/dag-cbor';
+import { decodeCanonicalDagCbor } from './dagCbor';
 import { didWithoutFragment } from './didKey';
 import { Ed25519Signer, ed25519SignatureProblem } from './ed25519';
-import { decodeCanonicalDagCbor, encodeCanonicalDagCbor } from './dagCbor';
 import { UcanError } from './errors';
 import { isIpldMap } from './ipld';
 import { checkDelegationPayload, delegationToWire, invocationFromWire, invocationToWire } from './payload';
@@ -38,7 +41,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer): Uint8Array {
   let signed: Uint8Array;
   try {
-    signed = encodeCanonicalDagCbor({ h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload });
+    signed = encode({ h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload });
   } catch (error) {
     throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,

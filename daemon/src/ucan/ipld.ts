@@ -16,16 +16,38 @@ export function isCid(value: unknown): value is CID {
   return value instanceof CID;
 }
 
-/** Why `value` is not IPLD data, or `null` when it is. */
+// A lone surrogate is a JavaScript string that is not Unicode text: UTF-8 cannot hold it, and an encoder would
+// silently write U+FFFD instead. In a `u` regular expression a well-formed pair is one code point, so \p{Cs}
+// matches only lone halves.
+const loneSurrogate = /\p{Cs}/u;
+const int64Min = -(2n ** 64n);
+const uint64Max = 2n ** 64n - 1n;
+
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/**
+ * Why `value` is not IPLD data that DAG-CBOR holds faithfully, or `null` when it is. Beyond the data model this
+ * refuses what an encoder would change rather than refuse: strings with lone surrogates, whole numbers beyond
+ * 2^53 − 1 in a number (they would be written as floats; a bigint is written as an integer), and integers
+ * beyond 64 bits.
+ */
 export function ipldValueProblem(value: unknown, depth = 0): string | null {
   if (depth > maxIpldDepth) return `it is nested more than ${maxIpldDepth} levels deep`;
   switch (typeof value) {
     case 'string':
+      return loneSurrogate.test(value) ? `the string ${quoted(value)} holds a lone surrogate, which is not valid Unicode` : null;
     case 'boolean':
-    case 'bigint':
       return null;
+    case 'bigint':
+      return value < int64Min || value > uint64Max ? `${value} is beyond the 64-bit integers DAG-CBOR can hold` : null;
     case 'number':
-      return Number.isFinite(value) ? null : `${value} is not a finite number`;
+      if (!Number.isFinite(value)) return `${value} is not a finite number`;
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        return `${value} is a whole number beyond 2^53 − 1 in a number, which would be written as a float; use a bigint`;
+      }
+      return null;
     case 'object': {
       if (value === null || value instanceof Uint8Array || isCid(value)) return null;
       if (Array.isArray(value)) {
@@ -36,7 +58,12 @@ export function ipldValueProblem(value: unknown, depth = 0): string | null {
         return null;
       }
       if (isIpldMap(value)) {
+        // @ipld/dag-cbor's encoder takes such a map for a link object from another copy of multiformats.
+        if (value['/'] != null && value['/'] === value.bytes) {
+          return 'a map whose "/" and "bytes" entries are the same value would be taken for a link; change one of them';
+        }
         for (const key of Object.keys(value)) {
+          if (loneSurrogate.test(key)) return `the key ${quoted(key)} holds a lone surrogate, which is not valid Unicode`;
           const problem = ipldValueProblem(value[key], depth + 1);
           if (problem !== null) return problem;
         }

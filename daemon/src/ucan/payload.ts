@@ -69,13 +69,19 @@ function time(value: unknown, field: string, kind: Kind, alternative = ''): numb
 // Where a payload comes from: a caller's object may hold anything, decoded DAG-CBOR holds only IPLD data.
 export type PayloadSource = 'caller' | 'wire';
 
-function map(value: unknown, field: string, kind: Kind, source: PayloadSource): Record<string, unknown> {
+function map(value: unknown, field: string, kind: Kind): Record<string, unknown> {
   if (!isIpldMap(value)) invalid(kind, `${field} must be a map, got ${show(value)}`);
-  if (source === 'caller') {
-    const problem = ipldValueProblem(value);
+  return value as Record<string, unknown>;
+}
+
+// What a caller asks us to sign must be data the encoder writes exactly as given (ipld.ts says what it would
+// otherwise change), checked field by field so the error names the field. Decoded payloads need no such check:
+// the decoder accepts only bytes that are the canonical encoding of what they hold.
+function requireFaithfulData(fields: Record<string, unknown>, kind: Kind): void {
+  for (const field of Object.keys(fields)) {
+    const problem = ipldValueProblem(fields[field]);
     if (problem !== null) invalid(kind, `${field} is not IPLD data: ${problem}`);
   }
-  return value as Record<string, unknown>;
 }
 
 // A decoded policy is frozen, so that its compiled form, cached against the array, can never go stale.
@@ -121,7 +127,8 @@ export function checkDelegationPayload(input: unknown, source: PayloadSource): D
     exp: raw.exp === null ? null : time(raw.exp, 'exp', kind, ' (or null for no expiry)'),
   };
   if (raw.nbf !== undefined) payload.nbf = time(raw.nbf, 'nbf', kind);
-  if (raw.meta !== undefined) payload.meta = map(raw.meta, 'meta', kind, source);
+  if (raw.meta !== undefined) payload.meta = map(raw.meta, 'meta', kind);
+  if (source === 'caller') requireFaithfulData(delegationToWire(payload), kind);
   return payload;
 }
 
@@ -155,18 +162,18 @@ function cidFromString(value: unknown, field: string, kind: Kind): CID {
   }
 }
 
-function checkInvocationCommon(raw: Record<string, unknown>, kind: Kind, source: PayloadSource): Omit<InvocationPayload, 'prf' | 'cause'> {
+function checkInvocationCommon(raw: Record<string, unknown>, kind: Kind): Omit<InvocationPayload, 'prf' | 'cause'> {
   const payload: Omit<InvocationPayload, 'prf' | 'cause'> = {
     iss: did(raw, 'iss', kind),
     sub: did(raw, 'sub', kind),
     cmd: command(raw, kind),
-    args: map(raw.args, 'args', kind, source),
+    args: map(raw.args, 'args', kind),
     nonce: nonce(raw, kind),
     exp: raw.exp === null ? null : time(raw.exp, 'exp', kind, ' (or null for no expiry)'),
   };
   if (raw.aud !== undefined) payload.aud = did(raw, 'aud', kind);
   if (raw.iat !== undefined) payload.iat = time(raw.iat, 'iat', kind);
-  if (raw.meta !== undefined) payload.meta = map(raw.meta, 'meta', kind, source);
+  if (raw.meta !== undefined) payload.meta = map(raw.meta, 'meta', kind);
   if (!Array.isArray(raw.prf)) invalid(kind, `prf must be a list of delegation CIDs, got ${show(raw.prf)}`);
   return payload;
 }
@@ -176,7 +183,7 @@ export function invocationFromWire(input: unknown): InvocationPayload {
   const kind = 'invocation';
   const raw = requireMap(input, kind);
   checkFieldNames(raw, invocationFields, kind);
-  const common = checkInvocationCommon(raw, kind, 'wire');
+  const common = checkInvocationCommon(raw, kind);
   const payload: InvocationPayload = {
     ...common,
     prf: (raw.prf as unknown[]).map((link, i) => cidString(link, `prf[${i}]`, kind)),
@@ -190,7 +197,7 @@ export function invocationToWire(input: InvocationPayload): Record<string, unkno
   const kind = 'invocation';
   const raw = requireMap(input, kind);
   checkFieldNames(raw, invocationFields, kind);
-  const common = checkInvocationCommon(raw, kind, 'caller');
+  const common = checkInvocationCommon(raw, kind);
   const wire: Record<string, unknown> = {
     iss: common.iss,
     sub: common.sub,
@@ -204,5 +211,6 @@ export function invocationToWire(input: InvocationPayload): Record<string, unkno
   if (common.iat !== undefined) wire.iat = common.iat;
   if (common.meta !== undefined) wire.meta = common.meta;
   if (raw.cause !== undefined) wire.cause = cidFromString(raw.cause, 'cause', kind);
+  requireFaithfulData(wire, kind);
   return wire;
 }

@@ -108,7 +108,7 @@ export class AgentCommands {
     if (!issued) return undefined;
     this.log.info(`issued delegation ${issued.cid}: ${issued.issuer.name} → ${issued.audience.name} ${issued.cmd} (${formatExpiry(issued.exp)})`);
     this.tree.scheduleReload(0);
-    void vscode.window.showInformationMessage(`Signet: ${issued.audience.name} may now use ${issued.cmd} (${formatExpiry(issued.exp)}).`);
+    vscode.window.setStatusBarMessage(`$(pass) Signet: ${issued.audience.name} may now use ${issued.cmd} (${formatExpiry(issued.exp)})`, 5000);
     return issued;
   }
 
@@ -150,8 +150,11 @@ export class AgentCommands {
     if (!result) return undefined;
     this.log.info(`revoked ${result.revoked.join(', ')}`);
     this.tree.scheduleReload(0);
-    void vscode.window.showInformationMessage(
-      `Signet: revoked ${d.audience.name}'s ${d.cmd}${result.revoked.length > 1 ? ` and ${result.revoked.length - 1} delegation(s) issued under it` : ''}.`,
+    // A confirmation in the status bar: the tree already shows the right gone, and a toast would crowd out
+    // approval prompts.
+    vscode.window.setStatusBarMessage(
+      `$(circle-slash) Signet: revoked ${d.audience.name}'s ${d.cmd}${result.revoked.length > 1 ? ` and ${result.revoked.length - 1} delegation(s) issued under it` : ''}`,
+      5000,
     );
     return result.revoked;
   }

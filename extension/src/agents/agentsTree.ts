@@ -134,7 +134,9 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
           node.agent.name,
           node.delegations.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
-        item.id = `agent:${node.agent.name}`;
+        // The editor keeps an item's expansion by id; an agent that gets its first delegation gets a new id,
+        // so that it opens to show it instead of staying a leaf.
+        item.id = `agent:${node.agent.name}${node.delegations.length ? '' : ':empty'}`;
         item.description = `${shortDid(node.agent.did)} · ${node.delegations.length} delegation${node.delegations.length === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('hubot');
         item.contextValue = 'signet.agent';

@@ -6,9 +6,8 @@ import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import { SignetErrorCode } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { Log } from '../log';
-import { describeAgent, describeTarget, remainingText, visibleArgs } from './approvalText';
+import { describeAgent, describeTarget, remainingText } from './approvalText';
 import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, type DecisionChoice } from './decisionChoices';
-import type { ApprovalPrompts } from './approvalPrompts';
 import type { PendingApprovals } from './pendingApprovals';
 
 export type QuickDecision = 'once' | 'session' | 'deny';
@@ -27,7 +26,6 @@ export class ApprovalActions {
   constructor(
     private readonly connection: DaemonConnection,
     private readonly pending: PendingApprovals,
-    private readonly prompts: ApprovalPrompts,
     private readonly offeredTtlSeconds: () => number[],
     private readonly log: Log,
   ) {}
@@ -155,14 +153,5 @@ export class ApprovalActions {
     } finally {
       sub.dispose();
     }
-  }
-
-  /** The full arguments of a request, for a details view. */
-  static argumentsOf(request: ApprovalRequest): string {
-    return JSON.stringify(visibleArgs(request.args), null, 2);
-  }
-
-  revealPrompt(id: string): void {
-    this.prompts.reveal(id);
   }
 }

@@ -53,16 +53,6 @@ export class ApprovalPrompts implements vscode.Disposable {
     return [...this.open.keys()];
   }
 
-  /** Shows the prompt of `id` again (after it was hidden), ahead of the queue. */
-  reveal(id: string): void {
-    if (!this.pending.get(id) || this.open.has(id)) return;
-    this.hidden.delete(id);
-    const index = this.queue.indexOf(id);
-    if (index >= 0) this.queue.splice(index, 1);
-    this.queue.unshift(id);
-    this.pump();
-  }
-
   private pump(): void {
     while (this.open.size < MAX_VISIBLE_PROMPTS && this.queue.length) {
       const id = this.queue.shift();

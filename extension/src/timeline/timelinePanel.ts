@@ -127,6 +127,9 @@ export class TimelinePanel implements vscode.Disposable {
       case 'error':
         this.log.error(`timeline webview: ${message.message}`);
         break;
+      case 'verifyLog':
+        void this.verifyLog();
+        break;
     }
   }
 
@@ -152,6 +155,7 @@ export class TimelinePanel implements vscode.Disposable {
       });
       this.log.info(`timeline loaded ${records.length} audit record(s)`);
       this.flush();
+      void this.verifyLog();
     } catch (error) {
       this.log.error(`could not load the audit log into the timeline: ${(error as Error).message}`);
       this.post({ type: 'connection', connected: false, message: `could not load the audit log: ${(error as Error).message}` });
@@ -175,6 +179,17 @@ export class TimelinePanel implements vscode.Disposable {
     }
     records.sort((a, b) => a.seq - b.seq);
     return { records, truncated: first > 0 };
+  }
+
+  /** Asks the daemon to recompute the log's Merkle tree and check its checkpoints, for the panel's badge. */
+  private async verifyLog(): Promise<void> {
+    try {
+      const result = await this.connection.request('audit/verify', {}, { timeoutMs: 120_000 });
+      if (!result.ok) this.log.error(`the audit log failed verification: ${result.problems.map((p) => `#${p.seq ?? '?'} ${p.message}`).join('; ')}`);
+      this.post({ type: 'logVerification', result, error: null });
+    } catch (error) {
+      this.post({ type: 'logVerification', result: null, error: (error as Error).message });
+    }
   }
 
   private flush(): void {

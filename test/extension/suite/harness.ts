@@ -32,7 +32,7 @@ export async function runAll(resultsPath: string | undefined): Promise<void> {
       console.error(`not ok ${passed + failed} - ${c.name}\n  ${text.replaceAll('\n', '\n  ')}`);
     }
   }
-  console.log(`extension host: ${passed} passed, ${failed} failed`);
+  console.log(`extension-host: ${passed} passed, ${failed} failed`);
   if (resultsPath) writeFileSync(resultsPath, `${JSON.stringify({ passed, failed, results }, null, 2)}\n`);
   if (failed > 0) throw new Error(`${failed} extension-host test(s) failed`);
 }
