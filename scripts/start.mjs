@@ -115,6 +115,8 @@ async function main() {
   log('building');
   const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('the build failed');
+  // Protected MCP configs call the stable launcher in the Signet home; keep it pointing at this build.
+  spawnSync(process.execPath, [cli, '--home', home, 'launcher'], { cwd: repoRoot, stdio: 'inherit' });
   await startDaemon();
 
   const code = findDesktopCode();

@@ -18,7 +18,7 @@ import type { SecretStore } from './keys/secretStore';
 import { loadOrCreateLogKey } from './keys/logKey';
 import { loadOrCreateUiToken } from './keys/uiToken';
 import type { Logger } from './logger';
-import { SignetErrorCode, type ClientRole, type DaemonStatusResult, type InvocationVerifyParams, type InvocationVerifyResult } from './server/protocol';
+import { MAX_AUDIT_ANSWER_BYTES, SignetErrorCode, type ClientRole, type DaemonStatusResult, type InvocationVerifyParams, type InvocationVerifyResult } from './server/protocol';
 import { validateInvocation, type DelegationPayload } from './ucan/index';
 import { NonceLedger } from './authz/nonceLedger';
 import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
@@ -215,7 +215,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'audit/query': async (params) => {
         let agent = params?.agent;
         if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);
-        return { records: await audit.query({ ...params, ...(agent ? { agent } : {}) }) };
+        // One more than asked tells whether there is more; the answer is also cut to a size any client
+        // takes. With `since` the page runs forward from it, without it the page is the newest records.
+        const limit = params?.limit;
+        const forward = params?.since !== undefined;
+        const found = await audit.query({ ...params, ...(agent ? { agent } : {}), ...(limit !== undefined ? { limit: limit + 1 } : {}) });
+        let truncated = limit !== undefined && found.length > limit;
+        let records = !truncated ? found : forward ? found.slice(0, limit) : found.slice(found.length - (limit ?? 0));
+        let bytes = 0;
+        const ordered = forward ? records : [...records].reverse();
+        const overflow = ordered.findIndex((r) => (bytes += JSON.stringify(r).length) > MAX_AUDIT_ANSWER_BYTES);
+        if (overflow >= 0) {
+          records = forward ? records.slice(0, overflow) : records.slice(records.length - overflow);
+          truncated = true;
+        }
+        return { records, truncated };
       },
     };
     rpc = new RpcServer(handlers, log);

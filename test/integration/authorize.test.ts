@@ -306,3 +306,22 @@ describe('audit methods', () => {
     }
   });
 });
+
+describe('audit/query paging', () => {
+  test('a limited query says whether more records matched, newest page without since and forward with it', async () => {
+    const h = await startHarness();
+    try {
+      for (const name of ['a1', 'a2', 'a3']) await h.ui.request('agent/create', { name });
+      const newest = await h.ui.request('audit/query', { kind: 'identity.created', limit: 2 });
+      assert.deepEqual(newest.records.map((r) => r.data.name), ['a2', 'a3']);
+      assert.equal(newest.truncated, true);
+      const all = await h.ui.request('audit/query', { kind: 'identity.created', limit: 10 });
+      assert.deepEqual([all.records.length, all.truncated], [4, false]);
+      const forward = await h.ui.request('audit/query', { kind: 'identity.created', since: 0, limit: 2 });
+      assert.deepEqual(forward.records.map((r) => r.data.name), ['user', 'a1']);
+      assert.equal(forward.truncated, true);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -13,6 +13,9 @@ import {
 } from '../server/protocol';
 import { webSocketTransport, type MessageTransport } from '../server/transport';
 
+/** The largest answer a client accepts from the daemon (which caps its own answers well below it). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 /** The daemon answered with an error. `code` is one of SignetErrorCode or a JSON-RPC code. */
 export class DaemonRequestError extends Error {
   constructor(
@@ -67,7 +70,9 @@ export class DaemonClient {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, {
         headers: { authorization: `Bearer ${options.token}` },
-        maxPayload: MAX_FRAME_BYTES + 1024,
+        // Answers come from the trusted daemon and may be large (an audit page); only frames *to* the
+        // daemon are held to MAX_FRAME_BYTES.
+        maxPayload: MAX_ANSWER_BYTES,
         handshakeTimeout: options.connectTimeoutMs ?? 5000,
       });
       const fail = (error: Error) => {

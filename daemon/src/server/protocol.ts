@@ -367,7 +367,12 @@ export const AuditQueryParams = z
 export type AuditQueryParams = z.infer<typeof AuditQueryParams>;
 export interface AuditQueryResult {
   records: AuditRecord[];
+  /** True when more records matched than one answer carries (by `limit` or by size); page on with `since`. */
+  truncated: boolean;
 }
+
+/** One `audit/query` answer carries at most this many bytes of records. */
+export const MAX_AUDIT_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** The latest signed checkpoint (C2SP tlog-checkpoint signed note) over the whole log. */
 export const AuditCheckpointParams = z.strictObject({}).optional();
