@@ -1,10 +1,9 @@
 // `npm run bench`: every benchmark, figures printed, nothing asserted.
+import { runAuditBenchmarks } from './audit';
 import { runDaemonBenchmarks } from './daemon';
+import { runMcpBenchmarks } from './mcp';
 
 console.log(`Signet benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cores. Ratios are against baselines measured in this run.`);
 await runDaemonBenchmarks();
-const optional = [['./audit', 'runAuditBenchmarks'], ['./mcp', 'runMcpBenchmarks']] as const;
-for (const [path, name] of optional) {
-  const mod = (await import(path).catch(() => undefined)) as Record<string, () => Promise<void>> | undefined;
-  await mod?.[name]?.();
-}
+await runAuditBenchmarks();
+await runMcpBenchmarks();
