@@ -101,7 +101,7 @@ export async function packageVsix({ target = hostTarget(), out = vsixPath(target
 
   mkdirSync(dirname(out), { recursive: true });
   const vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-  run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], {
+  run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], {
     cwd: stage,
   });
   const size = statSync(out).size;
