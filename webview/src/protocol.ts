@@ -1,7 +1,7 @@
 // The messages between the extension and the audit-timeline webview, in one file that both import.
 // Messages cross a trust boundary in both directions (the webview renders log data an agent influenced),
 // so each side checks what arrives with the guards below before acting on it.
-import type { AgentInfo, AuditKind, AuditRecord, AuditVerifyResult, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
+import type { AgentInfo, AuditRecord, AuditVerifyResult, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
 
 /** What the timeline needs of a delegation to draw chains; the envelope is for offline verification. */
 export type TimelineDelegation = Pick<DelegationInfo, 'cid' | 'issuer' | 'audience' | 'cmd' | 'scope' | 'exp' | 'parent' | 'revoked' | 'source' | 'token'>;
@@ -36,19 +36,7 @@ export type WebviewToExtension =
   /** Something went wrong inside the webview; the extension logs it. */
   | { type: 'error'; message: string };
 
-export const AUDIT_KINDS: readonly AuditKind[] = [
-  'daemon.started',
-  'daemon.stopped',
-  'identity.created',
-  'identity.removed',
-  'delegation.issued',
-  'delegation.revoked',
-  'approval.requested',
-  'approval.decided',
-  'authorize.allowed',
-  'authorize.denied',
-  'log.truncated',
-];
+export { AUDIT_KINDS } from '../../daemon/src/server/auditKinds';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
 // Everything Signet keeps on disk lives in one folder, the Signet home: `--home DIR`, else
 // `$SIGNET_HOME`, else `~/.signet`. This module names those files and reads and writes the small ones.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -91,32 +91,38 @@ export function processIsAlive(pid: number): boolean {
   }
 }
 
+export interface PidLock {
+  release(): void;
+}
+
 /**
- * Takes the one-daemon-per-home lock: an exclusively created file holding our pid. A lock left by a
- * process that no longer runs is taken over; one held by a live process is an error naming it.
+ * An exclusively created file holding our pid: the lock is ours, or it is held by the live process
+ * returned as `holder`. A lock whose process no longer runs (or, with `staleAfterMs`, one older than
+ * that) is taken over.
  */
-export function acquireDaemonLock(home: string): { release(): void } {
-  const path = homePaths(home).lock;
-  for (let attempt = 0; attempt < 2; attempt++) {
+export function takePidLock(path: string, options: { staleAfterMs?: number } = {}): { lock: PidLock } | { holder: number } {
+  for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return {
-        release() {
-          try {
-            if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
+        lock: {
+          release() {
+            try {
+              if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+            } catch {
+              /* already gone */
+            }
+          },
         },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSafe(path), 10);
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processIsAlive(holder)) {
-        throw new DaemonAlreadyRunningError(home, holder);
-      }
+      const live = Number.isInteger(holder) && holder > 0 && holder !== process.pid && processIsAlive(holder);
+      const tooOld = options.staleAfterMs !== undefined && Date.now() - mtimeMs(path) > options.staleAfterMs;
+      if ((live && !tooOld) || attempt >= 1) return { holder: live ? holder : 0 };
       try {
         unlinkSync(path);
       } catch {
@@ -124,7 +130,24 @@ export function acquireDaemonLock(home: string): { release(): void } {
       }
     }
   }
-  throw new Error(`could not take the daemon lock ${path}`);
+}
+
+/** Takes the one-daemon-per-home lock, or fails naming the daemon that holds it. */
+export function acquireDaemonLock(home: string): PidLock {
+  const taken = takePidLock(homePaths(home).lock);
+  if ('holder' in taken) {
+    if (taken.holder > 0) throw new DaemonAlreadyRunningError(home, taken.holder);
+    throw new Error(`could not take the daemon lock ${homePaths(home).lock}`);
+  }
+  return taken.lock;
+}
+
+function mtimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 export class DaemonAlreadyRunningError extends Error {

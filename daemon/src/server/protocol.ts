@@ -6,6 +6,7 @@
 //
 // Naming: requests are `domain/verb`, notifications `domain/didX`; `XxxParams` / `XxxResult` per method.
 import { z } from 'zod';
+import { AUDIT_KINDS } from './auditKinds';
 
 /** Stable numeric error codes, outside the range JSON-RPC reserves (−32768…−32000). */
 export const SignetErrorCode = {
@@ -325,19 +326,7 @@ export type InvocationVerifyResult =
 
 // ───────────────────────────── audit ─────────────────────────────
 
-export const AuditKind = z.enum([
-  'daemon.started',
-  'daemon.stopped',
-  'identity.created',
-  'identity.removed',
-  'delegation.issued',
-  'delegation.revoked',
-  'approval.requested',
-  'approval.decided',
-  'authorize.allowed',
-  'authorize.denied',
-  'log.truncated',
-]);
+export const AuditKind = z.enum(AUDIT_KINDS);
 export type AuditKind = z.infer<typeof AuditKind>;
 
 /**

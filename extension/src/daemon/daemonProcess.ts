@@ -2,10 +2,10 @@
 // per home however many windows are open: the runtime file names the running one, a start lock keeps two
 // windows from starting one each, and the daemon's own lock refuses a second anyway.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { homePaths, processIsAlive, readRuntimeFile } from '../../../daemon/src/home/signetHome';
+import { homePaths, processIsAlive, readRuntimeFile, takePidLock, type PidLock } from '../../../daemon/src/home/signetHome';
 import type { DaemonRuntimeFile } from '../../../daemon/src/server/protocol';
 
 export interface StartDaemonOptions {
@@ -156,39 +156,8 @@ function liveHolder(path: string): number | undefined {
   }
 }
 
-/** An exclusively created file holding our pid; stale ones (dead holder, or older than a minute) are taken over. */
-function takeStartLock(home: string): { release(): void } | undefined {
-  const path = startLockPath(home);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return {
-        release: () => {
-          try {
-            unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = liveHolder(path);
-      let stale = holder === undefined;
-      try {
-        stale ||= Date.now() - statSync(path).mtimeMs > 60_000;
-      } catch {
-        stale = true;
-      }
-      if (!stale) return undefined;
-      try {
-        unlinkSync(path);
-      } catch {
-        /* raced with another window; the next attempt decides */
-      }
-    }
-  }
-  return undefined;
+/** One window starts the daemon at a time; a start lock older than a minute belongs to a window that died. */
+function takeStartLock(home: string): PidLock | undefined {
+  const taken = takePidLock(startLockPath(home), { staleAfterMs: 60_000 });
+  return 'lock' in taken ? taken.lock : undefined;
 }
