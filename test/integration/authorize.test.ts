@@ -71,23 +71,26 @@ describe('authorize', () => {
   });
 
   test('an approval for a path prefix covers files below it and refuses traversal and symlinks out of it', async () => {
-    mkdirSync(join(h.workspace, 'src'), { recursive: true });
+    // A workspace of its own, unlike the daemon's default one, so that "src" below can only mean this one.
+    const ws = tempDir('signet-ws-prefix-');
+    mkdirSync(join(ws, 'src'), { recursive: true });
     const outside = tempDir('signet-outside-');
     writeFileSync(join(outside, 'secret.txt'), 'secret');
-    symlinkSync(outside, join(h.workspace, 'src', 'escape'));
+    symlinkSync(outside, join(ws, 'src', 'escape'));
 
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: 'src/a.ts' }, workspace: h.workspace });
+    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: 'src/a.ts' }, workspace: ws });
     const request = await requested;
-    await h.ui.request('approval/decide', { id: request.id, decision: 'ttl', ttlSeconds: 3600, narrow: { path: join(h.workspace, 'src') } });
+    // A relative prefix means the request's own workspace, not the daemon's working folder.
+    await h.ui.request('approval/decide', { id: request.id, decision: 'ttl', ttlSeconds: 3600, narrow: { path: 'src' } });
     assertAllowed(await pending);
-    assertAllowed(await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: './src//deep/b.ts' }, workspace: h.workspace }));
+    assertAllowed(await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: './src//deep/b.ts' }, workspace: ws }));
 
     for (const sneaky of ['src/../secret.txt', 'src/escape/secret.txt', 'src/escape/../x']) {
       const prompted = nextNotification(h.ui, 'approval/didRequest');
-      const attempt = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: sneaky }, workspace: h.workspace });
+      const attempt = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: sneaky }, workspace: ws });
       const seen = await prompted;
-      assert.ok(!seen.paths[0]?.startsWith(join(h.workspace, 'src') + '/'), `${sneaky} was canonicalised to ${seen.paths[0]}`);
+      assert.ok(!seen.paths[0]?.startsWith(join(ws, 'src') + '/'), `${sneaky} was canonicalised to ${seen.paths[0]}`);
       await h.ui.request('approval/decide', { id: seen.id, decision: 'deny' });
       assert.equal((await attempt).decision, 'deny', `${sneaky} must not be covered by the src/ delegation`);
     }

@@ -70,6 +70,8 @@ export class Authorizer {
   private readonly defaultWorkspace: string;
   private readonly now: () => number;
   private readonly watchedConnections = new Set<string>();
+  /** The workspace each pending approval's request was made in. */
+  private readonly requestWorkspaces = new Map<string, string>();
   /** Pending approvals by `connection id + requestId`, so the asking agent can withdraw them. */
   private readonly withdrawable = new Map<string, string>();
   /** The delegation minted by an approval decision, handed to the authorize call that waits for it. */
@@ -113,6 +115,7 @@ export class Authorizer {
     const approvalId = randomUUID();
     const withdrawKey = params.requestId !== undefined ? `${connection.id} ${params.requestId}` : undefined;
     if (withdrawKey) this.withdrawable.set(withdrawKey, approvalId);
+    this.requestWorkspaces.set(approvalId, workspace);
     const { request, resolution } = await this.approvals.request({
       id: approvalId,
       agent: { did: agent.did, name: agent.name },
@@ -134,6 +137,7 @@ export class Authorizer {
 
     const outcome = await resolution;
     if (withdrawKey) this.withdrawable.delete(withdrawKey);
+    this.requestWorkspaces.delete(approvalId);
     if (outcome.outcome !== 'decided') {
       await this.audit.append({
         agent: agent.did,
@@ -312,8 +316,9 @@ export class Authorizer {
     });
   }
 
-  private workspaceOf(_request: ApprovalRequest): string {
-    return this.defaultWorkspace;
+  /** A relative `narrow.path` means the same folder the request's own paths were resolved in. */
+  private workspaceOf(request: ApprovalRequest): string {
+    return this.requestWorkspaces.get(request.id) ?? this.defaultWorkspace;
   }
 
   // ───────────────────────── delegations ─────────────────────────
