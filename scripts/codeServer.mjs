@@ -16,6 +16,18 @@ export const NODE_VERSION = '24.22.3';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** `.cache/code-server/` in the repository, or SIGNET_CODE_SERVER_CACHE (CI can keep one across clones). */
+/** How the tests run Debian's Chromium here: as root, headless, and quiet on a closed network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
 export const defaultCacheDir = resolve(process.env.SIGNET_CODE_SERVER_CACHE ?? join(repoRoot, '.cache', 'code-server'));
 
 /**

@@ -12,18 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { chromium } from 'playwright-core';
-import { startCodeServer } from '../../scripts/codeServer.mjs';
+import { CHROMIUM_ARGS, startCodeServer } from '../../scripts/codeServer.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Lines the workbench itself logs on every start (sockets, chat, accounts, the offline gallery). */
 const WORKBENCH_NOISE =

@@ -8,18 +8,10 @@ import { DaemonClient } from '../../daemon/src/client/daemonClient';
 import type { DaemonRuntimeFile } from '../../daemon/src/server/protocol';
 import { readUiTokenOf } from '../../extension/src/daemon/uiCredentials';
 // @ts-expect-error: a plain ES module without types, shared with the extension-host launcher.
-import { installExtension, startCodeServer } from '../../scripts/codeServer.mjs';
+import { CHROMIUM_ARGS, installExtension, startCodeServer } from '../../scripts/codeServer.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+export { CHROMIUM_ARGS };
+
 
 interface CodeServer {
   url: string;
