@@ -251,12 +251,10 @@ audit
   .action((opts: { agent?: string; limit: number; follow?: boolean }) =>
     withUi(async (client) => {
       const { json } = globals();
-      const status = await client.request('daemon/status', {});
-      const since = Math.max(0, status.auditRecords - opts.limit * 50);
-      const { records } = await client.request('audit/query', { ...(opts.agent ? { agent: opts.agent } : {}), since });
+      const { records } = await client.request('audit/query', { ...(opts.agent ? { agent: opts.agent } : {}), limit: opts.limit });
       const agentDid = opts.agent?.startsWith('did:') ? opts.agent : (await client.request('agent/list', {})).agents.find((a) => a.name === opts.agent)?.did;
       const show = (r: AuditRecord) => process.stdout.write(`${json ? JSON.stringify(r) : recordLine(r)}\n`);
-      records.slice(-opts.limit).forEach(show);
+      records.forEach(show);
       if (!opts.follow) return;
       client.onNotification('audit/didAppend', (r) => {
         if (!opts.agent || r.agent === agentDid) show(r);
