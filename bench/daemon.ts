@@ -82,7 +82,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
     const pipelined = Number(process.hrtime.bigint() - t0) / 1000 / (inFlight * rounds);
     console.log(
       `(a) warm authorize over WebSocket, daemon in its own process, each allow audited durably before it is answered:\n` +
-        `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; a durable fdatasync per answer dominates)\n` +
+        `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync, about half of it here)\n` +
         `    ${inFlight} in flight: ${fmt(pipelined)} per call (${(pipelined / rawSign).toFixed(2)}× one sign; target ≤ 3×)`,
     );
     ui.close();
