@@ -13,18 +13,6 @@ import { readUiToken } from '../daemon/src/keys/uiToken';
 import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
 
 /** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */
-async function perCall(fn: () => unknown | Promise<unknown>, ms = 1500): Promise<number> {
-  for (let i = 0; i < 200; i++) await fn();
-  let calls = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(ms) * 1_000_000n;
-  while (process.hrtime.bigint() < end) {
-    for (let i = 0; i < 50; i++) await fn();
-    calls += 50;
-  }
-  return Number(process.hrtime.bigint() - start) / 1000 / calls;
-}
-
 function perCallSync(fn: () => unknown, ms = 1500): number {
   for (let i = 0; i < 500; i++) fn();
   let calls = 0;

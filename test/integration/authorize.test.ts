@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { DaemonRequestError } from '../../daemon/src/client/daemonClient';
 import { SignetErrorCode, type AuthorizeResult } from '../../daemon/src/server/protocol';
 import { validateInvocation } from '../../daemon/src/ucan/index';
-import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
+import { nextNotification, startHarness, tempDir, withHarness, type Harness } from '../support/daemonHarness';
 
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 const now = () => Math.floor(Date.now() / 1000);
@@ -162,22 +162,17 @@ describe('authorize', () => {
 });
 
 describe('approval deadlines and restarts', () => {
-  test('a request nobody answers is denied when the approval timeout passes, and audited', async () => {
-    const h = await startHarness({ approvalTimeoutSeconds: 1 });
-    try {
+  test('a request nobody answers is denied when the approval timeout passes, and audited', () =>
+    withHarness({ approvalTimeoutSeconds: 1 }, async (h) => {
       await h.ui.request('agent/create', { name: 'bot' });
       const result = await h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
       assert.equal(result.decision === 'deny' && result.code, 'approval-timeout');
       const { records } = await h.ui.request('audit/query', { kind: 'approval.decided' });
       assert.equal(records.at(-1)?.data.outcome, 'timeout');
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  test('stopping the daemon denies every pending request and audits the denial', async () => {
-    const h = await startHarness();
-    try {
+  test('stopping the daemon denies every pending request and audits the denial', () =>
+    withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'bot' });
       const requested = nextNotification(h.ui, 'approval/didRequest');
       const pending = h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
@@ -191,10 +186,7 @@ describe('approval deadlines and restarts', () => {
       const stoppedRecord = (await h.ui.request('audit/query', { kind: 'daemon.stopped' })).records.at(-1);
       assert.equal(stoppedRecord?.data.pendingDenied, 1);
       assert.equal((await h.ui.request('approval/list', {})).pending.length, 0);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -206,9 +198,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
 }
 
 describe('invocation/verify', () => {
-  test('an invocation presented twice is accepted once: the replayed nonce is refused', async () => {
-    const h = await startHarness();
-    try {
+  test('an invocation presented twice is accepted once: the replayed nonce is refused', () =>
+    withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
       await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read' });
       const allowed = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a' }, workspace: h.workspace });
@@ -219,10 +210,7 @@ describe('invocation/verify', () => {
       const replay = await h.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
       assert.equal(replay.ok, false);
       assert.match(!replay.ok ? replay.error.message : '', /replayed nonce/);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
   test('an invocation whose delegation was revoked, or whose chain roots elsewhere, is refused', async () => {
     const h = await startHarness();
@@ -246,9 +234,8 @@ describe('invocation/verify', () => {
 });
 
 describe('audit records of large calls', () => {
-  test('a call carrying a large file body is allowed and audited with the body digested, not copied', async () => {
-    const h = await startHarness();
-    try {
+  test('a call carrying a large file body is allowed and audited with the body digested, not copied', () =>
+    withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'writer' });
       await h.ui.request('delegation/issue', { from: 'user', to: 'writer', cmd: '/fs/write' });
       const content = 'x'.repeat(900_000);
@@ -258,16 +245,12 @@ describe('audit records of large calls', () => {
       const recorded = (record?.data.args as { content: string; path: string }) ?? { content: '', path: '' };
       assert.match(recorded.content, /^<900000 characters, sha256:[0-9a-f]{64}>$/);
       assert.equal(recorded.path, join(h.workspace, 'big.txt'));
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });
 
 describe('authorize/cancel', () => {
-  test('an agent withdrawing a waiting request closes its prompt, answers deny and mints nothing', async () => {
-    const h = await startHarness();
-    try {
+  test('an agent withdrawing a waiting request closes its prompt, answers deny and mints nothing', () =>
+    withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
       const requested = nextNotification(h.ui, 'approval/didRequest');
       const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args: { path: 'a' }, requestId: 'call-7' });
@@ -282,16 +265,12 @@ describe('authorize/cancel', () => {
       assert.deepEqual(await resolved, { id: request.id, outcome: 'cancelled' });
       await assert.rejects(h.ui.request('approval/decide', { id: request.id, decision: 'once' }));
       assert.equal((await h.ui.request('delegation/list', { agent: 'coder', includeInactive: true })).delegations.length, 0);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });
 
 describe('audit methods', () => {
-  test('the daemon verifies its own log, proves inclusion of a record, and a proof for a record beyond the log is a clear error', async () => {
-    const h = await startHarness();
-    try {
+  test('the daemon verifies its own log, proves inclusion of a record, and a proof for a record beyond the log is a clear error', () =>
+    withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'bot' });
       const verdict = await h.ui.request('audit/verify', {});
       assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
@@ -304,16 +283,12 @@ describe('audit methods', () => {
       assert.match(verifierKey, /^signet\.local\/.+\+[0-9a-f]{8}\+/);
       await assert.rejects(h.ui.request('audit/proveInclusion', { seq: 10_000 }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.InvalidArgument);
       await assert.rejects(h.agent.request('audit/verify', {}), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });
 
 describe('audit/query paging', () => {
-  test('a limited query says whether more records matched, newest page without since and forward with it', async () => {
-    const h = await startHarness();
-    try {
+  test('a limited query says whether more records matched, newest page without since and forward with it', () =>
+    withHarness({}, async (h) => {
       for (const name of ['a1', 'a2', 'a3']) await h.ui.request('agent/create', { name });
       const newest = await h.ui.request('audit/query', { kind: 'identity.created', limit: 2 });
       assert.deepEqual(newest.records.map((r) => r.data.name), ['a2', 'a3']);
@@ -323,8 +298,5 @@ describe('audit/query paging', () => {
       const forward = await h.ui.request('audit/query', { kind: 'identity.created', since: 0, limit: 2 });
       assert.deepEqual(forward.records.map((r) => r.data.name), ['user', 'a1']);
       assert.equal(forward.truncated, true);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { DaemonClient, DaemonRequestError } from '../../daemon/src/client/daemonClient';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
 import { createLinkedTransportPair } from '../../daemon/src/server/transport';
-import { startHarness, type Harness } from '../support/daemonHarness';
+import { startHarness, withHarness, type Harness } from '../support/daemonHarness';
 
 /** Opens a raw socket with the given headers and reports the HTTP status of a refused handshake. */
 function handshake(port: number, headers: Record<string, string>, path = '/'): Promise<{ open: true; socket: WebSocket } | { open: false; status: number; body: string }> {
@@ -104,9 +104,8 @@ describe('the WebSocket server', () => {
 });
 
 describe('hostile input', () => {
-  test('a thousand random and truncated frames each get an error reply and the daemon keeps serving', async () => {
-    const h = await startHarness();
-    try {
+  test('a thousand random and truncated frames each get an error reply and the daemon keeps serving', () =>
+    withHarness({}, async (h) => {
       const [daemonSide, clientSide] = createLinkedTransportPair();
       h.daemon.accept(daemonSide, 'agent');
       const replies: unknown[] = [];
@@ -125,21 +124,14 @@ describe('hostile input', () => {
       assert.equal(replies.length, 1000);
       assert.ok(replies.every((r) => typeof r === 'object' && r !== null && 'error' in r));
       assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });
 
 describe('the in-memory transport', () => {
-  test('serves the same dispatcher as the socket, roles included', async () => {
-    const h = await startHarness();
-    try {
+  test('serves the same dispatcher as the socket, roles included', () =>
+    withHarness({}, async (h) => {
       assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
       await assert.rejects(h.agent.request('delegation/revoke', { cid: 'bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.Forbidden);
       await assert.rejects(h.ui.request('delegation/revoke', { cid: 'bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4' }), (e: unknown) => e instanceof DaemonRequestError && e.code === SignetErrorCode.UnknownDelegation);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 });

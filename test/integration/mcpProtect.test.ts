@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, before, beforeEach, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ChildProcessTransport } from '../../daemon/src/mcp/childProcessTransport';
 import { launcherPath } from '../../daemon/src/mcp/launcher';
@@ -26,6 +26,16 @@ interface Layout {
   claude: string;
 }
 
+/** Each client's config file in the layout, with the sample it starts from. */
+function configFixtures(l: Layout): [path: string, fixture: string][] {
+  return [
+    [l.vscode, 'vscode-mcp.json'],
+    [l.cursor, 'cursor-mcp.json'],
+    [l.cursorUser, 'cursor-user-mcp.json'],
+    [l.claude, 'claude-mcp.json'],
+  ];
+}
+
 function layout(): Layout {
   const home = tempDir('signet-protect-home-');
   const workspace = tempDir('signet-protect-ws-');
@@ -39,12 +49,7 @@ function layout(): Layout {
     cursorUser: join(userHome, '.cursor', 'mcp.json'),
     claude: join(workspace, '.mcp.json'),
   };
-  for (const [path, name] of [
-    [l.vscode, 'vscode-mcp.json'],
-    [l.cursor, 'cursor-mcp.json'],
-    [l.cursorUser, 'cursor-user-mcp.json'],
-    [l.claude, 'claude-mcp.json'],
-  ] as const) {
+  for (const [path, name] of configFixtures(l)) {
     mkdirSync(join(path, '..'), { recursive: true });
     copyFileSync(fixture(name), path);
   }
@@ -149,12 +154,7 @@ describe('signet protect', () => {
     assert.deepEqual(preview.files.map((f) => f.status), ['would-restore', 'would-restore', 'would-restore', 'would-restore']);
     const undone = await undoProtect(options);
     assert.deepEqual(undone.files.map((f) => f.status), ['restored', 'restored', 'restored', 'restored']);
-    for (const [path, name] of [
-      [l.vscode, 'vscode-mcp.json'],
-      [l.cursor, 'cursor-mcp.json'],
-      [l.cursorUser, 'cursor-user-mcp.json'],
-      [l.claude, 'claude-mcp.json'],
-    ] as const) {
+    for (const [path, name] of configFixtures(l)) {
       assert.equal(readFileSync(path, 'utf8'), readFileSync(fixture(name), 'utf8'), path);
     }
     assert.deepEqual((await undoProtect(options)).files.map((f) => f.status), ['nothing-to-undo', 'nothing-to-undo', 'nothing-to-undo', 'nothing-to-undo']);

@@ -56,6 +56,16 @@ export async function startHarness(options: Partial<DaemonOptions> = {}): Promis
   return harness;
 }
 
+/** Runs `work` against a fresh daemon and always tears it down. */
+export async function withHarness<T>(options: Partial<DaemonOptions>, work: (h: Harness) => Promise<T>): Promise<T> {
+  const h = await startHarness(options);
+  try {
+    return await work(h);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Resolves with the next notification of that name. */
 export function nextNotification<N extends NotificationName>(client: DaemonClient, name: N): Promise<Notifications[N]> {
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@
 // unlocked keyring that `secretServiceAvailable()` finds.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,24 +94,7 @@ export async function startPrivateSecretService(keyring: PrivateKeyring): Promis
   }
   const root = mkdtempSync(join(tmpdir(), 'signet-private-bus-'));
   for (const dir of ['bus', 'home', 'data', 'config', 'cache', 'runtime', 'control']) mkdirSync(join(root, dir), { mode: 0o700 });
-  // Like the system's session bus, minus every activatable service, so nothing but what we start here
-  // can own org.freedesktop.secrets.
-  writeFileSync(
-    join(root, 'bus.conf'),
-    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=${join(root, 'bus')}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`,
-  );
+  writeFileSync(join(root, 'bus.conf'), readFileSync(new URL('./privateSessionBus.conf', import.meta.url), 'utf8').replaceAll('@BUS_DIR@', join(root, 'bus')));
   const children: ChildProcess[] = [];
   const stop = () => {
     for (const child of children) {

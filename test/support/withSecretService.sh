@@ -108,22 +108,7 @@ trap cleanup EXIT
 mkdir -p "$root/home" "$root/data" "$root/config" "$root/cache" "$root/runtime" "$root/control" "$root/bus"
 chmod 700 "$root" "$root/runtime" "$root/control" "$root/bus"
 
-# A session bus like the system's, minus every activatable service (no <servicedir>): only the
-# keyring this script starts may own org.freedesktop.secrets.
-cat >"$root/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=$root/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
+sed "s|@BUS_DIR@|$root/bus|" "$(dirname "$self")/privateSessionBus.conf" >"$root/bus.conf"
 
 status=0
 dbus-run-session --config-file="$root/bus.conf" -- "$self" --inside-private-bus "$root" "$@" || status=$?

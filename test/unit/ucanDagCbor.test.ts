@@ -5,17 +5,7 @@ import { test } from 'node:test';
 import { decode, encode } from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { DagCborError, decodeCanonicalDagCbor } from '../../daemon/src/ucan/dagCbor';
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng';
 
 const link = CID.parse('bafyreigyftnzjf4rcu7glp5kfop53vqlopc3zcldauoqdxqlz7t4343gr4');
 const words = ['', 'a', 'iss', 'nonce', '__proto__', 'constructor', 'ほげ', '😀 emoji', 'x'.repeat(70), 'ü'.repeat(40), 'did:key:z6Mk', '\ufeff', '\ufeffbom', 'x\ufeff'];

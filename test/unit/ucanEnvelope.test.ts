@@ -16,6 +16,7 @@ import {
   type DelegationPayload,
   type InvocationPayload,
 } from '../../daemon/src/ucan/index';
+import { prng } from '../support/prng';
 
 // ../shared/reference/ucan/fixture-delegation.json, "basic delegation bob > carol", copied verbatim.
 const fixture = {
@@ -80,18 +81,6 @@ function expectUcanError(run: () => unknown, name: string, message?: RegExp): vo
     if (message) assert.match(error.message, message);
     return true;
   });
-}
-
-// A small seeded PRNG (mulberry32), so random inputs are the same on every run.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(next: () => number, length: number): Uint8Array {

@@ -61,7 +61,6 @@ export class TreeStore implements SubtreeHashes {
   #tree: FileHandle | null;
   #offsets: FileHandle | null;
   #leaves: number;
-  #scratch = Buffer.alloc(HASH_SIZE);
   #offsetScratch = Buffer.alloc(OFFSET_SIZE);
   // A read-ahead block for sequential leaf reads (verification walks the leaves in order).
   #block = Buffer.alloc(64 * 1024);

@@ -173,8 +173,8 @@ export class Authorizer {
   findChain(did: string, cmd: string, args: Record<string, unknown>, prefer?: string, depth = 0): StoredDelegation[] | undefined {
     if (depth >= MAX_CHAIN_DEPTH) return undefined;
     const now = this.now();
-    const candidates = [...this.delegations.heldBy(did)];
-    if (prefer) candidates.sort((a, b) => Number(b.cid === prefer) - Number(a.cid === prefer));
+    const held = this.delegations.heldBy(did);
+    const candidates = prefer ? [...held].sort((a, b) => Number(b.cid === prefer) - Number(a.cid === prefer)) : held;
     for (const d of candidates) {
       if (!this.isLive(d, now) || !commandCovers(d.payload.cmd, cmd)) continue;
       if (!safeEvaluate(d.payload.pol, args)) continue;

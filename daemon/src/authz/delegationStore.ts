@@ -95,15 +95,19 @@ export class DelegationStore {
 
   /** `cid` and everything issued below it, transitively. */
   descendantsOf(cid: string): StoredDelegation[] {
+    const children = new Map<string, StoredDelegation[]>();
+    for (const d of this.byCid.values()) {
+      if (d.parent === null) continue;
+      const siblings = children.get(d.parent);
+      if (siblings) siblings.push(d);
+      else children.set(d.parent, [d]);
+    }
     const found: StoredDelegation[] = [];
     const frontier = [cid];
-    while (frontier.length) {
-      const current = frontier.pop() as string;
-      for (const d of this.byCid.values()) {
-        if (d.parent === current && !found.includes(d)) {
-          found.push(d);
-          frontier.push(d.cid);
-        }
+    for (let current = frontier.pop(); current !== undefined; current = frontier.pop()) {
+      for (const child of children.get(current) ?? []) {
+        found.push(child);
+        frontier.push(child.cid);
       }
     }
     return found;

@@ -1,23 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes a file so that a reader (or a crash) sees either the old content or the new, never half:
- * temp file in the same folder, fsync, rename over the target. `mode` applies from creation on, so a
- * secret is never readable by others even for a moment.
+ * temp file in the same folder, fsync, rename over the target, fsync of the folder (a rename is only
+ * durable once the folder is). The file has exactly `mode` from creation on, whatever the umask, so a
+ * secret is never readable by others even for a moment. The temporary name starts with a dot.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    const handle = await open(temp, 'wx', mode);
+    try {
+      // The mode given to open() is reduced by the umask; set it again so it is exactly `mode`.
+      await handle.chmod(mode);
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
   } catch (error) {
-    await handle.close();
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await handle.close();
-  await rename(temp, path);
+  const dir = await open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../home/atomicFile';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeystoreError } from './keystoreError';
@@ -80,23 +80,11 @@ export class FileStore implements SecretStore {
     checkSecret(secret);
     await this.checkFolder(true);
     // The temporary name starts with a dot, which no account file does, so it can never replace one.
-    const temp = join(this.dir, `.${accountFileName(account)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        // The mode given to open() is reduced by the umask; set it again so it is exactly 0600.
-        await handle.chmod(0o600);
-        await handle.writeFile(`${encodeSecret(secret)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
+      await writeFileAtomic(path, `${encodeSecret(secret)}\n`, 0o600);
     } catch (error) {
-      await unlink(temp).catch(() => undefined);
       throw this.ioError(`write the key file ${path}`, account, error);
     }
-    await this.syncFolder(account);
   }
 
   async delete(account: string): Promise<boolean> {
