@@ -234,7 +234,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
     rpc = new RpcServer(handlers, log);
     const server = rpc;
-    const unsubscribe = audit.subscribe((record) => server.broadcastToUi('audit/didAppend', record));
+    const unsubscribe = audit.subscribe((_record, line) => server.broadcastJsonToUi('audit/didAppend', line));
     cleanups.push(unsubscribe);
 
     let listening: ListeningWsServer | undefined;

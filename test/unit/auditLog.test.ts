@@ -62,11 +62,33 @@ test('concurrent appends are all durable, in call order, and share writes', asyn
     assert.equal(r.seq, i);
     assert.deepEqual(r.data, { i });
   });
+  // Subscribers hear of records in the turn after their appenders were answered.
+  await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(seen, records.map((r) => r.seq));
   assert.ok(log.commits < 2000 / 10, `2000 appends took ${log.commits} fdatasyncs`);
   await log.close();
   const onDisk = (await lines(dir)).map((l) => JSON.parse(l) as AuditRecord);
   assert.deepEqual(onDisk.map((r) => [r.seq, r.data.i]), records.map((r, i) => [r.seq, i]));
+});
+
+test('an appender is answered before subscribers hear of its record, and every record is heard by the time the log closes', async () => {
+  const dir = await freshDir();
+  const log = await openLog(dir);
+  const heard: string[] = [];
+  log.subscribe((record, line) => {
+    heard.push(line);
+    assert.equal(line, JSON.stringify(record), 'the line a subscriber gets is the record\'s JSON text');
+  });
+  const record = await log.append({ agent: AGENT_A, kind: 'authorize.allowed', data: { first: true } });
+  assert.deepEqual(heard, [], 'the subscriber waits until the appender has its answer');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(heard.length, 1);
+  assert.equal(JSON.parse(heard[0] as string).seq, record.seq);
+
+  const pending = log.append({ agent: AGENT_A, kind: 'authorize.allowed', data: { second: true } });
+  await pending;
+  await log.close();
+  assert.equal(heard.length, 2, 'every record has been heard once the log is closed');
 });
 
 test('with one record per batch every append gets its own write and sync', async () => {

@@ -40,6 +40,9 @@ export interface AuditEntry {
   data: Record<string, unknown>;
 }
 
+/** Hears each durable record with its line in the log, which is the record's JSON text. */
+export type AuditListener = (record: AuditRecord, line: string) => void;
+
 export interface AuditQuery {
   /** Matches the record's agent DID exactly (resolve names to DIDs before asking). */
   agent?: string;
@@ -150,7 +153,8 @@ export class AuditLog {
   #unusable: AuditLogError | null = null;
   #indexError: AuditLogError | null = null;
   #indexWaiters: { size: number; resolve: () => void; reject: (error: Error) => void }[] = [];
-  #listeners = new Set<(record: AuditRecord) => void>();
+  #listeners = new Set<AuditListener>();
+  #deferred: (() => void)[] = [];
   #lastCheckpoint: { size: number; note: string } | null = null;
   #batches = 0;
   #checkpointWriting: Promise<void> | null = null;
@@ -486,18 +490,36 @@ export class AuditLog {
     this.#bytes = offset;
     this.#batches++;
     for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(records[i] as AuditRecord);
-    for (const record of records) {
-      for (const listener of this.#listeners) {
-        try {
-          listener(record);
-        } catch (error) {
-          this.#onError(new Error('an audit log subscriber threw', { cause: error }));
+    // Whoever waits for these records (an agent waiting for its allow) is answered first; subscribers, the
+    // node file and the checkpoint follow in the next turn of the event loop. Queries and proofs already cope
+    // with an index that lags the log.
+    this.#afterAnswers(() => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as AuditRecord;
+        const line = lines[i] as Buffer;
+        for (const listener of this.#listeners) {
+          try {
+            listener(record, line.toString('utf8', 0, line.length - 1));
+          } catch (error) {
+            this.#onError(new Error('an audit log subscriber threw', { cause: error }));
+          }
         }
       }
-    }
-    this.#writeIndex(nodes.bytes(), encodeOffsets(ends), firstSeq, batch.length);
-    this.#scheduleCheckpointWrite();
+      this.#writeIndex(nodes.bytes(), encodeOffsets(ends), firstSeq, batch.length);
+      this.#scheduleCheckpointWrite();
+    });
   }
+
+  /** Runs `work` after the current turn of the event loop, in order with earlier work. */
+  #afterAnswers(work: () => void): void {
+    if (this.#deferred.push(work) === 1) setImmediate(this.#runDeferred);
+  }
+
+  readonly #runDeferred = (): void => {
+    const work = this.#deferred;
+    this.#deferred = [];
+    for (const w of work) w();
+  };
 
   /** Cuts the log back after a failed batch; if even that fails, the log takes no more appends. */
   async #rollback(startBytes: number): Promise<void> {
@@ -594,8 +616,11 @@ export class AuditLog {
 
   // ───────────────────────────── reading ─────────────────────────────
 
-  /** Listens for appended records; called in sequence order, after each record is durable. */
-  subscribe(listener: (record: AuditRecord) => void): () => void {
+  /**
+   * Listens for appended records; called in sequence order, after each record is durable, with the record
+   * and its line in the log (without the newline), which is also its JSON text.
+   */
+  subscribe(listener: AuditListener): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -737,6 +762,7 @@ export class AuditLog {
       if (this.#running) await this.#running;
       else await new Promise((resolve) => setImmediate(resolve));
     }
+    this.#runDeferred();
     this.#wakeCheckpointWriter?.();
     if (this.#checkpointWriting) await this.#checkpointWriting;
     for (const w of this.#indexWaiters) w.reject(new AuditLogError('closed', 'the audit log is closed'));

@@ -2,7 +2,7 @@
 // an invocation; if not, a person is asked, and an approval becomes exactly the delegation chosen.
 // Issuing, revoking and listing delegations live here too, since they share the chain rules: an agent can
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ApprovalQueue } from '../approvals/approvalQueue';
 import type { IdentityRegistry } from '../keys/identities';
 import type {
@@ -34,6 +34,7 @@ import {
   type Statement,
 } from '../ucan/index';
 import { canonicalizeArgs } from './canonicalPaths';
+import { freshNonce } from './freshNonce';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
 
 /** Where records go. The audit log implements it; `append` resolves once the record is durable. */
@@ -76,6 +77,8 @@ export class Authorizer {
   private readonly withdrawable = new Map<string, string>();
   /** The delegation minted by an approval decision, handed to the authorize call that waits for it. */
   private readonly mintedForApproval = new Map<string, string>();
+  /** Base64 of each delegation's token, made on first use (see tokenText). */
+  private readonly tokenTexts = new WeakMap<StoredDelegation, string>();
 
   constructor(options: AuthorizerOptions) {
     this.identities = options.identities;
@@ -198,7 +201,7 @@ export class Authorizer {
         cmd,
         args,
         prf: chain.map((d) => d.cid),
-        nonce: randomBytes(12),
+        nonce: freshNonce(),
         exp: now + INVOCATION_LIFETIME_SECONDS,
         iat: now,
       },
@@ -228,7 +231,7 @@ export class Authorizer {
       invocation: token,
       invocationCid,
       chain: chain.map((d) => d.cid),
-      proofs: chain.map((d) => Buffer.from(d.bytes).toString('base64')),
+      proofs: chain.map((d) => this.tokenText(d)),
       args,
       ...(approvalId ? { approvalId } : {}),
     };
@@ -439,8 +442,18 @@ export class Authorizer {
       sessionBound: d.sessionBound,
       revoked: d.revoked,
       scope: d.scope,
-      token: Buffer.from(d.bytes).toString('base64'),
+      token: this.tokenText(d),
     };
+  }
+
+  /** A delegation's token in base64, made once: every allow sends its chain's tokens along. */
+  private tokenText(d: StoredDelegation): string {
+    let text = this.tokenTexts.get(d);
+    if (text === undefined) {
+      text = Buffer.from(d.bytes).toString('base64');
+      this.tokenTexts.set(d, text);
+    }
+    return text;
   }
 
   // ───────────────────────── helpers ─────────────────────────
@@ -465,7 +478,7 @@ export class Authorizer {
       sub: this.identities.user.did,
       cmd: spec.cmd,
       pol: spec.pol,
-      nonce: randomBytes(12),
+      nonce: freshNonce(),
       exp: spec.exp,
     };
     const bytes = encodeDelegationWith(payload, spec.signer as Parameters<typeof encodeDelegationWith>[1]);

@@ -77,7 +77,21 @@ export class RpcServer {
 
   /** Sends a notification to every open UI connection; agents never see other agents' business. */
   broadcastToUi<N extends NotificationName>(method: N, params: Notifications[N]): void {
-    for (const c of this.connections.values()) if (c.role === 'ui') c.notify(method, params);
+    let frame: string | undefined;
+    for (const c of this.connections.values()) {
+      if (c.role === 'ui') c.sendText((frame ??= JSON.stringify({ jsonrpc: '2.0', method, params })));
+    }
+  }
+
+  /**
+   * `broadcastToUi` for params that exist as JSON text already, `paramsJson` being exactly
+   * `JSON.stringify(params)`: an audit record's line in the log is its JSON text, so it is not serialised twice.
+   */
+  broadcastJsonToUi(method: NotificationName, paramsJson: string): void {
+    let frame: string | undefined;
+    for (const c of this.connections.values()) {
+      if (c.role === 'ui') c.sendText((frame ??= `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${paramsJson}}`));
+    }
   }
 
   get connectionCount(): number {
@@ -174,10 +188,15 @@ class ConnectionImpl implements Connection {
   }
 
   private send(frame: unknown): void {
+    if (this.isOpen) this.sendText(JSON.stringify(frame));
+  }
+
+  /** Sends a frame already serialised. */
+  sendText(text: string): void {
     // A client that went away mid-request loses its answer; the work it asked for was already audited.
     if (!this.isOpen) return;
     try {
-      this.transport.send(JSON.stringify(frame));
+      this.transport.send(text);
     } catch {
       /* the close listener handles the rest */
     }

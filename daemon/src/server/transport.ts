@@ -1,6 +1,7 @@
 // A message transport is the smallest thing the JSON-RPC layer needs: send a text frame, hear frames
 // and the close. The daemon runs the same dispatcher over a real WebSocket and over an in-memory pair in
 // tests, so what is tested is what runs.
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 export interface MessageTransport {
@@ -58,13 +59,30 @@ class InMemoryTransport implements MessageTransport {
   }
 }
 
-/** Adapts a `ws` socket. Binary frames are decoded as UTF-8 like text frames; JSON-RPC is text either way. */
-export function webSocketTransport(socket: WebSocket): MessageTransport {
+/**
+ * Adapts a `ws` socket. Binary frames are decoded as UTF-8 like text frames; JSON-RPC is text either way.
+ *
+ * `tcp` is the connection under the WebSocket. Frames sent in one turn of the event loop leave in one system
+ * call: the first send corks the connection and the end of the turn uncorks it. A group commit answers every
+ * request of its batch at once, and one write per answer would cost more than the answers themselves; a lone
+ * answer is delayed by no more than the rest of the current turn.
+ */
+export function webSocketTransport(socket: WebSocket, tcp?: Socket): MessageTransport {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    tcp?.uncork();
+  };
   return {
     get isOpen() {
       return socket.readyState === socket.OPEN;
     },
     send(frame) {
+      if (tcp && !corked) {
+        corked = true;
+        tcp.cork();
+        process.nextTick(uncork);
+      }
       socket.send(frame);
     },
     onMessage(listener) {

@@ -45,7 +45,7 @@ export async function listenWebSocket(rpc: RpcServer, tokens: WsServerTokens, lo
       // Oversized frames close the socket inside `ws` (1009); frames at the limit reach the dispatcher,
       // which answers with an error and keeps the connection.
       ws.on('error', (error) => log.warn(`socket error on port ${req.socket.remotePort}: ${error.message}`));
-      rpc.accept(webSocketTransport(ws), role, `${role}@${req.socket.remotePort}`);
+      rpc.accept(webSocketTransport(ws, req.socket), role, `${role}@${req.socket.remotePort}`);
     });
   });
 
