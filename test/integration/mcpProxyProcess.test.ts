@@ -74,6 +74,37 @@ describe('signet mcp-proxy as a process', () => {
     assert.deepEqual(await transport.exited(), { code: 0, signal: null });
   });
 
+  test('what the server writes reaches the client byte for byte, a 3 MB line and odd formatting included', async () => {
+    // A server that answers the first line it reads with a line formatted unlike JSON.stringify, then a large one.
+    const script = [
+      "const odd = '{ \"jsonrpc\" : \"2.0\", \"id\":1,\"result\":{\"text\":\"caf\\\\u00e9 \\\\/ é\",\"n\":1.50}}\\r\\n';",
+      "const big = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'y'.repeat(3000000) } }) + '\\n';",
+      "let answered = false;",
+      "process.stdin.on('data', () => { if (answered) return; answered = true; process.stdout.write(odd); process.stdout.write(big); });",
+    ].join('\n');
+    const child = spawn(process.execPath, proxyArgs('--', process.execPath, '-e', script), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stderr = collectStderr(child);
+    const expected = Buffer.from(
+      '{ "jsonrpc" : "2.0", "id":1,"result":{"text":"caf\\u00e9 \\/ é","n":1.50}}\r\n' +
+        `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'y'.repeat(3000000) } })}\n`,
+    );
+    const received: Buffer[] = [];
+    let length = 0;
+    const all = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        length += chunk.length;
+        if (length >= expected.length) resolve();
+      }),
+    );
+    child.stdin.write('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
+    await all;
+    child.stdin.end();
+    const end = await finished(child, stderr.text);
+    assert.equal(end.code, 0, end.stderr);
+    assert.ok(Buffer.concat(received).equals(expected), 'the bytes differ');
+  });
+
   test('it exits with its server\'s exit code and passes the server\'s stderr through', async () => {
     const child = spawn(process.execPath, proxyArgs('--', process.execPath, '-e', "process.stderr.write('server says hi\\n'); process.exit(7)"), { stdio: ['pipe', 'pipe', 'pipe'] });
     const stderr = collectStderr(child);

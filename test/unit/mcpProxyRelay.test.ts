@@ -1,10 +1,13 @@
 // The relay logic of McpProxy on its own: in-memory transports on both sides and a scripted decision function,
 // so each rule is checked message by message. The real servers, client and daemon are in the integration tests.
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { INVOCATION_META_KEY, type GateRequest } from '../../daemon/src/mcp/gatedRequests';
 import { McpProxy } from '../../daemon/src/mcp/mcpProxy';
+import { StdioLineTransport } from '../../daemon/src/mcp/stdioLineTransport';
 import type { AuthorizeResult } from '../../daemon/src/server/protocol';
 
 const allow: AuthorizeResult = { decision: 'allow', invocation: 'SU5W', invocationCid: 'bafyinv', chain: ['bafy1'], proofs: ['UFJG'], args: {} };
@@ -73,4 +76,97 @@ test('messages in both directions that need no decision pass unchanged', async (
   await settle();
   assert.deepEqual(r.toServer, [list]);
   assert.deepEqual(r.toClient, [sampling]);
+});
+
+// The same relay between two line transports, as in production (stdio toward the client, a child's stdio toward
+// the server): here over in-process streams, so each side's bytes can be written and read exactly.
+async function lineRelay(decide: (request: GateRequest) => Promise<AuthorizeResult>) {
+  const fromClient = new PassThrough();
+  const toClient = new PassThrough();
+  const fromServer = new PassThrough();
+  const toServer = new PassThrough();
+  const clientBytes: Buffer[] = [];
+  const serverBytes: Buffer[] = [];
+  toClient.on('data', (chunk: Buffer) => clientBytes.push(chunk));
+  toServer.on('data', (chunk: Buffer) => serverBytes.push(chunk));
+  const logged: string[] = [];
+  const proxy = new McpProxy({
+    client: new StdioLineTransport(fromClient, toClient),
+    server: new StdioLineTransport(fromServer, toServer),
+    serverName: 's',
+    authorize: (request) => decide(request),
+    log: (line) => logged.push(line),
+  });
+  await proxy.start();
+  return {
+    proxy,
+    logged,
+    client: (text: string | Buffer) => fromClient.write(text),
+    server: (text: string | Buffer) => fromServer.write(text),
+    atClient: () => Buffer.concat(clientBytes).toString('utf8'),
+    atServer: () => Buffer.concat(serverBytes).toString('utf8'),
+    atClientBytes: () => Buffer.concat(clientBytes),
+  };
+}
+
+test('between line transports, what the server writes reaches the client byte for byte, however it is formatted or cut', async () => {
+  const r = await lineRelay(async () => allow);
+  const odd = '{ "jsonrpc" : "2.0", "id":1,"result":{"text":"caf\\u00e9 \\/ é","n":1.50}}\r\n';
+  const notification = '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}}\n';
+  const big = `${JSON.stringify({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'x'.repeat(5 * 1024 * 1024) }] } })}\n`;
+  r.server(odd + notification.slice(0, 20));
+  r.server(notification.slice(20));
+  for (let i = 0; i < big.length; i += 65536) r.server(big.slice(i, i + 65536));
+  await settle();
+  assert.ok(r.atClientBytes().equals(Buffer.from(odd + notification + big)));
+});
+
+test('between line transports, a request the proxy does not gate reaches the server as the proxy read it', async () => {
+  const r = await lineRelay(async () => allow);
+  const list = '{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"cursor":"c"}}';
+  // Read by JavaScript (and so by the proxy) as tools/list; a server whose parser keeps the first key would read
+  // it as tools/call. The server is handed one method, the one the proxy judged.
+  const twoMethods = '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"rm"},"method":"tools/list"}';
+  r.client(`${list}\n${twoMethods}\r\n`);
+  await settle();
+  assert.equal(r.atServer(), `${list}\n{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"name":"rm"}}\n`);
+});
+
+test('between line transports, a gated request is asked about first and reaches the server with its invocation', async () => {
+  const asked: GateRequest[] = [];
+  const r = await lineRelay(async (request) => {
+    asked.push(request);
+    return allow;
+  });
+  r.client('{"jsonrpc":"2.0","id":9,"method":"tools/list","method":"tools/call","params":{"name":"rm","arguments":{"path":"/"}}}\n');
+  await settle();
+  assert.deepEqual(asked, [{ cmd: '/mcp/tools/call', args: { server: 's', tool: 'rm', arguments: { path: '/' } } }]);
+  assert.deepEqual(JSON.parse(r.atServer()), {
+    jsonrpc: '2.0',
+    id: 9,
+    method: 'tools/call',
+    params: { name: 'rm', arguments: { path: '/' }, _meta: { [INVOCATION_META_KEY]: { invocation: 'SU5W', proofs: ['UFJG'], chain: ['bafy1'] } } },
+  });
+});
+
+test('between line transports, a line that is not one JSON-RPC message never reaches the server, and the session goes on', async () => {
+  const r = await lineRelay(async () => allow);
+  r.client('[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rm"}}]\n');
+  r.client('{"jsonrpc":"2.0","id":2,"method":"tools/call"\n');
+  r.client('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+  await settle();
+  assert.equal(r.atServer(), '{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+  assert.equal(r.logged.filter((line) => /dropped a line from the MCP client/.test(line)).length, 2);
+});
+
+test('between line transports, a refusal is written to the client as one whole line among the server\'s', async () => {
+  const r = await lineRelay(async () => ({ decision: 'deny', code: 'denied-by-user', reason: 'no' }));
+  r.server('{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"a"}}\n{"jsonrpc":"2.0","method":"notif');
+  r.client('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"rm"}}\n');
+  await settle();
+  r.server('ications/message","params":{"level":"info","data":"b"}}\n');
+  await settle();
+  const lines = r.atClient().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id?: number; params?: { data: string } });
+  assert.deepEqual(lines.map((m) => m.id ?? m.params?.data), ['a', 4, 'b']);
+  assert.equal(r.atServer(), '');
 });

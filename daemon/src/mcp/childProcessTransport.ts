@@ -1,15 +1,12 @@
-// The MCP transport toward a real stdio server: it spawns the server and frames JSON-RPC with the SDK's own
-// newline-delimited reader and writer. The SDK's StdioClientTransport would do the framing too, but it hides
-// the child's exit status and passes only a handful of environment variables on; the proxy must exit with its
-// child's code and must hand the server exactly the environment the MCP client gave the proxy (API keys live
-// there), so it owns the process and borrows only the framing.
+// The MCP transport toward a real stdio server: it spawns the server and frames JSON-RPC as newline-delimited
+// lines. The SDK's StdioClientTransport would do the framing too, but it hides the child's exit status and
+// passes only a handful of environment variables on; the proxy must exit with its child's code and must hand
+// the server exactly the environment the MCP client gave the proxy (API keys live there), so it owns the
+// process. For the relay it also works in whole lines of bytes (see lineFraming.ts); used as a plain Transport
+// (by tests, and as a client of a proxy process) it decodes each line into a message.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-
-/** Large tool results (a file, an image) are legitimate; the SDK's 10 MiB default is too tight for a relay. */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+import { forEachLine, LineCutter, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 
 export interface ChildServerOptions {
   command: string;
@@ -24,13 +21,17 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-export class ChildProcessTransport implements Transport {
+export class ChildProcessTransport implements LineTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  onlines?: (lines: Buffer) => void;
 
   private child: ChildProcess | undefined;
-  private readonly readBuffer = new ReadBuffer({ maxBufferSize: MAX_MESSAGE_BYTES });
+  private readonly cutter = new LineCutter(
+    (lines) => this.received(lines),
+    (error) => this.onerror?.(new Error(`the MCP server wrote too much without a line break: ${error.message}`, { cause: error })),
+  );
   private exitInfo: ChildExit | undefined;
   private readonly exitWaiters: ((exit: ChildExit) => void)[] = [];
 
@@ -63,37 +64,22 @@ export class ChildProcessTransport implements Transport {
       });
       child.once('close', (code, signal) => this.finish({ code, signal }));
       child.stdin?.on('error', (error) => this.onerror?.(error));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        try {
-          this.readBuffer.append(chunk);
-        } catch (error) {
-          this.onerror?.(error as Error);
-          return;
-        }
-        for (;;) {
-          let message: JSONRPCMessage | null;
-          try {
-            message = this.readBuffer.readMessage();
-          } catch (error) {
-            // One malformed line is reported and skipped; the stream stays usable.
-            this.onerror?.(new Error(`the MCP server wrote a line that is not a JSON-RPC message: ${(error as Error).message}`, { cause: error }));
-            continue;
-          }
-          if (message === null) break;
-          this.onmessage?.(message);
-        }
-      });
+      child.stdout?.on('data', (chunk: Buffer) => this.cutter.push(chunk));
     });
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.sendLines(serializeLine(message));
+  }
+
+  sendLines(lines: Buffer | string): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || this.exitInfo) return Promise.reject(new Error('the MCP server is not running'));
     // The stream buffers what the pipe cannot take yet, in order. A relay has nowhere to push back to (the
     // client does not wait for the server's stdin), so waiting for 'drain' per message would only pile up
     // listeners under load without slowing anyone down.
     return new Promise((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
+      stdin.write(lines, (error) => (error ? reject(error) : resolve()));
     });
   }
 
@@ -129,10 +115,28 @@ export class ChildProcessTransport implements Transport {
     await exited;
   }
 
+  private received(lines: Buffer): void {
+    if (this.onlines) {
+      this.onlines(lines);
+      return;
+    }
+    forEachLine(lines, (line) => {
+      let message: JSONRPCMessage;
+      try {
+        message = parseMessageLine(line);
+      } catch (error) {
+        // One malformed line is reported and skipped; the stream stays usable.
+        this.onerror?.(new Error(`the MCP server wrote a line that is not a JSON-RPC message: ${(error as Error).message}`, { cause: error }));
+        return;
+      }
+      this.onmessage?.(message);
+    });
+  }
+
   private finish(exit: ChildExit): void {
     if (this.exitInfo) return;
     this.exitInfo = exit;
-    this.readBuffer.clear();
+    this.cutter.clear();
     for (const waiter of this.exitWaiters.splice(0)) waiter(exit);
     this.onclose?.();
   }

@@ -4,11 +4,18 @@
 // refused one is answered by the proxy itself and the server never sees it.
 //
 // The proxy originates no requests of its own, so it never rewrites ids: every response, notification and
-// server→client request (sampling, elicitation, roots) passes through exactly as it came.
+// server→client request (sampling, elicitation, roots) passes through exactly as it came. Between two line
+// transports (stdio on both sides, as in production) the server's output is not even decoded: its lines are
+// written to the client byte for byte, one write per chunk read. What the client sends is always decoded,
+// since the proxy must judge it, and the server is handed the proxy's own encoding of what it judged: a line
+// that could read differently to the server's JSON parser (a duplicated "method" key, which JavaScript reads
+// as the last and some parsers as the first) then cannot slip an unchecked call past the gate. For a client
+// that writes JSON the way JSON.stringify does, as the SDK does, that encoding is the very line it sent.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
+import { forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 
 export interface McpProxyOptions {
   /** Toward the MCP client (the editor or agent): stdio in production. */
@@ -37,16 +44,31 @@ export class McpProxy {
   private readonly waiting = new Map<string, WaitingCall>();
   private closed = false;
   private readonly closeListeners: (() => void)[] = [];
+  /** The two sides as line transports, when they are. */
+  private readonly clientLines: LineTransport | undefined;
+  private readonly serverLines: LineTransport | undefined;
 
-  constructor(private readonly options: McpProxyOptions) {}
+  constructor(private readonly options: McpProxyOptions) {
+    this.clientLines = isLineTransport(options.client) ? options.client : undefined;
+    this.serverLines = isLineTransport(options.server) ? options.server : undefined;
+  }
 
   /** Starts the server side first, so that nothing from the client arrives before there is somewhere to send it. */
   async start(): Promise<void> {
     const { client, server } = this.options;
-    server.onmessage = (message) => this.fromServer(message);
+    const clientLines = this.clientLines;
+    if (this.serverLines && clientLines) {
+      this.serverLines.onlines = (lines) => {
+        if (this.closed) return;
+        clientLines.sendLines(lines).catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
+      };
+    } else {
+      server.onmessage = (message) => this.fromServer(message);
+    }
     server.onerror = (error) => this.log(`server transport: ${error.message}`);
     server.onclose = () => this.shutdown('the MCP server closed');
-    client.onmessage = (message) => this.fromClient(message);
+    if (clientLines) clientLines.onlines = (lines) => forEachLine(lines, (line) => this.fromClientLine(line));
+    else client.onmessage = (message) => this.fromClient(message);
     client.onerror = (error) => this.log(`client transport: ${error.message}`);
     client.onclose = () => this.shutdown('the MCP client closed');
     await server.start();
@@ -66,6 +88,17 @@ export class McpProxy {
   async close(): Promise<void> {
     this.shutdown('closed');
     await Promise.allSettled([this.options.client.close(), this.options.server.close()]);
+  }
+
+  private fromClientLine(line: Buffer): void {
+    let message: JSONRPCMessage;
+    try {
+      message = parseMessageLine(line);
+    } catch (error) {
+      this.log(`dropped a line from the MCP client that is not a JSON-RPC message: ${(error as Error).message}`);
+      return;
+    }
+    this.fromClient(message);
   }
 
   private fromClient(message: JSONRPCMessage): void {
@@ -126,7 +159,8 @@ export class McpProxy {
 
   private toServer(message: JSONRPCMessage): void {
     if (this.closed) return;
-    this.options.server.send(message).catch((error: Error) => {
+    const sent = this.serverLines ? this.serverLines.sendLines(serializeLine(message)) : this.options.server.send(message);
+    sent.catch((error: Error) => {
       this.log(`could not pass a message to the server: ${error.message}`);
       // A request that cannot reach the server must still be answered, or the client waits forever.
       if (isRequest(message)) {
@@ -137,7 +171,8 @@ export class McpProxy {
 
   private toClient(message: JSONRPCMessage): void {
     if (this.closed) return;
-    this.options.client.send(message).catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
+    const sent = this.clientLines ? this.clientLines.sendLines(serializeLine(message)) : this.options.client.send(message);
+    sent.catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
   }
 
   private shutdown(reason: string): void {

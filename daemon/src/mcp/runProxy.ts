@@ -2,12 +2,12 @@
 // server, the daemon link for decisions. The process behaves like the server it wraps, so that clients cannot
 // tell the difference: it exits when the server exits and with the same code (or dies of the same signal),
 // passes SIGINT/SIGTERM on to it, and leaves the server's stderr untouched.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ChildProcessTransport, MAX_MESSAGE_BYTES, type ChildExit } from './childProcessTransport';
+import { ChildProcessTransport, type ChildExit } from './childProcessTransport';
 import { DaemonLink } from './daemonLink';
 import { HttpUpstreamTransport } from './httpUpstream';
 import { McpProxy } from './mcpProxy';
+import { StdioLineTransport } from './stdioLineTransport';
 
 export interface McpProxyProcessOptions {
   home: string;
@@ -138,10 +138,7 @@ export async function startMcpProxy(options: McpProxyProcessOptions, client: Tra
 export async function runMcpProxyProcess(options: Omit<McpProxyProcessOptions, 'log'>): Promise<never> {
   const serverName = options.serverName ?? defaultServerName(options.command, options.args, options.url);
   const log = (line: string) => process.stderr.write(`signet mcp-proxy (${options.agent} → ${serverName}): ${line}\n`);
-  const client = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES });
-  // The SDK's stdio transport waits for 'drain' once per message written while stdout is full; with many
-  // answers in flight that is many listeners, by design rather than a leak.
-  process.stdout.setMaxListeners(0);
+  const client = new StdioLineTransport(process.stdin, process.stdout);
   // Signals are caught from the start: one that arrives while the server is still being spawned is held and
   // passed on as soon as there is a server to pass it to, instead of killing the proxy and orphaning the server.
   let running: RunningProxy | undefined;
@@ -160,7 +157,7 @@ export async function runMcpProxyProcess(options: Omit<McpProxyProcessOptions, '
     process.exit(127);
   }
   if (heldSignal) running.stop(heldSignal);
-  // The SDK's stdio server transport does not watch for the end of stdin; the client closing it ends the session.
+  // The client closing stdin ends the session.
   const proxy = running.proxy;
   process.stdin.once('end', () => void proxy.close());
 
