@@ -94,8 +94,8 @@ test('decoded bytes are copies, even when the input is a Buffer whose slices wou
 });
 
 test('map keys out of canonical order, repeated or not strings are refused', () => {
-  // {"b": 1, "a": 2}: same length, not bytewise sorted.
-  refuses([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02], /map keys are not sorted length-first then bytewise \(at byte 1\)/);
+  // {"b": 1, "a": 2}: same length, not bytewise sorted; the error points at the key that should have come earlier.
+  refuses([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02], /map keys are not sorted length-first then bytewise \(at byte 4\)/);
   // {"aa": 1, "b": 2}: longer key first.
   refuses([0xa2, 0x62, 0x61, 0x61, 0x01, 0x61, 0x62, 0x02], /map keys are not sorted/);
   // {"a": 1, "a": 2}
@@ -144,6 +144,26 @@ test('tags other than 42, and malformed or nested CIDs, are refused', () => {
   refuses([0xd8, 0x2a, 0x43, 0x00, 0x01, 0x55], /CID \(tag 42\) is malformed/);
   refuses([...new Array<number>(2000).fill(0).flatMap(() => [0xd8, 0x2a]), 0x41, 0x00], /CID \(tag 42\) must hold bytes/);
   assert.ok((decodeCanonicalDagCbor(encode(link)) as CID).equals(link));
+});
+
+test('a CID written other than as its own bytes is refused, though it reads as a valid CID', () => {
+  const multihash = [...CID.parse('QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB').bytes];
+  // A CIDv0 is its bare multihash; with a version 0 and a codec in front, the parser still reads it as that CIDv0.
+  const spelled = [0x00, 0x00, 0x70, ...multihash];
+  refuses([0xd8, 0x2a, 0x58, spelled.length, ...spelled], /CID \(tag 42\) is not in its canonical form.* \(at byte 0\)/);
+  assert.ok((decodeCanonicalDagCbor(Uint8Array.from([0xd8, 0x2a, 0x58, multihash.length + 1, 0x00, ...multihash])) as CID).equals(CID.decode(Uint8Array.from(multihash))));
+  // Varints longer than needed are refused by the CID parser itself.
+  const padded = [0x00, 0x81, 0x00, ...[...link.bytes].slice(1)];
+  refuses([0xd8, 0x2a, 0x58, padded.length, ...padded], /CID \(tag 42\) is malformed.*minimally/);
+});
+
+test('a map whose "/" and "bytes" entries are one value is refused, as encoders would write it as a link', () => {
+  const text = (value: string) => [0x60 + value.length, ...Buffer.from(value)];
+  // {"/": "x", "bytes": "x"} and {"/": h'', "bytes": h''}
+  refuses([0xa2, ...text('/'), ...text('x'), ...text('bytes'), ...text('x')], /"\/" and "bytes" entries are the same value .* \(at byte 11\)/);
+  refuses([0xa2, ...text('/'), 0x40, ...text('bytes'), 0x40], /"\/" and "bytes" entries are the same value/);
+  assert.deepEqual(decodeCanonicalDagCbor(Uint8Array.from([0xa2, ...text('/'), ...text('x'), ...text('bytes'), ...text('y')])), { '/': 'x', bytes: 'y' });
+  assert.deepEqual(decodeCanonicalDagCbor(Uint8Array.from([0xa2, ...text('/'), 0xf6, ...text('bytes'), 0xf6])), { '/': null, bytes: null });
 });
 
 test('invalid UTF-8, truncation and trailing bytes are refused', () => {

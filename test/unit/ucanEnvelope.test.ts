@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decode, encode } from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
+import { identity } from 'multiformats/hashes/identity';
+import { sha256 } from 'multiformats/hashes/sha2';
 import {
   Ed25519Signer,
   UcanError,
@@ -16,6 +18,7 @@ import {
   type DelegationPayload,
   type InvocationPayload,
 } from '../../daemon/src/ucan/index';
+import { cidToString } from '../../daemon/src/ucan/cid';
 import { prng } from '../support/prng';
 
 // ../shared/reference/ucan/fixture-delegation.json, "basic delegation bob > carol", copied verbatim.
@@ -92,6 +95,14 @@ function randomBytes(next: () => number, length: number): Uint8Array {
 test('the reference fixture token decodes to the fixture payload and signature', () => {
   const { payload, signature } = decodeDelegation(fixtureToken);
   assert.deepEqual(payload, fixturePayload);
+  assert.deepEqual(signature, fromBase64(fixture.signature));
+});
+
+test('a decoded signature is a plain copy, even from a Buffer token that is changed afterwards', () => {
+  const token = Buffer.from(fixtureToken);
+  const { signature } = decodeDelegation(token);
+  assert.equal(Object.getPrototypeOf(signature), Uint8Array.prototype);
+  token.fill(0);
   assert.deepEqual(signature, fromBase64(fixture.signature));
 });
 
@@ -378,4 +389,17 @@ test('cidOf is stable, differs for different bytes, and refuses non-bytes', () =
   const other = encodeDelegationWith({ ...fixturePayload, nonce: new Uint8Array([1]) }, bob);
   assert.notEqual(cidOf(other), cidOf(fixtureToken));
   assert.throws(() => cidOf('x' as unknown as Uint8Array), TypeError);
+});
+
+test('CID strings are the ones multiformats prints, for random tokens and for links of every length', async () => {
+  const next = prng(0xb32);
+  for (let round = 0; round < 200; round++) {
+    const token = Uint8Array.from({ length: Math.floor(next() * 400) }, () => Math.floor(next() * 256));
+    assert.equal(cidOf(token), CID.createV1(0x71, await sha256.digest(token)).toString());
+  }
+  // Identity digests give CIDs of every length, so base32 ends on each possible remainder of bits.
+  for (let length = 0; length < 80; length++) {
+    const link = CID.createV1(0x71, identity.digest(Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xff)));
+    assert.equal(cidToString(link), link.toString(), `digest of ${length} bytes`);
+  }
 });

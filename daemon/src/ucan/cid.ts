@@ -15,11 +15,21 @@ function sha256(bytes: Uint8Array): Uint8Array {
   return oneShotHash ? oneShotHash('sha256', bytes, 'buffer') : nodeCrypto.createHash('sha256').update(bytes).digest();
 }
 
+// Every 10-bit value as its two base32 characters, so that five bytes (40 bits) take four lookups.
+const base32Pairs: readonly string[] = Array.from({ length: 1024 }, (_, v) => base32Alphabet[v >> 5]! + base32Alphabet[v & 31]!);
+
 function base32(bytes: Uint8Array): string {
   let out = '';
+  let i = 0;
+  for (const whole = bytes.length - (bytes.length % 5); i < whole; i += 5) {
+    const high = (bytes[i]! << 12) | (bytes[i + 1]! << 4) | (bytes[i + 2]! >> 4);
+    const low = ((bytes[i + 2]! & 15) << 16) | (bytes[i + 3]! << 8) | bytes[i + 4]!;
+    out += base32Pairs[high >> 10]! + base32Pairs[high & 1023]! + base32Pairs[low >> 10]! + base32Pairs[low & 1023]!;
+  }
+  // The last one to four bytes, five bits at a time, the final character padded with zero bits.
   let buffer = 0;
   let bits = 0;
-  for (let i = 0; i < bytes.length; i++) {
+  for (; i < bytes.length; i++) {
     buffer = ((buffer << 8) | bytes[i]!) & 0xfff; // at most 4 + 8 bits are ever pending
     bits += 8;
     while (bits >= 5) {

@@ -34,8 +34,11 @@ const signedOffset = envelopePrefix.length + 64;
 type Kind = 'delegation' | 'invocation';
 const tagOf = { delegation: delegationTag, invocation: invocationTag } as const;
 
+// A plain loop: for the 8 bytes of a varsig header, wrapping them in a Buffer to compare costs more than comparing.
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer): Uint8Array {
@@ -91,6 +94,7 @@ export function encodeInvocation(payload: InvocationPayload, seed: Uint8Array): 
 
 interface OpenedEnvelope {
   wirePayload: unknown;
+  /** A view into the token; copied only when handed to a caller. */
   signature: Uint8Array;
   signed: Uint8Array;
 }
@@ -136,15 +140,15 @@ function open(bytes: Uint8Array, kind: Kind): OpenedEnvelope {
       'unsupported varsig header; Signet reads Ed25519 signatures over DAG-CBOR (header 34 01 ed 01 ed 01 13 71)',
     );
   }
-  return { wirePayload: sigPayload[tag], signature: new Uint8Array(bytes.subarray(envelopePrefix.length, signedOffset)), signed };
+  return { wirePayload: sigPayload[tag], signature: bytes.subarray(envelopePrefix.length, signedOffset), signed };
 }
 
-function verified<P extends { iss: string }>(kind: Kind, opened: OpenedEnvelope, payload: P): Decoded<P> {
+function verified<P extends { iss: string }>(kind: Kind, opened: OpenedEnvelope, payload: P): P {
   const problem = ed25519SignatureProblem(payload.iss, opened.signed, opened.signature);
   if (problem !== null) {
     throw new UcanError('InvalidSignature', `the ${kind}'s signature by ${payload.iss} is not valid: ${problem}`);
   }
-  return { payload, signature: opened.signature };
+  return payload;
 }
 
 // Anything unexpected while reading hostile bytes is still just a bad token, never a different kind of error.
@@ -155,22 +159,43 @@ function asUcanError(kind: Kind, error: unknown): UcanError {
   });
 }
 
-/** Decodes a delegation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
-export function decodeDelegation(bytes: Uint8Array): Decoded<DelegationPayload> {
+function readDelegation(bytes: Uint8Array): [DelegationPayload, OpenedEnvelope] {
   try {
     const opened = open(bytes, 'delegation');
-    return verified('delegation', opened, checkDelegationPayload(opened.wirePayload, 'wire'));
+    return [verified('delegation', opened, checkDelegationPayload(opened.wirePayload, 'wire')), opened];
   } catch (error) {
     throw asUcanError('delegation', error);
   }
 }
 
-/** Decodes an invocation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
-export function decodeInvocation(bytes: Uint8Array): Decoded<InvocationPayload> {
+function readInvocation(bytes: Uint8Array): [InvocationPayload, OpenedEnvelope] {
   try {
     const opened = open(bytes, 'invocation');
-    return verified('invocation', opened, invocationFromWire(opened.wirePayload));
+    return [verified('invocation', opened, invocationFromWire(opened.wirePayload)), opened];
   } catch (error) {
     throw asUcanError('invocation', error);
   }
+}
+
+/** Decodes a delegation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
+export function decodeDelegation(bytes: Uint8Array): Decoded<DelegationPayload> {
+  const [payload, opened] = readDelegation(bytes);
+  // A copy, and a plain Uint8Array even from a Buffer, whose slice() would share the token's memory.
+  return { payload, signature: new Uint8Array(opened.signature) };
+}
+
+/** Decodes an invocation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */
+export function decodeInvocation(bytes: Uint8Array): Decoded<InvocationPayload> {
+  const [payload, opened] = readInvocation(bytes);
+  return { payload, signature: new Uint8Array(opened.signature) };
+}
+
+/** `decodeDelegation` for validation, which needs only the payload: the signature is checked but not copied. */
+export function decodeDelegationPayload(bytes: Uint8Array): DelegationPayload {
+  return readDelegation(bytes)[0];
+}
+
+/** `decodeInvocation` for validation, which needs only the payload: the signature is checked but not copied. */
+export function decodeInvocationPayload(bytes: Uint8Array): InvocationPayload {
+  return readInvocation(bytes)[0];
 }

@@ -184,10 +184,14 @@ export function invocationFromWire(input: unknown): InvocationPayload {
   const raw = requireMap(input, kind);
   checkFieldNames(raw, invocationFields, kind);
   const common = checkInvocationCommon(raw, kind);
-  const payload: InvocationPayload = {
-    ...common,
-    prf: (raw.prf as unknown[]).map((link, i) => cidString(link, `prf[${i}]`, kind)),
-  };
+  const links = raw.prf as unknown[];
+  const prf: string[] = [];
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i];
+    // The field's name is only spelled out when it is needed for an error.
+    prf.push(isCid(link) ? cidToString(link) : cidString(link, `prf[${i}]`, kind));
+  }
+  const payload: InvocationPayload = { ...common, prf };
   if (raw.cause !== undefined) payload.cause = cidString(raw.cause, 'cause', kind);
   return payload;
 }

@@ -24,7 +24,7 @@
 import { cidOf } from './cid';
 import { commandCovers } from './command';
 import { didWithoutFragment } from './didKey';
-import { decodeDelegation, decodeInvocation } from './envelope';
+import { decodeDelegationPayload, decodeInvocationPayload } from './envelope';
 import { UcanError, type UcanErrorName } from './errors';
 import { compilePolicyCached, evaluateCompiledPolicy, firstFailingStatement, type CompiledPolicy } from './policy';
 import type { DelegationPayload, InvocationPayload } from './types';
@@ -87,7 +87,7 @@ export function validateInvocation(invocation: Uint8Array, proofs: readonly Uint
 
   let inv: InvocationPayload;
   try {
-    inv = decodeInvocation(invocation).payload;
+    inv = decodeInvocationPayload(invocation);
   } catch (error) {
     if (error instanceof UcanError) return failure(error.name, error.message);
     return failure('InvalidClaim', `the invocation could not be read: ${String(error)}`);
@@ -128,7 +128,7 @@ export function validateInvocation(invocation: Uint8Array, proofs: readonly Uint
     let payload = opts.verifiedDelegations?.get(cid) ?? decodedHere.get(cid);
     if (payload === undefined) {
       try {
-        payload = decodeDelegation(bytes).payload;
+        payload = decodeDelegationPayload(bytes);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return failure(error instanceof UcanError ? error.name : 'InvalidClaim', `proof prf[${i}] ${cid}: ${message}`);
