@@ -17,7 +17,7 @@
 // are re-indexed by streaming only the tail, so starting costs O(log n) plus the unindexed records,
 // not a read of the whole log. A log that no longer matches its own signed checkpoint refuses to open:
 // signing on top of it would certify the change.
-import { constants } from 'node:fs';
+import { constants, fdatasyncSync } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
@@ -110,6 +110,8 @@ const DEFAULT_MAX_BATCH = 4096;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const REINDEX_FLUSH_RECORDS = 65536;
 const SYNC_WRITE_BYTES = 1024 * 1024;
+/** A lone record's fdatasync runs on the event loop while recent syncs average less than this (see #sync). */
+const INLINE_SYNC_LIMIT_MS = 1;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -155,6 +157,8 @@ export class AuditLog {
   #indexWaiters: { size: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   #listeners = new Set<AuditListener>();
   #deferred: (() => void)[] = [];
+  /** A moving average of how long fdatasync has taken, in milliseconds; the first sync goes to the pool. */
+  #recentSyncMs = INLINE_SYNC_LIMIT_MS;
   #lastCheckpoint: { size: number; note: string } | null = null;
   #batches = 0;
   #checkpointWriting: Promise<void> | null = null;
@@ -471,10 +475,10 @@ export class AuditLog {
     try {
       const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
       // A small batch is copied into the page cache directly: a thread-pool round trip costs more than
-      // the copy. Only the fdatasync, which waits for the disk, must not block the event loop.
+      // the copy. The fdatasync, which waits for the disk, blocks the event loop only when quick (#sync).
       if (data.length <= SYNC_WRITE_BYTES) writeAllSync(this.#fh.fd, data, startBytes);
       else await writeAll(this.#fh, data, startBytes);
-      await this.#fh.datasync();
+      await this.#sync(batch.length);
     } catch (cause) {
       const error = new AuditLogError(
         'write-failed',
@@ -520,6 +524,19 @@ export class AuditLog {
     this.#deferred = [];
     for (const w of work) w();
   };
+
+  /**
+   * fdatasync of the log. A lone record, with nothing else waiting to be written, is synced on the event loop's
+   * own thread while the disk has lately been quick: two thread hops (there and back to libuv's pool) cost a
+   * waiting agent more than the sync itself here. Anything larger, or a disk that has been slow, goes to the pool,
+   * so that a stalling disk never freezes the daemon for other callers.
+   */
+  async #sync(records: number): Promise<void> {
+    const start = performance.now();
+    if (records === 1 && this.#queue.length === 0 && this.#recentSyncMs < INLINE_SYNC_LIMIT_MS) fdatasyncSync(this.#fh.fd);
+    else await this.#fh.datasync();
+    this.#recentSyncMs += (performance.now() - start - this.#recentSyncMs) / 8;
+  }
 
   /** Cuts the log back after a failed batch; if even that fails, the log takes no more appends. */
   async #rollback(startBytes: number): Promise<void> {
