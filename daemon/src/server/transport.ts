@@ -87,7 +87,8 @@ export function webSocketTransport(socket: WebSocket, tcp?: Socket): MessageTran
     },
     onMessage(listener) {
       socket.on('message', (data, isBinary) => {
-        const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        // `ws` hands over a Buffer unless told otherwise; only the other forms need a copy.
+        const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         void isBinary;
         listener(buffer.toString('utf8'), buffer.byteLength);
       });
