@@ -6,7 +6,7 @@
 // (by tests, and as a client of a proxy process) it decodes each line into a message.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { forEachLine, LineCutter, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
+import { deliverLines, LineCutter, serializeLine, type LineTransport } from './lineFraming';
 
 export interface ChildServerOptions {
   command: string;
@@ -116,21 +116,7 @@ export class ChildProcessTransport implements LineTransport {
   }
 
   private received(lines: Buffer): void {
-    if (this.onlines) {
-      this.onlines(lines);
-      return;
-    }
-    forEachLine(lines, (line) => {
-      let message: JSONRPCMessage;
-      try {
-        message = parseMessageLine(line);
-      } catch (error) {
-        // One malformed line is reported and skipped; the stream stays usable.
-        this.onerror?.(new Error(`the MCP server wrote a line that is not a JSON-RPC message: ${(error as Error).message}`, { cause: error }));
-        return;
-      }
-      this.onmessage?.(message);
-    });
+    deliverLines(this, lines, 'the MCP server');
   }
 
   private finish(exit: ChildExit): void {

@@ -180,3 +180,25 @@ export function parseMessageLine(line: Buffer | string): JSONRPCMessage {
   }
   throw new Error('it is neither a request, a notification nor a response');
 }
+
+/**
+ * Hands whole lines read by `transport` on: as bytes when the relay takes them so (`onlines`), else message by
+ * message. A line that is not a JSON-RPC message is reported through `onerror`, naming `writer`, and skipped;
+ * the stream stays usable.
+ */
+export function deliverLines(transport: Pick<LineTransport, 'onlines' | 'onmessage' | 'onerror'>, lines: Buffer, writer: string): void {
+  if (transport.onlines) {
+    transport.onlines(lines);
+    return;
+  }
+  forEachLine(lines, (line) => {
+    let message: JSONRPCMessage;
+    try {
+      message = parseMessageLine(line);
+    } catch (error) {
+      transport.onerror?.(new Error(`${writer} wrote a line that is not a JSON-RPC message: ${(error as Error).message}`, { cause: error }));
+      return;
+    }
+    transport.onmessage?.(message);
+  });
+}

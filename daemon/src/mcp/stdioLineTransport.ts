@@ -2,7 +2,7 @@
 // as the SDK's StdioServerTransport does, but able to pass whole lines through as bytes (see lineFraming.ts).
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { forEachLine, LineCutter, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
+import { deliverLines, LineCutter, serializeLine, type LineTransport } from './lineFraming';
 
 export class StdioLineTransport implements LineTransport {
   onclose?: () => void;
@@ -59,19 +59,6 @@ export class StdioLineTransport implements LineTransport {
   }
 
   private received(lines: Buffer): void {
-    if (this.onlines) {
-      this.onlines(lines);
-      return;
-    }
-    forEachLine(lines, (line) => {
-      let message: JSONRPCMessage;
-      try {
-        message = parseMessageLine(line);
-      } catch (error) {
-        this.onerror?.(new Error(`the MCP client wrote a line that is not a JSON-RPC message: ${(error as Error).message}`, { cause: error }));
-        return;
-      }
-      this.onmessage?.(message);
-    });
+    deliverLines(this, lines, 'the MCP client');
   }
 }
