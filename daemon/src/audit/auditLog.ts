@@ -156,6 +156,7 @@ export class AuditLog {
   #indexError: AuditLogError | null = null;
   #indexWaiters: { size: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   #listeners = new Set<AuditListener>();
+  /** Work owed after a batch's answers: notices to subscribers, the node file, the checkpoint (#afterAnswers). */
   #deferred: (() => void)[] = [];
   /** A moving average of how long fdatasync has taken, in milliseconds; the first sync goes to the pool. */
   #recentSyncMs = INLINE_SYNC_LIMIT_MS;

@@ -16,7 +16,9 @@ export function freshNonce(): Uint8Array {
     pool = randomBytes(POOL_BYTES);
     next = 0;
   }
-  const nonce = Uint8Array.prototype.slice.call(pool, next, next + NONCE_BYTES);
+  // A copy, so that a nonce never shares memory with the pool or another nonce.
+  const nonce = new Uint8Array(NONCE_BYTES);
+  nonce.set(pool.subarray(next, next + NONCE_BYTES));
   next += NONCE_BYTES;
   return nonce;
 }
