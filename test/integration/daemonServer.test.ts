@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { DaemonClient, DaemonRequestError } from '../../daemon/src/client/daemonClient';
+import { DaemonClient, DaemonRequestError, RequestTooLargeError } from '../../daemon/src/client/daemonClient';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
 import { createLinkedTransportPair } from '../../daemon/src/server/transport';
 import { startHarness, withHarness, type Harness } from '../support/daemonHarness';
@@ -125,6 +125,23 @@ describe('hostile input', () => {
       assert.ok(replies.every((r) => typeof r === 'object' && r !== null && 'error' in r));
       assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
     }));
+});
+
+describe('the client', () => {
+  test('refuses a request over the frame limit before sending it, with an error of its own, and stays usable', async () => {
+    const [daemonSide, clientSide] = createLinkedTransportPair();
+    const sent: string[] = [];
+    daemonSide.onMessage((frame) => sent.push(frame));
+    const client = DaemonClient.overTransport(clientSide);
+    await assert.rejects(
+      client.request('daemon/status', { pad: 'x'.repeat(MAX_FRAME_BYTES) } as never),
+      (e: unknown) => e instanceof RequestTooLargeError && e.method === 'daemon/status' && e.bytes > MAX_FRAME_BYTES,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(sent, [], 'nothing reached the daemon');
+    assert.ok(client.isOpen);
+    client.close();
+  });
 });
 
 describe('the in-memory transport', () => {

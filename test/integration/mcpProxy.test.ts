@@ -279,6 +279,16 @@ describe('mcp-proxy decisions, cancellation, daemon loss and load', () => {
     assert.ok(seen.some((r) => r.tool === 'received'));
   });
 
+  test('a call whose arguments are too large for the daemon to read is refused with that reason, and the next call goes through', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 1);
+    const refused = await proxied.client.callTool({ name: 'note', arguments: { text: huge } });
+    assert.equal(refused.isError, true);
+    assert.match(textOf(refused), /arguments are too large for Signet to check/);
+    const seen = JSON.parse(textOf(await proxied.client.callTool({ name: 'received', arguments: {} }))) as { tool: string; text?: string }[];
+    assert.ok(!seen.some((r) => r.text === huge), 'the server never saw the refused call');
+    assert.ok(seen.some((r) => r.tool === 'received'), 'the link to the daemon still works after the refusal');
+  });
+
   test('1,000 concurrent calls, some allowed and some denied, are each answered exactly once', async () => {
     const off = h.ui.onNotification('approval/didRequest', (r) => void h.ui.request('approval/decide', { id: r.id, decision: 'deny', decidedBy: 'load test' }));
     const before = proxied.received.length;

@@ -28,6 +28,20 @@ export class DaemonRequestError extends Error {
   }
 }
 
+/**
+ * A request too large to send: the daemon reads no frame over MAX_FRAME_BYTES, and answers one without an id, so
+ * the answer could not be matched to the request. Refused here, before anything is sent.
+ */
+export class RequestTooLargeError extends Error {
+  constructor(
+    readonly method: string,
+    readonly bytes: number,
+  ) {
+    super(`"${method}" is ${bytes} bytes, over the ${MAX_FRAME_BYTES}-byte frame limit of signetd`);
+    this.name = 'RequestTooLargeError';
+  }
+}
+
 /** The daemon could not be reached, went away, or did not answer in time. Never crosses the wire. */
 export class DaemonConnectionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -113,11 +127,10 @@ export class DaemonClient {
         }, options.timeoutMs);
       }
       const frame = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
-      // The daemon answers an oversized frame without an id (it does not read it), so the request could
-      // never be matched to its answer: refuse it here instead.
-      if (Buffer.byteLength(frame) > MAX_FRAME_BYTES) {
+      const bytes = Buffer.byteLength(frame);
+      if (bytes > MAX_FRAME_BYTES) {
         clearTimeout(entry.timer);
-        reject(new DaemonConnectionError(`"${method}" is ${Buffer.byteLength(frame)} bytes, over the ${MAX_FRAME_BYTES}-byte frame limit`));
+        reject(new RequestTooLargeError(method, bytes));
         return;
       }
       this.pending.set(id, entry);

@@ -3,7 +3,7 @@
 // never to an exception and never to an allow. When the daemon goes away the link keeps trying in the background
 // (with backoff) and also tries again on every call, re-reading daemon.json each time, because a restarted
 // daemon listens on a new port with a new token.
-import { DaemonClient, DaemonConnectionError, DaemonRequestError } from '../client/daemonClient';
+import { DaemonClient, DaemonConnectionError, DaemonRequestError, RequestTooLargeError } from '../client/daemonClient';
 import { readRuntimeFile } from '../home/signetHome';
 import { MAX_FRAME_BYTES, type AuthorizeParams, type AuthorizeResult } from '../server/protocol';
 
@@ -17,8 +17,6 @@ export interface DaemonLinkOptions {
   connectTimeoutMs?: number;
 }
 
-/** Room for the JSON-RPC envelope around the params when checking the daemon's frame limit. */
-const FRAME_ENVELOPE_BYTES = 512;
 
 export class DaemonLink {
   private client: DaemonClient | undefined;
@@ -55,14 +53,6 @@ export class DaemonLink {
 
   /** Asks the daemon; resolves to a denial (code `disconnected`) whenever it cannot be asked or does not answer. */
   async authorize(params: AuthorizeParams): Promise<AuthorizeResult> {
-    const size = Buffer.byteLength(JSON.stringify(params));
-    if (size + FRAME_ENVELOPE_BYTES > MAX_FRAME_BYTES) {
-      return {
-        decision: 'deny',
-        code: 'invalid-arguments',
-        reason: `the arguments are too large for Signet to check (${size} bytes; the limit is ${MAX_FRAME_BYTES - FRAME_ENVELOPE_BYTES}), so the call was refused`,
-      };
-    }
     // With the link up (the usual case) the request is sent at once, without a round through connect()'s promise.
     let client = this.client?.isOpen ? this.client : undefined;
     if (!client) {
@@ -75,6 +65,13 @@ export class DaemonLink {
     try {
       return await client.request('authorize', params);
     } catch (error) {
+      if (error instanceof RequestTooLargeError) {
+        return {
+          decision: 'deny',
+          code: 'invalid-arguments',
+          reason: `the arguments are too large for Signet to check (the request is ${error.bytes} bytes; the limit is ${MAX_FRAME_BYTES}), so the call was refused`,
+        };
+      }
       if (error instanceof DaemonRequestError) {
         return {
           decision: 'deny',

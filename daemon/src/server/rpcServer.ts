@@ -77,15 +77,13 @@ export class RpcServer {
 
   /** Sends a notification to every open UI connection; agents never see other agents' business. */
   broadcastToUi<N extends NotificationName>(method: N, params: Notifications[N]): void {
-    let frame: string | undefined;
-    for (const c of this.connections.values()) {
-      if (c.role === 'ui') c.sendText((frame ??= JSON.stringify({ jsonrpc: '2.0', method, params })));
-    }
+    this.broadcastJsonToUi(method, JSON.stringify(params));
   }
 
   /**
    * `broadcastToUi` for params that exist as JSON text already, `paramsJson` being exactly
    * `JSON.stringify(params)`: an audit record's line in the log is its JSON text, so it is not serialised twice.
+   * The frame is made once, and only when a UI client is there to receive it.
    */
   broadcastJsonToUi(method: NotificationName, paramsJson: string): void {
     let frame: string | undefined;
