@@ -54,3 +54,13 @@ test('URIs of other schemes are left alone, file URIs are canonicalised', () => 
   assert.deepEqual(args, { uri: 'https://example.com/a/../b', target: 'test://static/resource/1', source: '/etc/hosts' });
   assert.deepEqual(paths, ['/etc/hosts']);
 });
+
+test('a "__proto__" key in the arguments stays an own key, and a path under it is canonicalised too', () => {
+  const hostile = JSON.parse('{"arguments": {"__proto__": {"path": "src/../../outside/x"}}}') as Record<string, unknown>;
+  const { args, paths } = canonicalizeArgs(hostile, ws);
+  const inner = args.arguments as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(inner), Object.prototype);
+  assert.ok(Object.hasOwn(inner, '__proto__'));
+  assert.deepEqual(inner['__proto__'], { path: join(root, 'outside/x') });
+  assert.deepEqual(paths, [join(root, 'outside/x')]);
+});

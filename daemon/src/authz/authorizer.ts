@@ -564,11 +564,25 @@ const AUDIT_STRING_LIMIT = 1024;
 
 /** The arguments as the audit log records them: structure and short values verbatim, long strings digested. */
 export function auditableArgs(value: unknown): unknown {
+  // Nearly always nothing is that long, and the arguments go into the record as they are, uncopied.
+  return holdsLongString(value) ? withLongStringsDigested(value) : value;
+}
+
+function holdsLongString(value: unknown): boolean {
+  if (typeof value === 'string') return value.length > AUDIT_STRING_LIMIT;
+  if (Array.isArray(value)) return value.some(holdsLongString);
+  if (value && typeof value === 'object') {
+    for (const k of Object.keys(value)) if (holdsLongString((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+function withLongStringsDigested(value: unknown): unknown {
   if (typeof value === 'string') {
     return value.length <= AUDIT_STRING_LIMIT ? value : `<${value.length} characters, sha256:${createHash('sha256').update(value).digest('hex')}>`;
   }
-  if (Array.isArray(value)) return value.map(auditableArgs);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, auditableArgs(v)]));
+  if (Array.isArray(value)) return value.map(withLongStringsDigested);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withLongStringsDigested(v)]));
   return value;
 }
 

@@ -19,18 +19,24 @@ export function canonicalizeArgs(args: Record<string, unknown>, workspace: strin
   const root = canonicalPath(workspace, '/');
   const paths: string[] = [];
   const visit = (value: unknown, key: string | undefined): unknown => {
-    if (typeof value === 'string' && key !== undefined && PATH_KEY.test(key) && isFilePath(value)) {
+    if (typeof value === 'string') {
+      if (key === undefined || !PATH_KEY.test(key) || !isFilePath(value)) return value;
       const canonical = canonicalPath(value, root);
       paths.push(canonical);
       return canonical;
     }
+    if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
     if (Array.isArray(value)) return value.map((v) => visit(v, key));
-    if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = visit(v, k);
-      return out;
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(source)) {
+      const canonical = visit(source[k], k);
+      // A "__proto__" key (JSON.parse makes it an own key) stays one: assigning it would set the copy's prototype
+      // instead, and the key and any path under it would leave the arguments unchecked.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: canonical, enumerable: true, writable: true, configurable: true });
+      else out[k] = canonical;
     }
-    return value;
+    return out;
   };
   return { args: visit(args, undefined) as Record<string, unknown>, paths };
 }

@@ -8,18 +8,20 @@
 //
 // Because a signature is always 64 bytes, a canonical envelope is 0x82 (list of 2), 0x58 0x40 (64 bytes), the
 // signature, then the SigPayload bytes verbatim; encoding writes exactly that, and decoding reads the signed bytes
-// straight out of the token. The SigPayload is encoded by @ipld/dag-cbor, which writes canonical DAG-CBOR; what
-// it is allowed to hold (no undefined, integer times, well-formed strings …) is checked before, in payload.ts.
+// straight out of the token. The SigPayload is written as canonical DAG-CBOR: plain data by dagCborWriter.ts
+// (the bytes @ipld/dag-cbor would write, faster), anything else by @ipld/dag-cbor once payload.ts has checked that
+// it holds only what the codec writes as given (no undefined, integer times, well-formed strings …).
 // Decoding insists the signed bytes are canonical DAG-CBOR (dagCbor.ts), as the spec requires of
 // everything signed, so no two spellings of one token can exist and no decoder can read a token differently from
 // this one.
 import { encode } from '@ipld/dag-cbor';
 import { decodeCanonicalDagCbor } from './dagCbor';
+import { encodePlainDagCbor } from './dagCborWriter';
 import { didWithoutFragment } from './didKey';
 import { Ed25519Signer, ed25519SignatureProblem } from './ed25519';
 import { UcanError } from './errors';
 import { isIpldMap } from './ipld';
-import { checkDelegationPayload, delegationToWire, invocationFromWire, invocationToWire } from './payload';
+import { checkDelegationPayload, delegationToWire, invocationFromWire, invocationToWire, requireFaithfulInvocationData } from './payload';
 import type { Decoded, DelegationPayload, InvocationPayload } from './types';
 
 export const delegationTag = 'ucan/dlg@1.0.0';
@@ -41,14 +43,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer): Uint8Array {
-  let signed: Uint8Array;
-  try {
-    signed = encode({ h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload });
-  } catch (error) {
-    throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+/**
+ * Signs the SigPayload of `wirePayload`. `requireFaithfulData` runs only when the payload is not plain data (see
+ * dagCborWriter.ts), so that what the daemon signs on every authorize is not walked twice.
+ */
+function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer, requireFaithfulData?: () => void): Uint8Array {
+  const sigPayload = { h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload };
+  let signed = encodePlainDagCbor(sigPayload);
+  if (signed === undefined) {
+    requireFaithfulData?.();
+    try {
+      signed = encode(sigPayload);
+    } catch (error) {
+      throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
   }
   const signature = signer.sign(signed);
   const token = new Uint8Array(signedOffset + signed.length);
@@ -79,7 +89,7 @@ export function encodeDelegationWith(payload: DelegationPayload, signer: Ed25519
 export function encodeInvocationWith(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
   const wire = invocationToWire(payload);
   requireIssuer('invocation', wire.iss as string, signer);
-  return seal('invocation', wire, signer);
+  return seal('invocation', wire, signer, () => requireFaithfulInvocationData(wire));
 }
 
 /** Signs a delegation with a 32-byte Ed25519 private key. */

@@ -20,6 +20,13 @@ export function isCid(value: unknown): value is CID {
 // silently write U+FFFD instead. In a `u` regular expression a well-formed pair is one code point, so \p{Cs}
 // matches only lone halves.
 const loneSurrogate = /\p{Cs}/u;
+// String.prototype.isWellFormed (ES2024) asks the same much faster, where the runtime has it.
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/** False when `text` holds a lone surrogate, which UTF-8 cannot carry. */
+export function isWellFormedText(text: string): boolean {
+  return nativeIsWellFormed ? nativeIsWellFormed.call(text) : !loneSurrogate.test(text);
+}
 const int64Min = -(2n ** 64n);
 const uint64Max = 2n ** 64n - 1n;
 
@@ -37,7 +44,7 @@ export function ipldValueProblem(value: unknown, depth = 0): string | null {
   if (depth > maxIpldDepth) return `it is nested more than ${maxIpldDepth} levels deep`;
   switch (typeof value) {
     case 'string':
-      return loneSurrogate.test(value) ? `the string ${quoted(value)} holds a lone surrogate, which is not valid Unicode` : null;
+      return !isWellFormedText(value) ? `the string ${quoted(value)} holds a lone surrogate, which is not valid Unicode` : null;
     case 'boolean':
       return null;
     case 'bigint':
@@ -63,7 +70,7 @@ export function ipldValueProblem(value: unknown, depth = 0): string | null {
           return 'a map whose "/" and "bytes" entries are the same value would be taken for a link; change one of them';
         }
         for (const key of Object.keys(value)) {
-          if (loneSurrogate.test(key)) return `the key ${quoted(key)} holds a lone surrogate, which is not valid Unicode`;
+          if (!isWellFormedText(key)) return `the key ${quoted(key)} holds a lone surrogate, which is not valid Unicode`;
           const problem = ipldValueProblem(value[key], depth + 1);
           if (problem !== null) return problem;
         }

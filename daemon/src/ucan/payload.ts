@@ -196,7 +196,10 @@ export function invocationFromWire(input: unknown): InvocationPayload {
   return payload;
 }
 
-/** The DAG-CBOR form of a caller's invocation payload, checked. */
+/**
+ * The DAG-CBOR form of a caller's invocation payload, its shape checked. Whether the data it holds is written
+ * faithfully is `requireFaithfulInvocationData`'s to check; signing asks only when the data is not plain.
+ */
 export function invocationToWire(input: InvocationPayload): Record<string, unknown> {
   const kind = 'invocation';
   const raw = requireMap(input, kind);
@@ -215,6 +218,10 @@ export function invocationToWire(input: InvocationPayload): Record<string, unkno
   if (common.iat !== undefined) wire.iat = common.iat;
   if (common.meta !== undefined) wire.meta = common.meta;
   if (raw.cause !== undefined) wire.cause = cidFromString(raw.cause, 'cause', kind);
-  requireFaithfulData(wire, kind);
   return wire;
+}
+
+/** Throws, naming the field, when an invocation's wire form holds what DAG-CBOR would not write as given. */
+export function requireFaithfulInvocationData(wire: Record<string, unknown>): void {
+  requireFaithfulData(wire, 'invocation');
 }
