@@ -16,7 +16,7 @@ export interface CanonicalArgs {
 
 /** Returns a copy of `args` with every path-like string canonicalised against `workspace`. */
 export function canonicalizeArgs(args: Record<string, unknown>, workspace: string): CanonicalArgs {
-  const root = canonicalPath(workspace, '/');
+  const root = canonicalDirectory(workspace);
   const paths: string[] = [];
   const visit = (value: unknown, key: string | undefined): unknown => {
     if (typeof value === 'string') {
@@ -62,7 +62,8 @@ const MAX_SYMLINK_HOPS = 40;
 
 /**
  * Workspace roots are resolved once a second at most: every request names one, and walking it costs a
- * system call per folder. A root re-pointed meanwhile is seen within that second.
+ * system call per folder. A root re-pointed meanwhile is seen within that second. A relative root is taken
+ * against the daemon's working directory, like a request without one.
  */
 const rootCache = new Map<string, { real: string; until: number }>();
 const ROOT_CACHE_MS = 1000;
@@ -71,7 +72,8 @@ function canonicalDirectory(path: string): string {
   const now = Date.now();
   const cached = rootCache.get(path);
   if (cached && cached.until > now) return cached.real;
-  const real = walk('/', resolve(path).split('/'), 0);
+  // An absolute root is walked as written, so that a `..` after a symlink in it lands where the kernel would.
+  const real = walk('/', (isAbsolute(path) ? path : resolve(path)).split('/'), 0);
   if (rootCache.size > 64) rootCache.clear();
   rootCache.set(path, { real, until: now + ROOT_CACHE_MS });
   return real;

@@ -198,15 +198,19 @@ function writeMap(value: object, depth: number): void {
   if (proto !== Object.prototype && proto !== null) throw notPlainData;
   const map = value as Record<string, unknown>;
   const keys = Object.keys(map);
-  // The codec looks at maps with these keys as possible links (multiformats' CID.asCID): its call.
-  if (Object.hasOwn(map, '/') || Object.hasOwn(map, 'asCID')) throw notPlainData;
-  if (keys.length > 1) {
-    // Canonical order: shorter encoded key first, then bytewise. For ASCII keys UTF-16 order is byte order.
-    let ascii = true;
-    for (const key of keys) if (!isAscii(key)) ascii = false;
-    if (ascii) keys.sort(compareAsciiKeys);
-    else sortByUtf8(keys);
+  let ascii = true;
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    // The codec looks at maps with these keys as possible links (multiformats' CID.asCID): its call.
+    if (key === '/' || key === 'asCID') throw notPlainData;
+    if (ascii && !isAscii(key)) ascii = false;
+    if (sorted && i > 0 && compareAsciiKeys(keys[i - 1]!, key) > 0) sorted = false;
   }
+  // Canonical order: shorter encoded key first, then bytewise. For ASCII keys UTF-16 order is byte order, and
+  // keys often come in that order already.
+  if (!ascii) sortByUtf8(keys);
+  else if (!sorted) keys.sort(compareAsciiKeys);
   writer.head(MAJOR_MAP, keys.length);
   for (const key of keys) {
     writer.string(key);
