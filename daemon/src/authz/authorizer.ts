@@ -26,15 +26,16 @@ import {
   cidOf,
   commandCovers,
   encodeDelegationWith,
-  encodeInvocationWith,
   evaluatePolicy,
   validatePolicy,
   type DelegationPayload,
   type Policy,
   type Statement,
 } from '../ucan/index';
+import { envelopeOf, invocationSigningInput } from '../ucan/envelope';
 import { canonicalizeArgs } from './canonicalPaths';
 import { freshNonce } from './freshNonce';
+import { SigningTurn } from './signingTurn';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
 
 /** Where records go. The audit log implements it; `append` resolves once the record is durable. */
@@ -79,6 +80,7 @@ export class Authorizer {
   private readonly mintedForApproval = new Map<string, string>();
   /** Base64 of each delegation's token, made on first use (see tokenText). */
   private readonly tokenTexts = new WeakMap<StoredDelegation, string>();
+  private readonly signing = new SigningTurn();
 
   constructor(options: AuthorizerOptions) {
     this.identities = options.identities;
@@ -194,7 +196,7 @@ export class Authorizer {
   private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string): Promise<AuthorizeResult> {
     const signer = await this.identities.signerFor(agent.name);
     const now = this.now();
-    const invocation = encodeInvocationWith(
+    const signed = invocationSigningInput(
       {
         iss: agent.did,
         sub: this.identities.user.did,
@@ -207,6 +209,7 @@ export class Authorizer {
       },
       signer,
     );
+    const invocation = envelopeOf(signed, await this.signing.sign(signer, signed));
     const invocationCid = cidOf(invocation);
     const usedUp = chain.filter((d) => d.singleUse);
     if (usedUp.length) await this.delegations.markRevoked(usedUp);

@@ -44,23 +44,26 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Signs the SigPayload of `wirePayload`. `requireFaithfulData` runs only when the payload is not plain data (see
- * dagCborWriter.ts), so that what the daemon signs on every authorize is not walked twice.
+ * The SigPayload of `wirePayload`, the bytes its issuer signs. `requireFaithfulData` runs only when the payload is
+ * not plain data (see dagCborWriter.ts), so that what the daemon signs on every authorize is not walked twice.
  */
-function seal(kind: Kind, wirePayload: Record<string, unknown>, signer: Ed25519Signer, requireFaithfulData?: () => void): Uint8Array {
+function signingInput(kind: Kind, wirePayload: Record<string, unknown>, requireFaithfulData?: () => void): Uint8Array {
   const sigPayload = { h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload };
-  let signed = encodePlainDagCbor(sigPayload);
-  if (signed === undefined) {
-    requireFaithfulData?.();
-    try {
-      signed = encode(sigPayload);
-    } catch (error) {
-      throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
+  const plain = encodePlainDagCbor(sigPayload);
+  if (plain !== undefined) return plain;
+  requireFaithfulData?.();
+  try {
+    return encode(sigPayload);
+  } catch (error) {
+    throw new UcanError('InvalidClaim', `the ${kind} payload cannot be encoded as DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
-  const signature = signer.sign(signed);
+}
+
+/** The token: signed bytes (a SigPayload) behind their 64-byte Ed25519 signature. */
+export function envelopeOf(signed: Uint8Array, signature: Uint8Array): Uint8Array {
+  if (signature.length !== 64) throw new TypeError(`an Ed25519 signature is 64 bytes, got ${signature.length}`);
   const token = new Uint8Array(signedOffset + signed.length);
   token.set(envelopePrefix, 0);
   token.set(signature, envelopePrefix.length);
@@ -82,14 +85,24 @@ function requireIssuer(kind: Kind, iss: string, signer: Ed25519Signer): void {
 export function encodeDelegationWith(payload: DelegationPayload, signer: Ed25519Signer): Uint8Array {
   const checked = checkDelegationPayload(payload, 'caller');
   requireIssuer('delegation', checked.iss, signer);
-  return seal('delegation', delegationToWire(checked), signer);
+  const signed = signingInput('delegation', delegationToWire(checked));
+  return envelopeOf(signed, signer.sign(signed));
 }
 
 /** Signs an invocation with a signer whose key is already imported (the daemon's path). */
 export function encodeInvocationWith(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
+  const signed = invocationSigningInput(payload, signer);
+  return envelopeOf(signed, signer.sign(signed));
+}
+
+/**
+ * What `encodeInvocationWith` signs, checked as it checks it, for a caller that makes the signature itself (the
+ * daemon signs the invocations of one turn together); `envelopeOf(signed, signature)` is then the token.
+ */
+export function invocationSigningInput(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
   const wire = invocationToWire(payload);
   requireIssuer('invocation', wire.iss as string, signer);
-  return seal('invocation', wire, signer, () => requireFaithfulInvocationData(wire));
+  return signingInput('invocation', wire, () => requireFaithfulInvocationData(wire));
 }
 
 /** Signs a delegation with a 32-byte Ed25519 private key. */
