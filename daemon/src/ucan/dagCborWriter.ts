@@ -1,7 +1,7 @@
 // Canonical DAG-CBOR for the data Signet signs on its hot path, written directly.
 //
 // Every authorize encodes an invocation before signing it, and @ipld/dag-cbor's general encoder (type dispatch,
-// token objects, a comparator sort of every map) costs about half as much as the Ed25519 signature itself there.
+// token objects, a comparator sort of every map) costs a quarter to a half of the Ed25519 signature itself there.
 // The payloads the daemon signs hold only plain data: maps with string keys, lists, strings, safe integers,
 // floats, booleans, null, bytes and CIDs. For exactly those this writes the canonical form in one pass (RFC 8949
 // §4.2.1 with the DAG-CBOR rules: shortest argument encoding, map keys ordered by encoded length then bytewise,
@@ -28,6 +28,8 @@ const NULL = 0xf6;
 const FLOAT64 = 0xfb;
 /** Deeper than this goes to the codec, which refuses what it cannot hold; no recursion runs away here. */
 const MAX_DEPTH = 128;
+/** The scratch buffer is kept between calls up to this size; one grown for a huge payload is let go after it. */
+const KEPT_BUFFER_BYTES = 64 * 1024;
 
 /** Thrown inside the writer when a value is not plain data; the codec then encodes the whole value. */
 class NotPlainData extends Error {}
@@ -48,6 +50,12 @@ class ByteWriter {
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
     this.view = new DataView(grown.buffer);
+  }
+
+  /** Back to a small buffer. */
+  release(): void {
+    this.bytes = new Uint8Array(1024);
+    this.view = new DataView(this.bytes.buffer);
   }
 
   byte(value: number): void {
@@ -136,7 +144,9 @@ export function encodePlainDagCbor(value: unknown): Uint8Array | undefined {
     if (error === notPlainData) return undefined;
     throw error;
   }
-  return writer.bytes.slice(0, writer.length);
+  const bytes = writer.bytes.slice(0, writer.length);
+  if (writer.bytes.length > KEPT_BUFFER_BYTES) writer.release();
+  return bytes;
 }
 
 function write(value: unknown, depth: number): void {
