@@ -1,16 +1,10 @@
 // Daemon benchmarks, each as a ratio against a baseline measured in the same run:
 //  (a) a warm `authorize` over the real WebSocket vs one raw node:crypto Ed25519 signature;
 //  (b) `validateInvocation` of a 3-hop chain vs four raw node:crypto verifications.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonClient } from '../daemon/src/client/daemonClient';
-import { readRuntimeFile } from '../daemon/src/home/signetHome';
-import { openSecretStore } from '../daemon/src/keys/openSecretStore';
-import { readUiToken } from '../daemon/src/keys/uiToken';
 import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
+import { startAuthorizeLoad } from './authorizeLoad';
 
 /** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */
 function perCallSync(fn: () => unknown, ms = 1500): number {
@@ -24,20 +18,6 @@ function perCallSync(fn: () => unknown, ms = 1500): number {
   }
   return Number(process.hrtime.bigint() - start) / 1000 / calls;
 }
-
-/** User + system CPU time of a process so far, in microseconds, from /proc (Linux); undefined elsewhere. */
-function processCpuMicros(pid: number): number | undefined {
-  try {
-    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th, in clock ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
-}
-// USER_HZ, 100 on every Linux build node runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -54,39 +34,12 @@ export async function runDaemonBenchmarks(): Promise<void> {
   console.log(`baseline: node:crypto Ed25519 sign ${fmt(rawSign)}, verify ${fmt(rawVerify)} (cached KeyObjects, 300-byte message)`);
 
   // (a) warm authorize over the real WebSocket, the daemon in its own process as in real use (the agent
-  // is another process), so that the figure is the daemon's cost, not the benchmark client's.
-  const home = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-')));
-  const daemonProcess = spawn(process.execPath, [join(process.cwd(), 'dist/cli.js'), '--home', home, 'daemon', '--keystore', 'file'], { stdio: 'ignore' });
+  // is another process), so that the figure is the daemon's cost, not the benchmark client's. The daemon's own
+  // CPU time is read from /proc, so its cost per call shows apart from the wall time, which on two cores also
+  // depends on the benchmark client sharing the machine.
+  const load = await startAuthorizeLoad(join(process.cwd(), 'dist/cli.js'));
+  const inFlight = 64;
   try {
-    let runtime: Awaited<ReturnType<typeof readRuntimeFile>>;
-    while (!(runtime = await readRuntimeFile(home))) await new Promise((r) => setTimeout(r, 50));
-    const uiToken = await readUiToken(openSecretStore({ kind: 'file', home }), home);
-    const ui = await DaemonClient.connect({ port: runtime.port, token: uiToken ?? '' });
-    const agent = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken });
-    await ui.request('agent/create', { name: 'coder' });
-    await ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']] });
-    const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
-    const authorizeOnce = async () => {
-      const r = await agent.request('authorize', params);
-      if (r.decision !== 'allow') throw new Error(`benchmark authorize was denied: ${r.reason}`);
-    };
-    // 64 in flight at every moment: each caller sends its next request as soon as its answer arrives (a
-    // barrier after every 64 would leave the daemon idle while the client reads the whole round). The
-    // daemon's own CPU time over the run is read from /proc, so its cost per call shows apart from the wall
-    // time, which on two cores also depends on the benchmark client sharing the machine.
-    const inFlight = 64;
-    const keepInFlight = async (calls: number) => {
-      let remaining = calls;
-      const caller = async () => {
-        while (remaining-- > 0) await authorizeOnce();
-      };
-      const daemonCpu0 = processCpuMicros(runtime.pid);
-      const t0 = process.hrtime.bigint();
-      await Promise.all(Array.from({ length: inFlight }, caller));
-      const wall = Number(process.hrtime.bigint() - t0) / 1000 / calls;
-      const daemonCpu = daemonCpu0 === undefined ? NaN : ((processCpuMicros(runtime.pid) ?? NaN) - daemonCpu0) / calls;
-      return { wall, daemonCpu };
-    };
     // This machine's speed drifts by up to 2× within a minute, so one baseline taken at the start would say
     // little about a run taken later. Each block of authorize calls is measured between two short sign
     // baselines; its ratio is against their mean, and the median of the blocks is reported with its quartiles.
@@ -94,7 +47,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
       const rows: { wall: number; daemonCpu: number; sign: number }[] = [];
       for (let b = 0; b < count; b++) {
         const before = perCallSync(() => sign(null, message, privateKey), 100);
-        const { wall, daemonCpu } = await keepInFlight(callsPerBlock);
+        const { wall, daemonCpu } = await load.keepInFlight(callsPerBlock, inFlight);
         const after = perCallSync(() => sign(null, message, privateKey), 100);
         rows.push({ wall, daemonCpu, sign: (before + after) / 2 });
       }
@@ -109,16 +62,16 @@ export async function runDaemonBenchmarks(): Promise<void> {
     };
     // A daemon runs for days, so what is measured is its steady state: the JIT compiler is given a few
     // thousand calls first (a fresh daemon's first thousand calls cost up to twice as much CPU).
-    await keepInFlight(64 * 100);
+    await load.keepInFlight(64 * 100, inFlight);
     // With an editor connected, the daemon also sends it every record as it is written (audit/didAppend).
     // Its client here lives in this process, so the benchmark reads those notices too.
     const withEditor = await blocks(8, 2000);
-    ui.close();
+    load.ui.close();
     const withoutEditor = await blocks(8, 2000);
     const latencies: number[] = [];
     for (let i = 0; i < 2000; i++) {
       const t = process.hrtime.bigint();
-      await authorizeOnce();
+      await load.authorizeOnce();
       latencies.push(Number(process.hrtime.bigint() - t) / 1000);
     }
     latencies.sort((a, b) => a - b);
@@ -128,11 +81,8 @@ export async function runDaemonBenchmarks(): Promise<void> {
         `    ${inFlight} in flight, an editor connected: ${withEditor}\n` +
         `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync)`,
     );
-    agent.close();
   } finally {
-    daemonProcess.kill('SIGTERM');
-    await new Promise((r) => daemonProcess.once('exit', r));
-    rmSync(home, { recursive: true, force: true });
+    await load.stop();
   }
 
   // (b) validateInvocation of a 3-hop chain: user → planner → reviewer → coder, then coder invokes.

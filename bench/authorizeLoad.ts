@@ -1,0 +1,98 @@
+// A daemon in its own process with one agent holding one delegation, and a load of authorize calls kept in
+// flight against it over the real WebSocket: what benchmark (a) and the build comparison both measure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DaemonClient } from '../daemon/src/client/daemonClient';
+import { readRuntimeFile } from '../daemon/src/home/signetHome';
+import { openSecretStore } from '../daemon/src/keys/openSecretStore';
+import { readUiToken } from '../daemon/src/keys/uiToken';
+
+/** User + system CPU time of a process so far, in microseconds, from /proc (Linux); undefined elsewhere. */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th, in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+// USER_HZ, 100 on every Linux build node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface LoadRun {
+  /** Wall time per call, in microseconds. */
+  wall: number;
+  /** The daemon's CPU time per call, in microseconds; NaN where /proc is not there. */
+  daemonCpu: number;
+}
+
+export interface AuthorizeLoad {
+  /** The UI client (an editor, as far as the daemon knows); close it to measure without one. */
+  ui: DaemonClient;
+  /** One authorize call, which must be allowed. */
+  authorizeOnce(): Promise<void>;
+  /** `calls` authorize calls with `inFlight` of them in flight at every moment. */
+  keepInFlight(calls: number, inFlight?: number): Promise<LoadRun>;
+  stop(): Promise<void>;
+}
+
+/** Starts `signet daemon` from the CLI bundle `cli` in a fresh home and sets up the agent and its delegation. */
+export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
+  const home = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-')));
+  const daemonProcess = spawn(process.execPath, [cli, '--home', home, 'daemon', '--keystore', 'file'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => daemonProcess.once('exit', resolve));
+  const stop = async () => {
+    daemonProcess.kill('SIGTERM');
+    await exited;
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    let runtime: Awaited<ReturnType<typeof readRuntimeFile>>;
+    for (let waited = 0; !(runtime = await readRuntimeFile(home)); waited += 50) {
+      if (daemonProcess.exitCode !== null || waited > 30_000) throw new Error(`the benchmark daemon (${cli}) did not start`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { pid, port } = runtime;
+    const uiToken = await readUiToken(openSecretStore({ kind: 'file', home }), home);
+    const ui = await DaemonClient.connect({ port, token: uiToken ?? '' });
+    const agent = await DaemonClient.connect({ port, token: runtime.agentToken });
+    await ui.request('agent/create', { name: 'coder' });
+    await ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']] });
+    const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
+    const authorizeOnce = async () => {
+      const r = await agent.request('authorize', params);
+      if (r.decision !== 'allow') throw new Error(`benchmark authorize was denied: ${r.reason}`);
+    };
+    // Each caller sends its next request as soon as its answer arrives (a barrier after every round would leave
+    // the daemon idle while the client reads the whole round).
+    const keepInFlight = async (calls: number, inFlight = 64): Promise<LoadRun> => {
+      let remaining = calls;
+      const caller = async () => {
+        while (remaining-- > 0) await authorizeOnce();
+      };
+      const cpu0 = processCpuMicros(pid);
+      const t0 = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: inFlight }, caller));
+      const wall = Number(process.hrtime.bigint() - t0) / 1000 / calls;
+      const cpu1 = processCpuMicros(pid);
+      return { wall, daemonCpu: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / calls };
+    };
+    return {
+      ui,
+      authorizeOnce,
+      keepInFlight,
+      stop: async () => {
+        ui.close();
+        agent.close();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
