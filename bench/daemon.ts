@@ -65,9 +65,9 @@ export async function runDaemonBenchmarks(): Promise<void> {
     await load.keepInFlight(64 * 100, inFlight);
     // With an editor connected, the daemon also sends it every record as it is written (audit/didAppend).
     // Its client here lives in this process, so the benchmark reads those notices too.
-    const withEditor = await blocks(8, 2000);
+    const withEditor = await blocks(16, 1000);
     load.ui.close();
-    const withoutEditor = await blocks(8, 2000);
+    const withoutEditor = await blocks(16, 1000);
     const latencies: number[] = [];
     for (let i = 0; i < 2000; i++) {
       const t = process.hrtime.bigint();
