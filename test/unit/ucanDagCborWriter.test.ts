@@ -142,6 +142,21 @@ test('nesting deeper than the writer goes is left to the codec', () => {
   assertSameAsCodec(deep);
 });
 
+test('a value whose getter encodes another value while it is being written still gets the codec\'s bytes', () => {
+  const inner = { path: '/repo/src/a.ts' };
+  let innerBytes: Uint8Array | undefined;
+  const outer = {
+    before: 'x'.repeat(40),
+    get nested() {
+      innerBytes = encodeDagCbor(inner);
+      return [1, 2, 3];
+    },
+  };
+  assertSameAsCodec(outer);
+  assert.ok(innerBytes);
+  assert.equal(hex(innerBytes), hex(encode(inner)));
+});
+
 test('a payload larger than the kept buffer is written whole, and the next one is still right', () => {
   const large = { text: 'x'.repeat(200_000), list: Array.from({ length: 1000 }, (_, i) => i) };
   assertWrittenAsCodecWrites(large);

@@ -126,6 +126,7 @@ class ByteWriter {
 }
 
 const writer = new ByteWriter();
+let writing = false;
 
 /** The canonical DAG-CBOR bytes of `value`, exactly as @ipld/dag-cbor's `encode` writes them. */
 export function encodeDagCbor(value: unknown): Uint8Array {
@@ -137,12 +138,18 @@ export function encodeDagCbor(value: unknown): Uint8Array {
  * faithfully (ipld.ts), so a caller that gets bytes here needs no check of its own on what it encoded.
  */
 export function encodePlainDagCbor(value: unknown): Uint8Array | undefined {
+  // The scratch buffer is shared: an encoding started from inside this one (a getter or a Proxy trap in the
+  // value calling back into the library) is left to the codec.
+  if (writing) return undefined;
+  writing = true;
   writer.length = 0;
   try {
     write(value, 0);
   } catch (error) {
     if (error === notPlainData) return undefined;
     throw error;
+  } finally {
+    writing = false;
   }
   const bytes = writer.bytes.slice(0, writer.length);
   if (writer.bytes.length > KEPT_BUFFER_BYTES) writer.release();
