@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { DaemonClient, DaemonRequestError, RequestTooLargeError } from '../../daemon/src/client/daemonClient';
-import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
+import { JsonRpcErrorCode, MAX_ARGS_DEPTH, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
 import { createLinkedTransportPair } from '../../daemon/src/server/transport';
 import { startHarness, withHarness, type Harness } from '../support/daemonHarness';
 
@@ -123,6 +123,42 @@ describe('hostile input', () => {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(replies.length, 1000);
       assert.ok(replies.every((r) => typeof r === 'object' && r !== null && 'error' in r));
+      assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
+    }));
+});
+
+describe('deeply nested arguments', () => {
+  test('are refused on arrival with the reason, at any depth a frame can hold, and the daemon keeps serving', () =>
+    withHarness({}, async (h) => {
+      await h.ui.request('agent/create', { name: 'coder' });
+      const [daemonSide, clientSide] = createLinkedTransportPair();
+      h.daemon.accept(daemonSide, 'agent');
+      type Reply = { id: number; error?: { code: number; message: string } };
+      const replies = new Map<number, Reply>();
+      clientSide.onMessage((frame) => {
+        const reply = JSON.parse(frame) as Reply;
+        replies.set(reply.id, reply);
+      });
+      const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+      const authorize = (id: number, value: string) =>
+        `{"jsonrpc":"2.0","id":${id},"method":"authorize","params":{"agent":"coder","cmd":"/mcp/tools/call","args":{"server":"s","tool":"t","arguments":{"v":${value}}}}}`;
+      // 200,000 levels fit in one frame, far past any recursion's stack; 63 list levels under "arguments" is the most allowed.
+      clientSide.send(authorize(1, nested(200_000)));
+      clientSide.send(authorize(2, nested(MAX_ARGS_DEPTH)));
+      clientSide.send(authorize(3, nested(MAX_ARGS_DEPTH - 2)));
+      for (let waited = 0; replies.size < 2 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      for (const id of [1, 2]) {
+        assert.equal(replies.get(id)?.error?.code, JsonRpcErrorCode.InvalidParams, `request ${id}`);
+        assert.match(replies.get(id)?.error?.message ?? '', new RegExp(`nest more than ${MAX_ARGS_DEPTH} levels deep`));
+      }
+      // Within the limit the call is judged as any other: nothing covers it, so it waits for a person.
+      let pending = 0;
+      for (let waited = 0; pending === 0 && waited < 5000; waited += 10) {
+        pending = (await h.ui.request('approval/list', {})).pending.length;
+        if (pending === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(pending, 1);
+      assert.equal(replies.has(3), false);
       assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
     }));
 });

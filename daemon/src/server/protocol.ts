@@ -60,7 +60,30 @@ const command = z
   .string()
   .regex(/^\/([^/A-Z\s]+(\/[^/A-Z\s]+)*)?$/, 'a command starts with "/", is lowercase and has no trailing slash');
 const cid = z.string().regex(/^b[a-z2-7]{20,}$/, 'a CID is a base32 CIDv1 string (bafy…)');
+/**
+ * Arguments nested deeper than this are refused on arrival. What the daemon does with arguments (canonical paths,
+ * policies, the invocation, the audit record) walks them recursively, and no tool call needs a fraction of it.
+ */
+export const MAX_ARGS_DEPTH = 64;
+
+/** True when `value` nests lists or maps more than `limit` levels deep; iterative, so any depth is safe to ask. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 const jsonObject = z.record(z.string(), z.unknown());
+const callArguments = jsonObject.refine((args) => !nestedDeeperThan(args, MAX_ARGS_DEPTH), {
+  message: `the arguments nest more than ${MAX_ARGS_DEPTH} levels deep`,
+});
 /** A UCAN envelope in base64 is far below this; the bound keeps a hostile frame from costing much. */
 const MAX_TOKEN_BASE64 = 256 * 1024;
 
@@ -156,7 +179,7 @@ export interface AgentRemoveResult {
 export const AuthorizeParams = z.strictObject({
   agent: agentName,
   cmd: command,
-  args: jsonObject,
+  args: callArguments,
   /** The workspace root that path-like arguments are resolved against; defaults to the daemon's cwd. */
   workspace: z.string().min(1).optional(),
   /** Create the agent's identity if it does not exist yet (the MCP proxy's first use). Audited. */
