@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { DaemonClient, DaemonRequestError, RequestTooLargeError } from '../../daemon/src/client/daemonClient';
+import { DaemonClient, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../../daemon/src/client/daemonClient';
 import { JsonRpcErrorCode, MAX_ARGS_DEPTH, MAX_FRAME_BYTES, SignetErrorCode } from '../../daemon/src/server/protocol';
 import { createLinkedTransportPair } from '../../daemon/src/server/transport';
 import { startHarness, withHarness, type Harness } from '../support/daemonHarness';
@@ -173,6 +173,27 @@ describe('the client', () => {
       client.request('daemon/status', { pad: 'x'.repeat(MAX_FRAME_BYTES) } as never),
       (e: unknown) => e instanceof RequestTooLargeError && e.method === 'daemon/status' && e.bytes > MAX_FRAME_BYTES,
     );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(sent, [], 'nothing reached the daemon');
+    assert.ok(client.isOpen);
+    client.close();
+  });
+
+  test('refuses a request that cannot be written as JSON with an error of its own, sends nothing, and stays usable', async () => {
+    const [daemonSide, clientSide] = createLinkedTransportPair();
+    const sent: string[] = [];
+    daemonSide.onMessage((frame) => sent.push(frame));
+    const client = DaemonClient.overTransport(clientSide);
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const args of [{ v: deep }, cyclic, { n: 1n }]) {
+      await assert.rejects(
+        client.request('authorize', { agent: 'a', cmd: '/x', args }, { timeoutMs: 60_000 }),
+        (e: unknown) => e instanceof UnserializableRequestError && e.method === 'authorize' && /cannot be written as JSON/.test(e.message),
+      );
+    }
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(sent, [], 'nothing reached the daemon');
     assert.ok(client.isOpen);

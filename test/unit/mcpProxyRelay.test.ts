@@ -159,6 +159,16 @@ test('between line transports, a line that is not one JSON-RPC message never rea
   assert.equal(r.logged.filter((line) => /dropped a line from the MCP client/.test(line)).length, 2);
 });
 
+test('between line transports, a client line nested past any stack is dropped with the reason, and the session goes on', async () => {
+  const r = await lineRelay(async () => allow);
+  const depth = 200_000;
+  r.client(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"v":${'['.repeat(depth)}1${']'.repeat(depth)}}}\n`);
+  r.client('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+  await settle();
+  assert.equal(r.atServer(), '{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+  assert.equal(r.logged.filter((line) => /dropped a line from the MCP client.*nests more than 512 levels deep/.test(line)).length, 1);
+});
+
 test('between line transports, a refusal is written to the client as one whole line among the server\'s', async () => {
   const r = await lineRelay(async () => ({ decision: 'deny', code: 'denied-by-user', reason: 'no' }));
   r.server('{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"a"}}\n{"jsonrpc":"2.0","method":"notif');

@@ -1,7 +1,7 @@
 // `signet`: the command line for people and scripts. Every command takes `--json` for scripts and
 // `--home DIR` (or SIGNET_HOME); exit codes are in ExitCode and the README.
 import { Command, CommanderError, Option } from 'commander';
-import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError } from '../client/daemonClient';
+import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
@@ -318,8 +318,8 @@ function reportError(error: unknown): number {
     const code = error.code === SignetErrorCode.KeystoreUnavailable ? ExitCode.KeystoreUnavailable : ExitCode.Error;
     return fail(error.data?.fix ? `${error.message}\n${error.data.fix}` : error.message, code, { code: error.code });
   }
-  // Too large is the caller's input, not a daemon that is missing.
-  if (error instanceof RequestTooLargeError) return fail(error.message, ExitCode.Usage);
+  // Too large or not JSON is the caller's input, not a daemon that is missing.
+  if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
   const withFix = error as { message?: string; fix?: string; code?: string };

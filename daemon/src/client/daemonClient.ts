@@ -42,6 +42,20 @@ export class RequestTooLargeError extends Error {
   }
 }
 
+/**
+ * A request that cannot be written as JSON (nested past the stack, a cycle, a bigint). Refused here, like one too
+ * large: it is the caller's input, not a daemon that went away.
+ */
+export class UnserializableRequestError extends Error {
+  constructor(
+    readonly method: string,
+    cause: unknown,
+  ) {
+    super(`"${method}" cannot be written as JSON (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'UnserializableRequestError';
+  }
+}
+
 /** The daemon could not be reached, went away, or did not answer in time. Never crosses the wire. */
 export class DaemonConnectionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -118,6 +132,14 @@ export class DaemonClient {
       return Promise.reject(new DaemonConnectionError(`not connected to signetd (${this.closedReason})`));
     }
     const id = this.nextId++;
+    let frame: string;
+    try {
+      frame = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+    } catch (error) {
+      return Promise.reject(new UnserializableRequestError(method, error));
+    }
+    const bytes = Buffer.byteLength(frame);
+    if (bytes > MAX_FRAME_BYTES) return Promise.reject(new RequestTooLargeError(method, bytes));
     return new Promise<MethodResults[M]>((resolve, reject) => {
       const entry: Pending = { resolve: resolve as (v: unknown) => void, reject };
       if (options.timeoutMs !== undefined) {
@@ -125,13 +147,6 @@ export class DaemonClient {
           this.pending.delete(id);
           reject(new DaemonConnectionError(`signetd did not answer "${method}" within ${options.timeoutMs} ms`));
         }, options.timeoutMs);
-      }
-      const frame = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
-      const bytes = Buffer.byteLength(frame);
-      if (bytes > MAX_FRAME_BYTES) {
-        clearTimeout(entry.timer);
-        reject(new RequestTooLargeError(method, bytes));
-        return;
       }
       this.pending.set(id, entry);
       try {

@@ -3,7 +3,7 @@
 // never to an exception and never to an allow. When the daemon goes away the link keeps trying in the background
 // (with backoff) and also tries again on every call, re-reading daemon.json each time, because a restarted
 // daemon listens on a new port with a new token.
-import { DaemonClient, DaemonConnectionError, DaemonRequestError, RequestTooLargeError } from '../client/daemonClient';
+import { DaemonClient, DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { readRuntimeFile } from '../home/signetHome';
 import { MAX_FRAME_BYTES, type AuthorizeParams, type AuthorizeResult } from '../server/protocol';
 
@@ -71,6 +71,9 @@ export class DaemonLink {
           code: 'invalid-arguments',
           reason: `the arguments are too large for Signet to check (the request is ${error.bytes} bytes; the limit is ${MAX_FRAME_BYTES}), so the call was refused`,
         };
+      }
+      if (error instanceof UnserializableRequestError) {
+        return { decision: 'deny', code: 'invalid-arguments', reason: `Signet could not read the arguments, so the call was refused: ${error.message}` };
       }
       if (error instanceof DaemonRequestError) {
         return {

@@ -6,9 +6,12 @@
 // buffer by concatenating each chunk onto what came before, which copies a large message many times over.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { nestedDeeperThan } from '../server/protocol';
 
 /** Large tool results (a file, an image) are legitimate; the SDK's 10 MiB default is too tight for a relay. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Far beyond any real message (tool arguments are refused by the daemon past 64 levels), far below the stack. */
+export const MAX_MESSAGE_DEPTH = 512;
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -151,6 +154,9 @@ export function parseMessageLine(line: Buffer | string): JSONRPCMessage {
     throw new Error(`it is not JSON (${(error as Error).message})`, { cause: error });
   }
   if (!isPlainObject(value)) throw new Error('it is not a JSON object (batches are not part of MCP)');
+  // Everything the proxy does with a client's message after this (judging it, writing it on) walks it
+  // recursively; a line can hold a nesting far past what the stack allows, and no MCP message needs it.
+  if (nestedDeeperThan(value, MAX_MESSAGE_DEPTH)) throw new Error(`it nests more than ${MAX_MESSAGE_DEPTH} levels deep`);
   if (value.jsonrpc !== '2.0') throw new Error('its "jsonrpc" is not "2.0"');
   if (Object.hasOwn(value, 'method')) {
     if (typeof value.method !== 'string') throw new Error('its "method" is not a string');

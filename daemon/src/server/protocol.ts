@@ -67,7 +67,7 @@ const cid = z.string().regex(/^b[a-z2-7]{20,}$/, 'a CID is a base32 CIDv1 string
 export const MAX_ARGS_DEPTH = 64;
 
 /** True when `value` nests lists or maps more than `limit` levels deep; iterative, so any depth is safe to ask. */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [item, depth] = next;
