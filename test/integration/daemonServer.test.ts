@@ -163,6 +163,24 @@ describe('deeply nested arguments', () => {
     }));
 });
 
+describe('deeply nested policies', () => {
+  test('are refused on arrival with the reason, and the daemon keeps serving', () =>
+    withHarness({}, async (h) => {
+      await h.ui.request('agent/create', { name: 'coder' });
+      const [daemonSide, clientSide] = createLinkedTransportPair();
+      h.daemon.accept(daemonSide, 'ui');
+      const replies: { id?: number; error?: { code: number; message: string } }[] = [];
+      clientSide.onMessage((frame) => replies.push(JSON.parse(frame) as (typeof replies)[number]));
+      const depth = 200_000;
+      clientSide.send(`{"jsonrpc":"2.0","id":1,"method":"delegation/issue","params":{"from":"user","to":"coder","cmd":"/x","pol":${'['.repeat(depth)}1${']'.repeat(depth)}}}`);
+      for (let waited = 0; !replies.some((r) => r.id === 1) && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      const reply = replies.find((r) => r.id === 1);
+      assert.equal(reply?.error?.code, JsonRpcErrorCode.InvalidParams);
+      assert.match(reply?.error?.message ?? '', /a policy nests at most 128 levels deep/);
+      assert.equal((await h.ui.request('delegation/list', {})).delegations.length, 0);
+    }));
+});
+
 describe('the client', () => {
   test('refuses a request over the frame limit before sending it, with an error of its own, and stays usable', async () => {
     const [daemonSide, clientSide] = createLinkedTransportPair();

@@ -80,6 +80,9 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** The IPLD nesting limit the UCAN library applies to tokens (ucan/ipld.ts), for policies given as JSON. */
+const MAX_POLICY_DEPTH = 128;
+
 const jsonObject = z.record(z.string(), z.unknown());
 const callArguments = jsonObject.refine((args) => !nestedDeeperThan(args, MAX_ARGS_DEPTH), {
   message: `the arguments nest more than ${MAX_ARGS_DEPTH} levels deep`,
@@ -309,7 +312,11 @@ export const DelegationIssueParams = z.strictObject({
   from: z.union([z.literal('user'), agentName]),
   to: agentName,
   cmd: command,
-  pol: z.array(z.unknown()).optional(),
+  /** The UCAN policy; it nests at most 128 levels, as in a token (checked here without recursion). */
+  pol: z
+    .array(z.unknown())
+    .refine((pol) => !nestedDeeperThan(pol, MAX_POLICY_DEPTH), { message: `a policy nests at most ${MAX_POLICY_DEPTH} levels deep` })
+    .optional(),
   /** Seconds until expiry; omitted means no expiry for the user, or the parent's expiry for an agent. */
   ttl: z.number().int().positive().max(10 * 366 * 24 * 3600).optional(),
 });
