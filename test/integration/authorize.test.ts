@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DaemonRequestError } from '../../daemon/src/client/daemonClient';
 import { SignetErrorCode, type AuthorizeResult } from '../../daemon/src/server/protocol';
-import { validateInvocation } from '../../daemon/src/ucan/index';
+import { decodeInvocation, validateInvocation } from '../../daemon/src/ucan/index';
 import { nextNotification, startHarness, tempDir, withHarness, type Harness } from '../support/daemonHarness';
 
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -31,6 +31,21 @@ describe('authorize', () => {
     const verdict = validateInvocation(b64(result.invocation), result.proofs.map(b64), { now: now() });
     assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.error.message);
     assert.deepEqual(verdict.ok && verdict.chain.map((c) => c.cid), result.chain);
+  });
+
+  test('a "__proto__" key in the arguments is kept as it came: its paths are canonicalised, checked and signed', async () => {
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/stat', ttl: 3600 });
+    // A computed key makes an own "__proto__" property, as JSON.parse does on the daemon's side.
+    const args = { ['__proto__']: { path: 'src/../../outside.txt' }, file: 'a.ts' };
+    const result = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/stat', args, workspace: h.workspace });
+    assertAllowed(result);
+    const outside = join(h.workspace, '..', 'outside.txt');
+    assert.ok(Object.hasOwn(result.args, '__proto__'));
+    assert.deepEqual(result.args['__proto__'], { path: outside });
+    assert.deepEqual(result.args._paths, [outside, join(h.workspace, 'a.ts')]);
+    const signed = decodeInvocation(b64(result.invocation)).payload.args;
+    assert.ok(Object.hasOwn(signed, '__proto__'));
+    assert.deepEqual(signed['__proto__'], { path: outside });
   });
 
   test('a command outside every delegation goes to approval, and deny answers with who denied it', async () => {

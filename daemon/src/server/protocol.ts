@@ -83,10 +83,11 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 /** The IPLD nesting limit the UCAN library applies to tokens (ucan/ipld.ts), for policies given as JSON. */
 const MAX_POLICY_DEPTH = 128;
 
-const jsonObject = z.record(z.string(), z.unknown());
-const callArguments = jsonObject.refine((args) => !nestedDeeperThan(args, MAX_ARGS_DEPTH), {
-  message: `the arguments nest more than ${MAX_ARGS_DEPTH} levels deep`,
-});
+// Taken as parsed, not copied key by key as z.record would: a copy would also turn a "__proto__" key (an own
+// key after JSON.parse) into the copy's prototype, so the daemon would sign arguments without it, silently.
+const callArguments = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'the arguments must be a JSON object')
+  .refine((args) => !nestedDeeperThan(args, MAX_ARGS_DEPTH), { message: `the arguments nest more than ${MAX_ARGS_DEPTH} levels deep` });
 /** A UCAN envelope in base64 is far below this; the bound keeps a hostile frame from costing much. */
 const MAX_TOKEN_BASE64 = 256 * 1024;
 
