@@ -48,6 +48,13 @@ describe('authorize', () => {
     assert.deepEqual(signed['__proto__'], { path: outside });
   });
 
+  test('a relative workspace is refused with the reason: the daemon cannot know the caller\'s working directory', async () => {
+    await assert.rejects(
+      h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a.ts' }, workspace: 'projects/app' }),
+      (e: unknown) => e instanceof DaemonRequestError && /the workspace must be an absolute path/.test(e.message),
+    );
+  });
+
   test('a command outside every delegation goes to approval, and deny answers with who denied it', async () => {
     const requested = nextNotification(h.ui, 'approval/didRequest');
     const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/delete', args: { path: 'src/a.ts' }, workspace: h.workspace });

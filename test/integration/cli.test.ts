@@ -2,7 +2,7 @@
 // WebSocket, and the real Secret Service started by test/run.mjs (or the file keystore where noted).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../support/daemonHarness';
@@ -103,6 +103,10 @@ describe('signet CLI with the OS keychain', { skip: !keychainAvailable && !requi
     const allowed = await signet(home, ['--json', 'authorize', '--agent', 'coder', '--cmd', '/fs/read', '--args', '{"path":"a.txt"}']);
     assert.equal(allowed.code, 0, allowed.stderr);
     const allow = JSON.parse(allowed.stdout) as { invocation: string; proofs: string[] };
+    // A relative --workspace means the folder the command runs in, not the daemon's.
+    const relative = await signet(home, ['--json', 'authorize', '--agent', 'coder', '--cmd', '/fs/read', '--args', '{"path":"a.txt"}', '--workspace', 'some/dir']);
+    assert.equal(relative.code, 0, relative.stderr);
+    assert.equal((JSON.parse(relative.stdout) as { args: { path: string } }).args.path, join(realpathSync(process.cwd()), 'some/dir/a.txt'));
     const verified = await signet(home, ['--json', 'verify', '--invocation', allow.invocation, '--proofs', allow.proofs.join(',')]);
     assert.equal(verified.code, 0, verified.stdout);
     const later = await signet(home, ['verify', '--invocation', allow.invocation, '--proofs', allow.proofs.join(','), '--now', String(Math.floor(Date.now() / 1000) + 7200)]);

@@ -1,5 +1,6 @@
 // `signet`: the command line for people and scripts. Every command takes `--json` for scripts and
 // `--home DIR` (or SIGNET_HOME); exit codes are in ExitCode and the README.
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
@@ -234,7 +235,7 @@ program
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new CliError('--args must be a JSON object', ExitCode.Usage);
     const client = await connectToDaemon(home, 'agent');
     try {
-      const result = await client.request('authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: opts.workspace ?? process.cwd() });
+      const result = await client.request('authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: resolve(opts.workspace ?? process.cwd()) });
       print(json, result, () => (result.decision === 'allow' ? `allowed: invocation ${result.invocationCid}\n${result.invocation}` : `denied: ${result.reason}`));
       if (result.decision === 'deny') process.exitCode = ExitCode.Denied;
     } finally {

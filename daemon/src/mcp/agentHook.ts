@@ -7,6 +7,7 @@
 // common fields in camelCase (hookEventName, sessionId, timestamp). The output for both:
 // { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow" | "deny" | "ask",
 //   permissionDecisionReason } }.
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
 
@@ -93,7 +94,8 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
     createAgent: true,
   };
   const workspace = input.cwd ?? options.defaultWorkspace;
-  if (workspace) params.workspace = workspace;
+  // The daemon takes absolute workspaces only; a relative one is the hook process's own folder's business.
+  if (workspace) params.workspace = resolve(workspace);
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {

@@ -2,6 +2,7 @@
 // server, the daemon link for decisions. The process behaves like the server it wraps, so that clients cannot
 // tell the difference: it exits when the server exits and with the same code (or dies of the same signal),
 // passes SIGINT/SIGTERM on to it, and leaves the server's stderr untouched.
+import { resolve } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ChildProcessTransport, type ChildExit } from './childProcessTransport';
 import { DaemonLink } from './daemonLink';
@@ -80,7 +81,8 @@ export interface RunningProxy {
 export async function startMcpProxy(options: McpProxyProcessOptions, client: Transport): Promise<RunningProxy> {
   const log = options.log ?? (() => undefined);
   const serverName = options.serverName ?? defaultServerName(options.command, options.args, options.url);
-  const workspace = options.workspace ?? process.cwd();
+  // Sent to the daemon, which resolves nothing against its own working directory: made absolute here.
+  const workspace = resolve(options.workspace ?? process.cwd());
   const link = new DaemonLink({ home: options.home, log });
   // Connecting early makes the first call fast; a daemon that is not there yet is not an error here.
   link.connect().catch(() => undefined);

@@ -9,6 +9,7 @@
 //
 //   const check = verifySignetInvocation(request.params._meta, { trustedRoot: 'did:key:z6Mk…' /* the user */ });
 //   if (!check.ok) refuse(check.error.message);
+import { resolve } from 'node:path';
 import { DaemonClient, DaemonConnectionError } from '../client/daemonClient';
 import { readRuntimeFile, resolveHome } from '../home/signetHome';
 import { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequests';
@@ -28,7 +29,10 @@ export interface SignetConnectOptions {
 }
 
 export interface AuthorizeOptions {
-  /** Relative paths in `args` are resolved against this folder; the daemon's default otherwise. */
+  /**
+   * Relative paths in `args` are resolved against this folder (itself taken against this process's working
+   * directory when relative); the daemon's default otherwise.
+   */
   workspace?: string;
   /** Create the agent's identity on first use (audited). */
   createAgent?: boolean;
@@ -43,7 +47,8 @@ export class SignetClient {
    * the decision; rejects only when the daemon cannot be asked (treat that as a refusal).
    */
   authorize(agent: string, cmd: string, args: Record<string, unknown>, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
-    return this.client.request('authorize', { agent, cmd, args, ...options });
+    const { workspace, ...rest } = options;
+    return this.client.request('authorize', { agent, cmd, args, ...rest, ...(workspace === undefined ? {} : { workspace: resolve(workspace) }) });
   }
 
   /** Delegates onward from an agent, within what that agent holds (the daemon refuses an escalation). */

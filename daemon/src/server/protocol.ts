@@ -60,6 +60,8 @@ const command = z
   .string()
   .regex(/^\/([^/A-Z\s]+(\/[^/A-Z\s]+)*)?$/, 'a command starts with "/", is lowercase and has no trailing slash');
 const cid = z.string().regex(/^b[a-z2-7]{20,}$/, 'a CID is a base32 CIDv1 string (bafy…)');
+/** `/…` on POSIX; `C:\…`, `C:/…` or `\\server\…` on Windows. */
+const absolutePath = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
 /**
  * Arguments nested deeper than this are refused on arrival. What the daemon does with arguments (canonical paths,
  * policies, the invocation, the audit record) walks them recursively, and no tool call needs a fraction of it.
@@ -184,8 +186,11 @@ export const AuthorizeParams = z.strictObject({
   agent: agentName,
   cmd: command,
   args: callArguments,
-  /** The workspace root that path-like arguments are resolved against; defaults to the daemon's cwd. */
-  workspace: z.string().min(1).optional(),
+  /**
+   * The workspace root that path-like arguments are resolved against; defaults to the daemon's cwd. Absolute:
+   * a relative one would mean the caller's working directory, which the daemon cannot know.
+   */
+  workspace: z.string().regex(absolutePath, 'the workspace must be an absolute path').optional(),
   /** Create the agent's identity if it does not exist yet (the MCP proxy's first use). Audited. */
   createAgent: z.boolean().optional(),
   /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authorize/cancel`. */
