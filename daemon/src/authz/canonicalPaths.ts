@@ -62,8 +62,8 @@ const MAX_SYMLINK_HOPS = 40;
 
 /**
  * Workspace roots are resolved once a second at most: every request names one, and walking it costs a
- * system call per folder. A root re-pointed meanwhile is seen within that second. A relative root is taken
- * against the daemon's working directory, like a request without one.
+ * system call per folder. A root re-pointed meanwhile is seen within that second. Requests name absolute roots
+ * (the protocol refuses others); a relative one from inside the daemon is taken against its working directory.
  */
 const rootCache = new Map<string, { real: string; until: number }>();
 const ROOT_CACHE_MS = 1000;
