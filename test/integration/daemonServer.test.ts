@@ -127,29 +127,41 @@ describe('hostile input', () => {
     }));
 });
 
-describe('deeply nested arguments', () => {
-  test('are refused on arrival with the reason, at any depth a frame can hold, and the daemon keeps serving', () =>
+describe('deep nesting', () => {
+  type Reply = { id: number; error?: { code: number; message: string } };
+  /** A connection that sends frames as written (no client could serialise these) and collects replies by id. */
+  function rawConnection(h: Harness, role: 'agent' | 'ui') {
+    const [daemonSide, clientSide] = createLinkedTransportPair();
+    h.daemon.accept(daemonSide, role);
+    const replies = new Map<number, Reply>();
+    clientSide.onMessage((frame) => {
+      const reply = JSON.parse(frame) as Reply;
+      if (typeof reply.id === 'number') replies.set(reply.id, reply);
+    });
+    return {
+      replies,
+      send: (frame: string) => clientSide.send(frame),
+      async replyTo(...ids: number[]): Promise<void> {
+        for (let waited = 0; !ids.every((id) => replies.has(id)) && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      },
+    };
+  }
+  const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+
+  test('arguments are refused on arrival with the reason, at any depth a frame can hold, and the daemon keeps serving', () =>
     withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
-      const [daemonSide, clientSide] = createLinkedTransportPair();
-      h.daemon.accept(daemonSide, 'agent');
-      type Reply = { id: number; error?: { code: number; message: string } };
-      const replies = new Map<number, Reply>();
-      clientSide.onMessage((frame) => {
-        const reply = JSON.parse(frame) as Reply;
-        replies.set(reply.id, reply);
-      });
-      const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+      const raw = rawConnection(h, 'agent');
       const authorize = (id: number, value: string) =>
         `{"jsonrpc":"2.0","id":${id},"method":"authorize","params":{"agent":"coder","cmd":"/mcp/tools/call","args":{"server":"s","tool":"t","arguments":{"v":${value}}}}}`;
       // 200,000 levels fit in one frame, far past any recursion's stack; 63 list levels under "arguments" is the most allowed.
-      clientSide.send(authorize(1, nested(200_000)));
-      clientSide.send(authorize(2, nested(MAX_ARGS_DEPTH)));
-      clientSide.send(authorize(3, nested(MAX_ARGS_DEPTH - 2)));
-      for (let waited = 0; replies.size < 2 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      raw.send(authorize(1, nested(200_000)));
+      raw.send(authorize(2, nested(MAX_ARGS_DEPTH)));
+      raw.send(authorize(3, nested(MAX_ARGS_DEPTH - 2)));
+      await raw.replyTo(1, 2);
       for (const id of [1, 2]) {
-        assert.equal(replies.get(id)?.error?.code, JsonRpcErrorCode.InvalidParams, `request ${id}`);
-        assert.match(replies.get(id)?.error?.message ?? '', new RegExp(`nest more than ${MAX_ARGS_DEPTH} levels deep`));
+        assert.equal(raw.replies.get(id)?.error?.code, JsonRpcErrorCode.InvalidParams, `request ${id}`);
+        assert.match(raw.replies.get(id)?.error?.message ?? '', new RegExp(`nest more than ${MAX_ARGS_DEPTH} levels deep`));
       }
       // Within the limit the call is judged as any other: nothing covers it, so it waits for a person.
       let pending = 0;
@@ -158,25 +170,18 @@ describe('deeply nested arguments', () => {
         if (pending === 0) await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(pending, 1);
-      assert.equal(replies.has(3), false);
+      assert.equal(raw.replies.has(3), false);
       assert.equal((await h.ui.request('daemon/status', {})).role, 'ui');
     }));
-});
 
-describe('deeply nested policies', () => {
-  test('are refused on arrival with the reason, and the daemon keeps serving', () =>
+  test('a policy is refused on arrival with the reason, and nothing is issued', () =>
     withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
-      const [daemonSide, clientSide] = createLinkedTransportPair();
-      h.daemon.accept(daemonSide, 'ui');
-      const replies: { id?: number; error?: { code: number; message: string } }[] = [];
-      clientSide.onMessage((frame) => replies.push(JSON.parse(frame) as (typeof replies)[number]));
-      const depth = 200_000;
-      clientSide.send(`{"jsonrpc":"2.0","id":1,"method":"delegation/issue","params":{"from":"user","to":"coder","cmd":"/x","pol":${'['.repeat(depth)}1${']'.repeat(depth)}}}`);
-      for (let waited = 0; !replies.some((r) => r.id === 1) && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-      const reply = replies.find((r) => r.id === 1);
-      assert.equal(reply?.error?.code, JsonRpcErrorCode.InvalidParams);
-      assert.match(reply?.error?.message ?? '', /a policy nests at most 128 levels deep/);
+      const raw = rawConnection(h, 'ui');
+      raw.send(`{"jsonrpc":"2.0","id":1,"method":"delegation/issue","params":{"from":"user","to":"coder","cmd":"/x","pol":${nested(200_000)}}}`);
+      await raw.replyTo(1);
+      assert.equal(raw.replies.get(1)?.error?.code, JsonRpcErrorCode.InvalidParams);
+      assert.match(raw.replies.get(1)?.error?.message ?? '', /a policy nests at most 128 levels deep/);
       assert.equal((await h.ui.request('delegation/list', {})).delegations.length, 0);
     }));
 });
