@@ -159,6 +159,18 @@ test('between line transports, a line that is not one JSON-RPC message never rea
   assert.equal(r.logged.filter((line) => /dropped a line from the MCP client/.test(line)).length, 2);
 });
 
+test('between line transports, a request that is not a valid message but has an id is answered with the reason, never passed on', async () => {
+  const r = await lineRelay(async () => allow);
+  r.client('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"rm"},"admin":true}\n');
+  r.client(`{"jsonrpc":"2.0","id":"six","method":"tools/list","params":{"v":${'['.repeat(1000)}1${']'.repeat(1000)}}}\n`);
+  await settle();
+  assert.equal(r.atServer(), '');
+  const answers = r.atClient().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: unknown; error: { code: number; message: string } });
+  assert.deepEqual(answers.map((a) => [a.id, a.error.code]), [[5, -32600], ['six', -32600]]);
+  assert.match(answers[0]!.error.message, /a request has keys other than jsonrpc, id, method and params/);
+  assert.match(answers[1]!.error.message, /nests more than 512 levels deep/);
+});
+
 test('between line transports, a client line nested past any stack is dropped with the reason, and the session goes on', async () => {
   const r = await lineRelay(async () => allow);
   const depth = 200_000;

@@ -5,7 +5,7 @@
 // The SDK's ReadBuffer is not used here: it decodes and validates every line (a zod parse) and grows its
 // buffer by concatenating each chunk onto what came before, which copies a large message many times over.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { nestedDeeperThan } from '../server/protocol';
 
 /** Large tool results (a file, an image) are legitimate; the SDK's 10 MiB default is too tight for a relay. */
@@ -132,7 +132,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isRequestId(value: unknown): boolean {
+function isRequestId(value: unknown): value is RequestId {
   return typeof value === 'string' || Number.isInteger(value);
 }
 
@@ -142,49 +142,66 @@ function onlyKeys(object: Record<string, unknown>, allowed: Set<string>): boolea
 }
 
 /**
+ * A line that is not a JSON-RPC message. `requestId` is set when the line still reads as a request with a usable
+ * id, so that whoever refuses it can answer that request rather than leave its sender waiting for ever.
+ */
+export class MalformedMessageError extends Error {
+  constructor(
+    message: string,
+    readonly requestId?: RequestId,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MalformedMessageError';
+  }
+}
+
+/**
  * Decodes one line into a JSON-RPC message, with the same shape rules as the SDK's message schema (a request,
- * a notification, a result or an error, with no keys beyond those), at a fraction of the cost. Throws an Error
- * that says what is wrong.
+ * a notification, a result or an error, with no keys beyond those), at a fraction of the cost. Throws a
+ * MalformedMessageError that says what is wrong.
  */
 export function parseMessageLine(line: Buffer | string): JSONRPCMessage {
   let value: unknown;
   try {
     value = JSON.parse(typeof line === 'string' ? line : line.toString('utf8'));
   } catch (error) {
-    throw new Error(`it is not JSON (${(error as Error).message})`, { cause: error });
+    throw new MalformedMessageError(`it is not JSON (${(error as Error).message})`, undefined, { cause: error });
   }
-  if (!isPlainObject(value)) throw new Error('it is not a JSON object (batches are not part of MCP)');
+  if (!isPlainObject(value)) throw new MalformedMessageError('it is not a JSON object (batches are not part of MCP)');
+  const requestId = typeof value.method === 'string' && isRequestId(value.id) ? value.id : undefined;
+  const malformed = (message: string) => new MalformedMessageError(message, requestId);
   // Everything the proxy does with a client's message after this (judging it, writing it on) walks it
   // recursively; a line can hold a nesting far past what the stack allows, and no MCP message needs it.
-  if (nestedDeeperThan(value, MAX_MESSAGE_DEPTH)) throw new Error(`it nests more than ${MAX_MESSAGE_DEPTH} levels deep`);
-  if (value.jsonrpc !== '2.0') throw new Error('its "jsonrpc" is not "2.0"');
+  if (nestedDeeperThan(value, MAX_MESSAGE_DEPTH)) throw malformed(`it nests more than ${MAX_MESSAGE_DEPTH} levels deep`);
+  if (value.jsonrpc !== '2.0') throw malformed('its "jsonrpc" is not "2.0"');
   if (Object.hasOwn(value, 'method')) {
-    if (typeof value.method !== 'string') throw new Error('its "method" is not a string');
-    if (value.params !== undefined && !isPlainObject(value.params)) throw new Error('its "params" is not an object');
+    if (typeof value.method !== 'string') throw malformed('its "method" is not a string');
+    if (value.params !== undefined && !isPlainObject(value.params)) throw malformed('its "params" is not an object');
     if (Object.hasOwn(value, 'id')) {
-      if (!isRequestId(value.id)) throw new Error('its "id" is neither a string nor an integer');
-      if (!onlyKeys(value, REQUEST_KEYS)) throw new Error('a request has keys other than jsonrpc, id, method and params');
+      if (!isRequestId(value.id)) throw malformed('its "id" is neither a string nor an integer');
+      if (!onlyKeys(value, REQUEST_KEYS)) throw malformed('a request has keys other than jsonrpc, id, method and params');
     } else if (!onlyKeys(value, NOTIFICATION_KEYS)) {
-      throw new Error('a notification has keys other than jsonrpc, method and params');
+      throw malformed('a notification has keys other than jsonrpc, method and params');
     }
     return value as JSONRPCMessage;
   }
   if (Object.hasOwn(value, 'result')) {
-    if (!isRequestId(value.id)) throw new Error('its "id" is neither a string nor an integer');
-    if (!isPlainObject(value.result)) throw new Error('its "result" is not an object');
-    if (!onlyKeys(value, RESULT_KEYS)) throw new Error('a result has keys other than jsonrpc, id and result');
+    if (!isRequestId(value.id)) throw malformed('its "id" is neither a string nor an integer');
+    if (!isPlainObject(value.result)) throw malformed('its "result" is not an object');
+    if (!onlyKeys(value, RESULT_KEYS)) throw malformed('a result has keys other than jsonrpc, id and result');
     return value as JSONRPCMessage;
   }
   if (Object.hasOwn(value, 'error')) {
-    if (value.id !== undefined && !isRequestId(value.id)) throw new Error('its "id" is neither a string nor an integer');
+    if (value.id !== undefined && !isRequestId(value.id)) throw malformed('its "id" is neither a string nor an integer');
     const error = value.error;
     if (!isPlainObject(error) || !Number.isInteger(error.code) || typeof error.message !== 'string') {
-      throw new Error('its "error" lacks an integer "code" or a string "message"');
+      throw malformed('its "error" lacks an integer "code" or a string "message"');
     }
-    if (!onlyKeys(value, ERROR_KEYS)) throw new Error('an error has keys other than jsonrpc, id and error');
+    if (!onlyKeys(value, ERROR_KEYS)) throw malformed('an error has keys other than jsonrpc, id and error');
     return value as JSONRPCMessage;
   }
-  throw new Error('it is neither a request, a notification nor a response');
+  throw malformed('it is neither a request, a notification nor a response');
 }
 
 /**

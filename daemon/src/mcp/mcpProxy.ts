@@ -15,7 +15,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
-import { forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
+import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 
 export interface McpProxyOptions {
   /** Toward the MCP client (the editor or agent): stdio in production. */
@@ -34,6 +34,9 @@ export interface McpProxyOptions {
   /** One line per notable event (denials, transport errors), for the proxy's stderr. */
   log?: (line: string) => void;
 }
+
+/** JSON-RPC's "Invalid Request". */
+const INVALID_REQUEST = -32600;
 
 interface WaitingCall {
   cancelled: boolean;
@@ -96,6 +99,14 @@ export class McpProxy {
       message = parseMessageLine(line);
     } catch (error) {
       this.log(`dropped a line from the MCP client that is not a JSON-RPC message: ${(error as Error).message}`);
+      // A request that can still be told by its id is answered, so its sender learns why instead of waiting.
+      if (error instanceof MalformedMessageError && error.requestId !== undefined) {
+        this.toClient({
+          jsonrpc: '2.0',
+          id: error.requestId,
+          error: { code: INVALID_REQUEST, message: `Signet's MCP proxy could not pass this request on: ${error.message}` },
+        });
+      }
       return;
     }
     this.fromClient(message);
