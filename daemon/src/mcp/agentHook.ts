@@ -94,7 +94,7 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
     createAgent: true,
   };
   const workspace = input.cwd ?? options.defaultWorkspace;
-  // The daemon takes absolute workspaces only; a relative one is the hook process's own folder's business.
+  // The daemon takes absolute workspaces only; a relative one is taken against this process's working directory.
   if (workspace) params.workspace = resolve(workspace);
 
   let timer: NodeJS.Timeout | undefined;
