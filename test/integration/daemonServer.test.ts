@@ -180,8 +180,8 @@ describe('deep nesting', () => {
       const raw = rawConnection(h, 'ui');
       raw.send(`{"jsonrpc":"2.0","id":1,"method":"delegation/issue","params":{"from":"user","to":"coder","cmd":"/x","pol":${nested(200_000)}}}`);
       await raw.replyTo(1);
-      assert.equal(raw.replies.get(1)?.error?.code, JsonRpcErrorCode.InvalidParams);
-      assert.match(raw.replies.get(1)?.error?.message ?? '', /a policy nests at most 128 levels deep/);
+      assert.equal(raw.replies.get(1)?.error?.code, SignetErrorCode.InvalidArgument);
+      assert.match(raw.replies.get(1)?.error?.message ?? '', /invalid policy: pol\[0\]: unknown operator a list/);
       assert.equal((await h.ui.request('delegation/list', {})).delegations.length, 0);
     }));
 });

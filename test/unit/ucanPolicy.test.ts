@@ -273,6 +273,19 @@ test('quantifiers range over map values, are false over non-collections, and han
   assert.equal(holds([['all', '.emptyMap', ['==', '.', 1]]], args), true);
 });
 
+test('a malformed policy too deep or too long to print is described, not serialised, in its error', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  const cases: Array<[unknown, RegExp]> = [
+    [[deep], /pol\[0\]: unknown operator a list; use one of/],
+    [[['>', '.a', deep]], /">" compares with a number, got a list/],
+    [[['>', '.a', 'x'.repeat(100_000)]], /got "x{40}…"$/],
+  ];
+  for (const [policy, message] of cases) {
+    assert.throws(() => validatePolicy(policy), (error: unknown) => error instanceof PolicySyntaxError && message.test(error.message));
+  }
+});
+
 test('malformed policies throw with a message that locates the problem', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{}, /a policy is a list of statements/],

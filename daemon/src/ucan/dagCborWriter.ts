@@ -8,10 +8,9 @@
 // every float as 64 bits, CIDs as tag 42 over a 0x00-prefixed byte string).
 //
 // Anything else (a bigint, undefined, a non-finite number, a string that is not well-formed Unicode, a map the
-// codec might read as a link) is handed to @ipld/dag-cbor whole, which encodes it or throws its own error, so
-// the result is always the codec's. test/unit/ucanDagCborWriter.test.ts holds this to byte-for-byte equality
+// codec might read as a link) gets `undefined`, and the caller hands it to @ipld/dag-cbor whole, which encodes
+// it or throws its own error. test/unit/ucanDagCborWriter.test.ts holds the writer to byte-for-byte equality
 // with the codec on random values.
-import { encode as codecEncode } from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { isWellFormedText } from './ipld';
 
@@ -31,9 +30,8 @@ const MAX_DEPTH = 128;
 /** The scratch buffer is kept between calls up to this size; one grown for a huge payload is let go after it. */
 const KEPT_BUFFER_BYTES = 64 * 1024;
 
-/** Thrown inside the writer when a value is not plain data; the codec then encodes the whole value. */
-class NotPlainData extends Error {}
-const notPlainData = new NotPlainData();
+/** Thrown inside the writer when a value is not plain data, and caught at its top. */
+const notPlainData = new Error('not plain data');
 
 const textEncoder = new TextEncoder();
 
@@ -128,14 +126,10 @@ class ByteWriter {
 const writer = new ByteWriter();
 let writing = false;
 
-/** The canonical DAG-CBOR bytes of `value`, exactly as @ipld/dag-cbor's `encode` writes them. */
-export function encodeDagCbor(value: unknown): Uint8Array {
-  return encodePlainDagCbor(value) ?? codecEncode(value);
-}
-
 /**
- * `encodeDagCbor` for plain data, and `undefined` for anything else. Plain data is always data DAG-CBOR holds
- * faithfully (ipld.ts), so a caller that gets bytes here needs no check of its own on what it encoded.
+ * The canonical DAG-CBOR bytes of plain data, exactly as @ipld/dag-cbor's `encode` writes them, and `undefined` for
+ * anything else. Plain data is always data DAG-CBOR holds faithfully (ipld.ts), so a caller that gets bytes here
+ * needs no check of its own on what it encoded.
  */
 export function encodePlainDagCbor(value: unknown): Uint8Array | undefined {
   // The scratch buffer is shared: an encoding started from inside this one (a getter or a Proxy trap in the

@@ -35,6 +35,17 @@ function quoted(text: string): string {
 }
 
 /**
+ * A short description of any value for an error message: a scalar as it is (a string cut at 40 characters), a
+ * structure by its kind. Never a serialisation: a hostile value can be too large or too deeply nested for one.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return quoted(value);
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  const kind = ipldKind(value);
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
+/**
  * Why `value` is not IPLD data that DAG-CBOR holds faithfully, or `null` when it is. Beyond the data model this
  * refuses what an encoder would change rather than refuse: strings with lone surrogates, whole numbers beyond
  * 2^53 − 1 in a number (they would be written as floats; a bigint is written as an integer), and integers

@@ -16,7 +16,7 @@
 //   - A selector that cannot be resolved makes its statement false (and `not` of it true); a missing map key
 //     selects null. Nothing here throws during evaluation.
 import { PolicySyntaxError } from './errors';
-import { ipldEquals, ipldValueProblem, isIpldMap, maxIpldDepth } from './ipld';
+import { describeValue, ipldEquals, ipldValueProblem, isIpldMap, maxIpldDepth } from './ipld';
 import { parseSelectorCached, resolveSelector, unresolved, type Segment } from './selector';
 import type { Policy } from './types';
 
@@ -117,7 +117,7 @@ function compileStatement(statement: unknown, where: string, depth: number): Com
       requireArity(statement, 3, '[op, selector, number]', where);
       const value: unknown = statement[2];
       if (!(typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value)))) {
-        syntaxError(where, `"${op}" compares with a number, got ${JSON.stringify(value) ?? typeof value}`);
+        syntaxError(where, `"${op}" compares with a number, got ${describeValue(value)}`);
       }
       return { op: 'compare', selector: selectorOf(statement, where), comparison: op, value };
     }
@@ -144,7 +144,7 @@ function compileStatement(statement: unknown, where: string, depth: number): Com
       requireArity(statement, 3, '[op, selector, statement]', where);
       return { op, selector: selectorOf(statement, where), statement: compileStatement(statement[2], `${where}[2]`, depth + 1) };
     default:
-      return syntaxError(where, `unknown operator ${JSON.stringify(op) ?? typeof op}; use one of ${operators}`);
+      return syntaxError(where, `unknown operator ${describeValue(op)}; use one of ${operators}`);
   }
 }
 
