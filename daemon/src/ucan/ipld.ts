@@ -35,14 +35,16 @@ function quoted(text: string): string {
 }
 
 /**
- * A short description of any value for an error message: a scalar as it is (a string cut at 40 characters), a
+ * A short description of any value for an error message: a scalar as it is (a string cut at 80 characters), a
  * structure by its kind. Never a serialisation: a hostile value can be too large or too deeply nested for one.
  */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return quoted(value);
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  const kind = ipldKind(value);
-  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (isCid(value)) return 'a link';
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a map';
+  return String(value);
 }
 
 /**
@@ -126,15 +128,4 @@ export function ipldEquals(a: unknown, b: unknown): boolean {
     if (!Object.hasOwn(b, key) || !ipldEquals(a[key], b[key])) return false;
   }
   return true;
-}
-
-/** A short name for a value's kind, for error messages. */
-export function ipldKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (value instanceof Uint8Array) return 'bytes';
-  if (isCid(value)) return 'link';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'object') return isIpldMap(value) ? 'map' : 'object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float';
-  return typeof value;
 }

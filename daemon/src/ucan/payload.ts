@@ -8,7 +8,7 @@ import { cidToString, parseCid } from './cid';
 import { commandProblem } from './command';
 import { isDid } from './didKey';
 import { UcanError, PolicySyntaxError } from './errors';
-import { ipldValueProblem, isCid, isIpldMap } from './ipld';
+import { describeValue, ipldValueProblem, isCid, isIpldMap } from './ipld';
 import { compilePolicy, compilePolicyCached } from './policy';
 import type { DelegationPayload, InvocationPayload, Policy } from './types';
 
@@ -21,17 +21,8 @@ function invalid(kind: Kind, message: string, cause?: unknown): never {
   throw new UcanError('InvalidClaim', `the ${kind} payload is invalid: ${message}`, cause === undefined ? undefined : { cause });
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-  if (typeof value === 'bigint') return `${value}`;
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  if (Array.isArray(value)) return 'a list';
-  if (value !== null && typeof value === 'object') return 'a map';
-  return String(value);
-}
-
 function requireMap(value: unknown, kind: Kind): Record<string, unknown> {
-  if (!isIpldMap(value)) invalid(kind, `the payload must be a map, got ${show(value)}`);
+  if (!isIpldMap(value)) invalid(kind, `the payload must be a map, got ${describeValue(value)}`);
   return value as Record<string, unknown>;
 }
 
@@ -43,7 +34,7 @@ function checkFieldNames(raw: Record<string, unknown>, allowed: ReadonlySet<stri
 
 function did(raw: Record<string, unknown>, field: string, kind: Kind, alternative = ''): string {
   const value = raw[field];
-  if (!isDid(value)) invalid(kind, `${field} must be a DID such as "did:key:z6Mk…"${alternative}, got ${show(value)}`);
+  if (!isDid(value)) invalid(kind, `${field} must be a DID such as "did:key:z6Mk…"${alternative}, got ${describeValue(value)}`);
   return value as string;
 }
 
@@ -54,14 +45,14 @@ function command(raw: Record<string, unknown>, kind: Kind): string {
 }
 
 function nonce(raw: Record<string, unknown>, kind: Kind): Uint8Array {
-  if (!(raw.nonce instanceof Uint8Array)) invalid(kind, `nonce must be bytes, got ${show(raw.nonce)}`);
+  if (!(raw.nonce instanceof Uint8Array)) invalid(kind, `nonce must be bytes, got ${describeValue(raw.nonce)}`);
   return raw.nonce as Uint8Array;
 }
 
 // Times are integer unix seconds within ±(2^53 − 1) (UCAN spec, "Time Bounds"): exactly the safe integers.
 function time(value: unknown, field: string, kind: Kind, alternative = ''): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    invalid(kind, `${field} must be an integer number of unix seconds within ±(2^53 − 1)${alternative}, got ${show(value)}`);
+    invalid(kind, `${field} must be an integer number of unix seconds within ±(2^53 − 1)${alternative}, got ${describeValue(value)}`);
   }
   return value as number;
 }
@@ -70,7 +61,7 @@ function time(value: unknown, field: string, kind: Kind, alternative = ''): numb
 export type PayloadSource = 'caller' | 'wire';
 
 function map(value: unknown, field: string, kind: Kind): Record<string, unknown> {
-  if (!isIpldMap(value)) invalid(kind, `${field} must be a map, got ${show(value)}`);
+  if (!isIpldMap(value)) invalid(kind, `${field} must be a map, got ${describeValue(value)}`);
   return value as Record<string, unknown>;
 }
 
@@ -150,11 +141,11 @@ export function delegationToWire(payload: DelegationPayload): Record<string, unk
 
 function cidString(value: unknown, field: string, kind: Kind): string {
   if (isCid(value)) return cidToString(value);
-  return invalid(kind, `${field} must be a CID link, got ${show(value)}`);
+  return invalid(kind, `${field} must be a CID link, got ${describeValue(value)}`);
 }
 
 function cidFromString(value: unknown, field: string, kind: Kind): CID {
-  if (typeof value !== 'string') return invalid(kind, `${field} must be a CID string ("bafy…"), got ${show(value)}`);
+  if (typeof value !== 'string') return invalid(kind, `${field} must be a CID string ("bafy…"), got ${describeValue(value)}`);
   try {
     return parseCid(value, field);
   } catch (error) {
@@ -174,7 +165,7 @@ function checkInvocationCommon(raw: Record<string, unknown>, kind: Kind): Omit<I
   if (raw.aud !== undefined) payload.aud = did(raw, 'aud', kind);
   if (raw.iat !== undefined) payload.iat = time(raw.iat, 'iat', kind);
   if (raw.meta !== undefined) payload.meta = map(raw.meta, 'meta', kind);
-  if (!Array.isArray(raw.prf)) invalid(kind, `prf must be a list of delegation CIDs, got ${show(raw.prf)}`);
+  if (!Array.isArray(raw.prf)) invalid(kind, `prf must be a list of delegation CIDs, got ${describeValue(raw.prf)}`);
   return payload;
 }
 
