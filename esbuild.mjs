@@ -21,7 +21,7 @@ const nodeTargets = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@napi-rs/keyring', 'vscode'],
+  external: ['@napi-rs/keyring', 'sodium-native', 'vscode'],
 };
 
 await Promise.all([

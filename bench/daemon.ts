@@ -40,6 +40,8 @@ export async function runDaemonBenchmarks(): Promise<void> {
   const load = await startAuthorizeLoad(join(process.cwd(), 'dist/cli.js'));
   const inFlight = 64;
   try {
+    // The ratio is against node:crypto's sign whichever library the daemon signs with; say which one that was.
+    const { signing } = await load.ui.request('daemon/status', {});
     // This machine's speed drifts by up to 2× within a minute, so one baseline taken at the start would say
     // little about a run taken later. Each block of authorize calls is measured between two short sign
     // baselines; its ratio is against their mean, and the median of the blocks is reported with its quartiles.
@@ -76,7 +78,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     console.log(
-      `(a) warm authorize over WebSocket, daemon in its own process, each allow audited durably before it is answered:\n` +
+      `(a) warm authorize over WebSocket, daemon in its own process signing with ${signing}, each allow audited durably before it is answered:\n` +
         `    ${inFlight} in flight, no editor connected: ${withoutEditor}\n` +
         `    ${inFlight} in flight, an editor connected: ${withEditor}\n` +
         `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync)`,

@@ -1,7 +1,8 @@
 // `npm run package`: builds a platform-specific .vsix with @vscode/vsce. Everything is bundled by esbuild
-// except the keychain binding (@napi-rs/keyring), whose native binary differs per platform; so the
-// package is assembled in a staging folder holding the manifest, dist/, the media, and exactly one
-// keychain binary: the target's. `.vscodeignore` (at the repository root) keeps maps and sources out.
+// except the native bindings, whose binaries differ per platform: the keychain's (@napi-rs/keyring) and
+// libsodium's (sodium-native, which signs). So the package is assembled in a staging folder holding the
+// manifest, dist/, the media, and exactly one binary of each: the target's. `.vscodeignore` (at the
+// repository root) keeps maps and sources out.
 //
 //   node extension/packageVsix.mjs [--target linux-x64|darwin-arm64|win32-x64|…] [--out FILE]
 //
@@ -29,6 +30,19 @@ export const KEYRING_PACKAGES = {
   'win32-arm64': { pkg: '@napi-rs/keyring-win32-arm64-msvc', os: 'win32', cpu: 'arm64' },
 };
 
+/**
+ * vsce target → the folder of sodium-native's prebuilt binaries for it. The daemon signs with libsodium through
+ * it when it loads (see daemon/src/ucan/libsodium.ts); targets without a binary sign with node:crypto.
+ */
+export const SODIUM_PREBUILDS = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64',
+  'win32-arm64': 'win32-arm64',
+};
+
 /** The files of dist/ the extension needs at run time (maps stay out). */
 const DIST_FILES = ['extension.js', 'signet.js', 'cli.js', 'webview.js', 'webview.css'];
 
@@ -54,14 +68,14 @@ function run(command, args, options) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
 }
 
-/** The manifest as shipped: no scripts or dev tooling, and only the keychain binding as a dependency. */
-function shippedManifest(keyringVersion) {
+/** The manifest as shipped: no scripts or dev tooling, and only the native bindings as dependencies. */
+function shippedManifest(keyringVersion, sodiumVersion) {
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   delete manifest.scripts;
   delete manifest.devDependencies;
   delete manifest.private;
   delete manifest.bin;
-  manifest.dependencies = { '@napi-rs/keyring': keyringVersion };
+  manifest.dependencies = { '@napi-rs/keyring': keyringVersion, ...(sodiumVersion ? { 'sodium-native': sodiumVersion } : {}) };
   return manifest;
 }
 
@@ -76,7 +90,10 @@ export async function packageVsix({ target = hostTarget(), out = vsixPath(target
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(stage, 'dist'), { recursive: true });
 
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shippedManifest(keyringVersion), null, 2)}\n`);
+  const sodiumPrebuild = SODIUM_PREBUILDS[target];
+  const sodiumDir = dirname(require.resolve('sodium-native/package.json'));
+  const sodiumVersion = sodiumPrebuild ? JSON.parse(readFileSync(join(sodiumDir, 'package.json'), 'utf8')).version : undefined;
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shippedManifest(keyringVersion, sodiumVersion), null, 2)}\n`);
   for (const file of DIST_FILES) cpSync(join(repoRoot, 'dist', file), join(stage, 'dist', file));
   cpSync(join(repoRoot, 'extension', 'media'), join(stage, 'extension', 'media'), { recursive: true });
   cpSync(join(repoRoot, 'extension', 'README.md'), join(stage, 'README.md'));
@@ -97,6 +114,16 @@ export async function packageVsix({ target = hostTarget(), out = vsixPath(target
   // A binary for another platform that npm may have added would only bloat the package.
   for (const [other, info] of Object.entries(KEYRING_PACKAGES)) {
     if (other !== target && info.pkg !== keyring.pkg) rmSync(join(stage, 'node_modules', info.pkg), { recursive: true, force: true });
+  }
+
+  if (sodiumPrebuild) {
+    // The binding's loader, its manifest and licence, and the one binary for the target: not the libsodium
+    // sources or the other platforms' binaries it also publishes.
+    const stagedSodium = join(stage, 'node_modules', 'sodium-native');
+    for (const file of ['package.json', 'index.js', 'LICENSE']) cpSync(join(sodiumDir, file), join(stagedSodium, file));
+    cpSync(join(sodiumDir, 'prebuilds', sodiumPrebuild), join(stagedSodium, 'prebuilds', sodiumPrebuild), { recursive: true, filter: (path) => !path.endsWith('.bare') });
+    const loaderDir = dirname(createRequire(join(sodiumDir, 'index.js')).resolve('node-gyp-build/package.json'));
+    cpSync(loaderDir, join(stage, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
   }
 
   mkdirSync(dirname(out), { recursive: true });

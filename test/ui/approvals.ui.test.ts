@@ -85,6 +85,11 @@ test('a real pending request shows a prompt naming the agent, the command and th
   assert.equal(result.decision, 'allow');
 });
 
+test('the daemon the installed extension started signs with the libsodium binary shipped in the package', async () => {
+  const status = await agent.request('daemon/status', {});
+  assert.equal(status.signing, 'libsodium');
+});
+
 test('clicking Allow once lets the request through, and the daemon holds the delegation it minted', async () => {
   const asked = ask('write_file', 'src/session.ts');
   const prompt = await bench.findPrompt('session.ts');

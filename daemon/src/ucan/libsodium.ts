@@ -1,0 +1,72 @@
+// Ed25519 signing through libsodium (the `sodium-native` binding), when it loads.
+//
+// Node's bundled OpenSSL computes Ed25519 with its portable 32-bit field arithmetic; libsodium uses 64-bit
+// arithmetic and signs in about half the time on x86-64 and arm64. Signing is the one cost every authorize pays,
+// so the daemon signs here when it can. Ed25519 signatures are deterministic (RFC 8032): both libraries produce
+// the same 64 bytes for the same key and message, so which one signed is invisible in a token. Anything that
+// stops the binding from loading (a platform without a prebuilt binary, an editor runtime that refuses native
+// modules) leaves signing on node:crypto. Verification stays on node:crypto everywhere (see ed25519.ts).
+
+import { createRequire } from 'node:module';
+
+/** The part of sodium-native used here. */
+interface SodiumNative {
+  crypto_sign_SECRETKEYBYTES: number;
+  crypto_sign_PUBLICKEYBYTES: number;
+  crypto_sign_BYTES: number;
+  crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
+  crypto_sign_detached(signature: Buffer, message: Uint8Array, secretKey: Buffer): void;
+  sodium_malloc(size: number): Buffer;
+  sodium_memzero(buffer: Buffer): void;
+}
+
+let binding: SodiumNative | null | undefined;
+let unavailableBecause = '';
+
+function loadBinding(): SodiumNative | null {
+  if (binding === undefined) {
+    try {
+      // A run-time require: the native binding is never bundled (esbuild keeps it external). The CLI bundle is
+      // CommonJS and has `require`; the sources run as ES modules under tsx (tests, benchmarks).
+      const requireHere = typeof require === 'function' ? require : createRequire(import.meta.url);
+      binding = requireHere('sodium-native') as SodiumNative;
+    } catch (error) {
+      binding = null;
+      unavailableBecause = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    }
+  }
+  return binding;
+}
+
+export type SigningLibrary = 'libsodium' | 'node:crypto';
+
+/** Which library signs in this process, and why not libsodium when it is node:crypto. */
+export function signingLibrary(): { library: SigningLibrary; reason?: string } {
+  return loadBinding() ? { library: 'libsodium' } : { library: 'node:crypto', reason: `sodium-native did not load: ${unavailableBecause}` };
+}
+
+/**
+ * A signing function for the 32-byte `seed` through libsodium, with the key held in libsodium's guarded memory;
+ * undefined when the binding is not available. `publicKey` is the key node:crypto derived from the same seed: a
+ * binding that derives another is not used.
+ */
+export function libsodiumSignerFor(seed: Uint8Array, publicKey: Uint8Array): ((message: Uint8Array) => Uint8Array) | undefined {
+  const sodium = loadBinding();
+  if (!sodium) return undefined;
+  try {
+    const derivedPublicKey = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
+    const secretKey = sodium.sodium_malloc(sodium.crypto_sign_SECRETKEYBYTES);
+    const seedCopy = Buffer.from(seed);
+    sodium.crypto_sign_seed_keypair(derivedPublicKey, secretKey, seedCopy);
+    sodium.sodium_memzero(seedCopy);
+    if (!derivedPublicKey.equals(publicKey)) return undefined;
+    const signatureBytes = sodium.crypto_sign_BYTES;
+    return (message) => {
+      const signature = Buffer.allocUnsafe(signatureBytes);
+      sodium.crypto_sign_detached(signature, message, secretKey);
+      return new Uint8Array(signature.buffer, signature.byteOffset, signatureBytes);
+    };
+  } catch {
+    return undefined;
+  }
+}
