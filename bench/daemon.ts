@@ -4,6 +4,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
+import { ed25519Library } from '../daemon/src/ucan/libsodium';
 import { startAuthorizeLoad } from './authorizeLoad';
 
 /** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */
@@ -41,7 +42,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
   const inFlight = 64;
   try {
     // The ratio is against node:crypto's sign whichever library the daemon signs with; say which one that was.
-    const { signing } = await load.ui.request('daemon/status', {});
+    const { ed25519 } = await load.ui.request('daemon/status', {});
     // This machine's speed drifts by up to 2× within a minute, so one baseline taken at the start would say
     // little about a run taken later. Each block of authorize calls is measured between two short sign
     // baselines; its ratio is against their mean, and the median of the blocks is reported with its quartiles.
@@ -78,7 +79,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     console.log(
-      `(a) warm authorize over WebSocket, daemon in its own process signing with ${signing}, each allow audited durably before it is answered:\n` +
+      `(a) warm authorize over WebSocket, daemon in its own process signing with ${ed25519}, each allow audited durably before it is answered:\n` +
         `    ${inFlight} in flight, no editor connected: ${withoutEditor}\n` +
         `    ${inFlight} in flight, an editor connected: ${withEditor}\n` +
         `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync)`,
@@ -128,7 +129,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
   const cache = new Map();
   const warm = perCallSync(() => validateInvocation(invocation, [d1, d2, d3], { now, verifiedDelegations: cache }));
   console.log(
-    `(b) validateInvocation, 3-hop chain: ${fmt(cold)} vs four raw verifies ${fmt(interleavedFourVerifies)}, interleaved: ` +
+    `(b) validateInvocation, 3-hop chain, verifying with ${ed25519Library().library}: ${fmt(cold)} vs four raw node:crypto verifies ${fmt(interleavedFourVerifies)}, interleaved: ` +
       `${percentile(ratios, 50).toFixed(2)}× (median of ${blocks} block pairs, quartiles ${percentile(ratios, 25).toFixed(2)}–${percentile(ratios, 75).toFixed(2)}; target ≤ 1.3×); ` +
       `with the delegations already verified ${fmt(warm)} (${(warm / rawVerify).toFixed(2)}× one verify)`,
   );

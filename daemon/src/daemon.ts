@@ -24,7 +24,7 @@ import { NonceLedger } from './authz/nonceLedger';
 import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
-import { signingLibrary } from './ucan/libsodium';
+import { ed25519Library } from './ucan/libsodium';
 import { SIGNET_VERSION } from './version';
 
 export interface DaemonOptions {
@@ -167,7 +167,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         home,
         user: identities.user,
         keystore: store.kind,
-        signing: signingLibrary().library,
+        ed25519: ed25519Library().library,
         role: connection.role,
         agents: identities.listAgents().length,
         pendingApprovals: approvals.size,
@@ -255,8 +255,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
     await audit.append({ agent: null, kind: 'daemon.started', data: { pid: process.pid, version: SIGNET_VERSION, keystore: store.kind, port: listening?.port ?? null } });
     log.info(`signetd ${SIGNET_VERSION} for ${identities.user.did} listening on 127.0.0.1:${listening?.port ?? '(in-memory only)'}; home ${home}; keys in ${store.describe()}`);
-    const signing = signingLibrary();
-    if (signing.reason) log.info(`signing with node:crypto, about half as fast as libsodium: ${signing.reason}`);
+    const ed25519 = ed25519Library();
+    if (ed25519.reason) log.info(`signing and verifying with node:crypto, about half as fast as libsodium: ${ed25519.reason}`);
 
     let stopped: Promise<void> | undefined;
     return {

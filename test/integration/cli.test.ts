@@ -92,7 +92,7 @@ describe('signet CLI with the OS keychain', { skip: !keychainAvailable && !requi
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).keystore, 'keychain');
     // The bundled CLI finds the libsodium binding in node_modules, as an installed extension does beside its dist/.
-    assert.equal(JSON.parse(status.stdout).signing, 'libsodium');
+    assert.equal(JSON.parse(status.stdout).ed25519, 'libsodium');
     assert.equal(readdirSync(home).includes('keys'), false, 'no key files are written with the keychain');
   });
 

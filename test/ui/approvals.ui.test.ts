@@ -87,7 +87,7 @@ test('a real pending request shows a prompt naming the agent, the command and th
 
 test('the daemon the installed extension started signs with the libsodium binary shipped in the package', async () => {
   const status = await agent.request('daemon/status', {});
-  assert.equal(status.signing, 'libsodium');
+  assert.equal(status.ed25519, 'libsodium');
 });
 
 test('clicking Allow once lets the request through, and the daemon holds the delegation it minted', async () => {

@@ -95,7 +95,7 @@ program
           `signetd ${status.version} (pid ${status.pid}) — home ${status.home}`,
           `user       ${status.user.did}`,
           `keystore   ${status.keystore}`,
-          `signing    ${status.signing}`,
+          `ed25519    ${status.ed25519}`,
           `agents     ${status.agents}`,
           `pending    ${status.pendingApprovals} approval(s), timeout ${status.approvalTimeoutSeconds} s`,
           `audit log  ${status.auditRecords} record(s)`,

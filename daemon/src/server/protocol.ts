@@ -147,8 +147,8 @@ export interface DaemonStatusResult {
   home: string;
   user: Principal;
   keystore: 'keychain' | 'file' | 'memory';
-  /** The library that signs: libsodium (sodium-native) when its binding loaded, node:crypto otherwise. Both sign alike. */
-  signing: 'libsodium' | 'node:crypto';
+  /** The library that signs and verifies: libsodium (sodium-native) when its binding loaded, node:crypto otherwise. Both sign alike. */
+  ed25519: 'libsodium' | 'node:crypto';
   role: ClientRole;
   agents: number;
   pendingApprovals: number;

@@ -1,12 +1,13 @@
-// Ed25519 signing and verification on node:crypto, the fast path (≈10× pure JS on this machine); signers use
-// libsodium instead where its binding loads, which signs the same bytes in about half the time (libsodium.ts).
+// Ed25519 signing and verification on node:crypto, the fast path (≈10× pure JS on this machine), or on libsodium
+// where its binding loads, which signs the same bytes and reaches the same verdicts in about half the time
+// (libsodium.ts).
 //
 // Importing a raw key into a KeyObject costs far more than a signature (≈13× for a verify), so signers keep
 // their private KeyObject and verification keeps public KeyObjects in a small cache keyed by DID.
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from './didKey';
-import { ed25519PublicKeyLength, ed25519PublicKeyProblem, isCanonicalSignature } from './ed25519Key';
-import { libsodiumSignerFor } from './libsodium';
+import { ed25519PublicKeyLength, ed25519PublicKeyProblem, isCanonicalSignature, isSmallOrderEncoding } from './ed25519Key';
+import { libsodiumSignerFor, libsodiumVerify } from './libsodium';
 
 // Fixed DER wrappers around raw Ed25519 keys (RFC 8410): PKCS#8 for a 32-byte seed, SPKI for a public key.
 const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -62,34 +63,47 @@ function describeLength(value: unknown): string {
   return value instanceof Uint8Array ? `${value.length} bytes` : typeof value;
 }
 
-// Public KeyObjects by DID (or "hex:" + raw key), least recently used evicted first. Bounded so that a stream
-// of tokens from ever-new issuers cannot grow the daemon without limit.
+// Usable public keys by DID (or "hex:" + raw key): the raw key, checked once, for libsodium, and its KeyObject for
+// node:crypto, made when first needed. Least recently used evicted first; bounded so that a stream of tokens from
+// ever-new issuers cannot grow the daemon without limit.
+interface CachedPublicKey {
+  raw: Uint8Array;
+  keyObject?: KeyObject;
+}
 const maxCachedKeys = 1024;
-const publicKeys = new Map<string, KeyObject>();
+const publicKeys = new Map<string, CachedPublicKey>();
 
-function cachedPublicKey(cacheKey: string, load: () => Uint8Array): KeyObject {
+function cachedPublicKey(cacheKey: string, load: () => Uint8Array): CachedPublicKey {
   const hit = publicKeys.get(cacheKey);
   if (hit !== undefined) {
     publicKeys.delete(cacheKey);
     publicKeys.set(cacheKey, hit);
     return hit;
   }
-  const raw = load();
-  const keyObject = createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
+  const entry: CachedPublicKey = { raw: load() };
   if (publicKeys.size >= maxCachedKeys) {
     const oldest = publicKeys.keys().next().value;
     if (oldest !== undefined) publicKeys.delete(oldest);
   }
-  publicKeys.set(cacheKey, keyObject);
-  return keyObject;
+  publicKeys.set(cacheKey, entry);
+  return entry;
+}
+
+function keyObjectOf(key: CachedPublicKey): KeyObject {
+  key.keyObject ??= createPublicKey({ key: Buffer.concat([spkiPrefix, key.raw]), format: 'der', type: 'spki' });
+  return key.keyObject;
 }
 
 /** The public KeyObject of a did:key; throws like `publicKeyFromDidKey` for a DID that must not verify. */
 export function publicKeyObjectForDid(did: string): KeyObject {
+  return keyObjectOf(publicKeyForDid(did));
+}
+
+function publicKeyForDid(did: string): CachedPublicKey {
   return cachedPublicKey(did, () => publicKeyFromDidKey(did));
 }
 
-function publicKeyObjectForRaw(publicKey: Uint8Array): KeyObject {
+function publicKeyForRaw(publicKey: Uint8Array): CachedPublicKey {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ed25519PublicKeyLength) {
     throw new Error(`an Ed25519 public key is ${ed25519PublicKeyLength} bytes`);
   }
@@ -113,13 +127,17 @@ export function ed25519SignatureProblem(
     if (!(message instanceof Uint8Array)) return 'the signed message is not bytes';
     if (!(signature instanceof Uint8Array) || signature.length !== 64) return 'an Ed25519 signature is 64 bytes';
     if (!isCanonicalSignature(signature)) return 'the signature is not canonical (its S is not below the group order)';
-    let key: KeyObject;
+    // libsodium refuses a small-order R whatever the rest says; so does this check, so that node:crypto, where it
+    // verifies instead, comes to the same verdict on every input (no honest signature has such an R).
+    if (isSmallOrderEncoding(signature.subarray(0, 32))) return 'the signature\'s R is a small-order point';
+    let key: CachedPublicKey;
     try {
-      key = typeof signer === 'string' ? publicKeyObjectForDid(signer) : publicKeyObjectForRaw(signer);
+      key = typeof signer === 'string' ? publicKeyForDid(signer) : publicKeyForRaw(signer);
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
-    return verify(null, message, key, signature) ? null : 'the signature does not match the signed bytes and the key';
+    const valid = libsodiumVerify(signature, message, key.raw) ?? verify(null, message, keyObjectOf(key), signature);
+    return valid ? null : 'the signature does not match the signed bytes and the key';
   } catch (error) {
     return `the signature could not be checked (${error instanceof Error ? error.message : String(error)})`;
   }

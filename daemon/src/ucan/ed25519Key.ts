@@ -32,12 +32,17 @@ const smallOrderEncodings = new Set([
 /** Every encoding of a small-order point, for tests and for callers that want to show the list. */
 export const smallOrderPublicKeys: readonly string[] = [...smallOrderEncodings];
 
+/** True for every encoding of a small-order point: public keys, and the R of a signature. */
+export function isSmallOrderEncoding(point: Uint8Array): boolean {
+  return point.length === ed25519PublicKeyLength && smallOrderEncodings.has(Buffer.from(point.buffer, point.byteOffset, point.byteLength).toString('hex'));
+}
+
 /** Why a public key is unusable, or `null` when it is a canonical, prime-order-capable curve point. */
 export function ed25519PublicKeyProblem(publicKey: Uint8Array): string | null {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ed25519PublicKeyLength) {
     return `an Ed25519 public key is ${ed25519PublicKeyLength} bytes`;
   }
-  if (smallOrderEncodings.has(Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex'))) {
+  if (isSmallOrderEncoding(publicKey)) {
     return 'it is a small-order point, which would verify forged signatures';
   }
   let point: Point;

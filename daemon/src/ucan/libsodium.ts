@@ -1,11 +1,12 @@
-// Ed25519 signing through libsodium (the `sodium-native` binding), when it loads.
+// Ed25519 through libsodium (the `sodium-native` binding), when it loads.
 //
 // Node's bundled OpenSSL computes Ed25519 with its portable 32-bit field arithmetic; libsodium uses 64-bit
-// arithmetic and signs in about half the time on x86-64 and arm64. Signing is the one cost every authorize pays,
-// so the daemon signs here when it can. Ed25519 signatures are deterministic (RFC 8032): both libraries produce
-// the same 64 bytes for the same key and message, so which one signed is invisible in a token. Anything that
-// stops the binding from loading (a platform without a prebuilt binary, an editor runtime that refuses native
-// modules) leaves signing on node:crypto. Verification stays on node:crypto everywhere (see ed25519.ts).
+// arithmetic and signs and verifies in about half the time on x86-64 and arm64. A signature is the one cost every
+// authorize pays, and verifications are most of what validating a chain costs, so both happen here when they can.
+// Ed25519 signatures are deterministic (RFC 8032): both libraries produce the same 64 bytes for the same key and
+// message, so which one signed is invisible in a token; and ed25519.ts refuses, for either library, the inputs on
+// which their verdicts could differ. Anything that stops the binding from loading (a platform without a prebuilt
+// binary, an editor runtime that refuses native modules) leaves Ed25519 on node:crypto.
 
 import { createRequire } from 'node:module';
 
@@ -16,6 +17,7 @@ interface SodiumNative {
   crypto_sign_BYTES: number;
   crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
   crypto_sign_detached(signature: Buffer, message: Uint8Array, secretKey: Buffer): void;
+  crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   sodium_malloc(size: number): Buffer;
   sodium_memzero(buffer: Buffer): void;
 }
@@ -38,10 +40,10 @@ function loadBinding(): SodiumNative | null {
   return binding;
 }
 
-export type SigningLibrary = 'libsodium' | 'node:crypto';
+export type Ed25519Library = 'libsodium' | 'node:crypto';
 
-/** Which library signs in this process, and why not libsodium when it is node:crypto. */
-export function signingLibrary(): { library: SigningLibrary; reason?: string } {
+/** Which library signs and verifies in this process, and why not libsodium when it is node:crypto. */
+export function ed25519Library(): { library: Ed25519Library; reason?: string } {
   return loadBinding() ? { library: 'libsodium' } : { library: 'node:crypto', reason: `sodium-native did not load: ${unavailableBecause}` };
 }
 
@@ -69,4 +71,15 @@ export function libsodiumSignerFor(seed: Uint8Array, publicKey: Uint8Array): ((m
   } catch {
     return undefined;
   }
+}
+
+/**
+ * libsodium's verdict on an Ed25519 signature, or undefined when the binding is not available. The caller has
+ * already refused what libsodium refuses before the equation (non-canonical S, small-order R, a small-order or
+ * non-canonical key; see ed25519.ts), so that node:crypto in its place gives the same verdict.
+ */
+export function libsodiumVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean | undefined {
+  const sodium = loadBinding();
+  if (!sodium) return undefined;
+  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
 }
