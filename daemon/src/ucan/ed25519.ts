@@ -2,8 +2,9 @@
 // where its binding loads, which signs the same bytes and reaches the same verdicts in about half the time
 // (libsodium.ts).
 //
-// Importing a raw key into a KeyObject costs far more than a signature (≈13× for a verify), so signers keep
-// their private KeyObject and verification keeps public KeyObjects in a small cache keyed by DID.
+// Importing a raw key into a KeyObject costs far more than a signature (≈13× for a verify), and checking a raw
+// public key costs more than a verify, so signers keep their keys and verification keeps checked public keys (and
+// their KeyObjects once node:crypto needs them) in a small cache keyed by DID.
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from './didKey';
 import { ed25519PublicKeyLength, ed25519PublicKeyProblem, isCanonicalSignature, isSmallOrderEncoding } from './ed25519Key';

@@ -16,7 +16,7 @@ interface SodiumNative {
   crypto_sign_PUBLICKEYBYTES: number;
   crypto_sign_BYTES: number;
   crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
-  crypto_sign_detached(signature: Buffer, message: Uint8Array, secretKey: Buffer): void;
+  crypto_sign_detached(signature: Uint8Array, message: Uint8Array, secretKey: Buffer): void;
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   sodium_malloc(size: number): Buffer;
   sodium_memzero(buffer: Buffer): void;
@@ -64,9 +64,10 @@ export function libsodiumSignerFor(seed: Uint8Array, publicKey: Uint8Array): ((m
     if (!derivedPublicKey.equals(publicKey)) return undefined;
     const signatureBytes = sodium.crypto_sign_BYTES;
     return (message) => {
-      const signature = Buffer.allocUnsafe(signatureBytes);
+      // Its own memory, as node:crypto's signatures have: not a view into a shared pool.
+      const signature = new Uint8Array(signatureBytes);
       sodium.crypto_sign_detached(signature, message, secretKey);
-      return new Uint8Array(signature.buffer, signature.byteOffset, signatureBytes);
+      return signature;
     };
   } catch {
     return undefined;
