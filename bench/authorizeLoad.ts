@@ -1,33 +1,25 @@
 // A daemon in its own process with one agent holding one delegation, and a load of authorize calls kept in
 // flight against it over the real WebSocket: what benchmark (a) and the build comparison both measure.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonClient } from '../daemon/src/client/daemonClient';
 import { readRuntimeFile } from '../daemon/src/home/signetHome';
 import { openSecretStore } from '../daemon/src/keys/openSecretStore';
 import { readUiToken } from '../daemon/src/keys/uiToken';
-
-/** User + system CPU time of a process so far, in microseconds, from /proc (Linux); undefined elsewhere. */
-export function processCpuMicros(pid: number): number | undefined {
-  try {
-    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th, in clock ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
-}
-// USER_HZ, 100 on every Linux build node runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
+import { machineCpuTicks, processCpuMicros, stealShare } from './cpuTime';
 
 export interface LoadRun {
   /** Wall time per call, in microseconds. */
   wall: number;
   /** The daemon's CPU time per call, in microseconds; NaN where /proc is not there. */
   daemonCpu: number;
+  /**
+   * The share of the machine's CPU time that its hypervisor took for other guests meanwhile (steal), 0–1; NaN where
+   * /proc is not there. On a shared virtual machine this is what moves the wall time most from one run to the next.
+   */
+  steal: number;
 }
 
 export interface AuthorizeLoad {
@@ -75,11 +67,13 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
         while (remaining-- > 0) await authorizeOnce();
       };
       const cpu0 = processCpuMicros(pid);
+      const machine0 = machineCpuTicks();
       const t0 = process.hrtime.bigint();
       await Promise.all(Array.from({ length: inFlight }, caller));
       const wall = Number(process.hrtime.bigint() - t0) / 1000 / calls;
       const cpu1 = processCpuMicros(pid);
-      return { wall, daemonCpu: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / calls };
+      const steal = stealShare(machine0, machineCpuTicks());
+      return { wall, daemonCpu: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / calls, steal };
     };
     return {
       ui,

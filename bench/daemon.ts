@@ -47,20 +47,22 @@ export async function runDaemonBenchmarks(): Promise<void> {
     // little about a run taken later. Each block of authorize calls is measured between two short sign
     // baselines; its ratio is against their mean, and the median of the blocks is reported with its quartiles.
     const blocks = async (count: number, callsPerBlock: number) => {
-      const rows: { wall: number; daemonCpu: number; sign: number }[] = [];
+      const rows: { wall: number; daemonCpu: number; sign: number; steal: number }[] = [];
       for (let b = 0; b < count; b++) {
         const before = perCallSync(() => sign(null, message, privateKey), 100);
-        const { wall, daemonCpu } = await load.keepInFlight(callsPerBlock, inFlight);
+        const { wall, daemonCpu, steal } = await load.keepInFlight(callsPerBlock, inFlight);
         const after = perCallSync(() => sign(null, message, privateKey), 100);
-        rows.push({ wall, daemonCpu, sign: (before + after) / 2 });
+        rows.push({ wall, daemonCpu, sign: (before + after) / 2, steal });
       }
       const median = (values: number[]) => percentile([...values].sort((x, y) => x - y), 50);
       const ratios = rows.map((r) => r.wall / r.sign).sort((x, y) => x - y);
       const cpuRatio = median(rows.map((r) => r.daemonCpu / r.sign));
+      const steal = median(rows.map((r) => r.steal));
       return (
         `${fmt(median(rows.map((r) => r.wall)))} per call against a ${fmt(median(rows.map((r) => r.sign)))} sign: ` +
         `${percentile(ratios, 50).toFixed(2)}× one sign (median of ${count} blocks, quartiles ${percentile(ratios, 25).toFixed(2)}–${percentile(ratios, 75).toFixed(2)}; target ≤ 3×)` +
-        (Number.isNaN(cpuRatio) ? '' : `; daemon CPU ${fmt(median(rows.map((r) => r.daemonCpu)))} per call (${cpuRatio.toFixed(2)}×)`)
+        (Number.isNaN(cpuRatio) ? '' : `; daemon CPU ${fmt(median(rows.map((r) => r.daemonCpu)))} per call (${cpuRatio.toFixed(2)}×)`) +
+        (Number.isNaN(steal) ? '' : `; CPU time the hypervisor took meanwhile (steal): ${(100 * steal).toFixed(0)}%`)
       );
     };
     // A daemon runs for days, so what is measured is its steady state: the JIT compiler is given a few

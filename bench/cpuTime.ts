@@ -1,0 +1,35 @@
+// CPU time from /proc (Linux): a process's own, and the machine's, with the part a hypervisor took for other guests
+// (steal). Elsewhere the readings are undefined and the benchmarks leave those figures out.
+import { readFileSync } from 'node:fs';
+
+/** User + system CPU time of a process so far, in microseconds, from /proc (Linux); undefined elsewhere. */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th, in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+// USER_HZ, 100 on every Linux build node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The machine's CPU time so far, in clock ticks: all of it, and the part the hypervisor took (steal); undefined off Linux. */
+export function machineCpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    // "cpu  user nice system idle iowait irq softirq steal …", summed over all CPUs.
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+    if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return undefined;
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of the machine's CPU time between two readings that the hypervisor gave to others. */
+export function stealShare(before: ReturnType<typeof machineCpuTicks>, after: ReturnType<typeof machineCpuTicks>): number {
+  if (!before || !after || after.total === before.total) return NaN;
+  return (after.steal - before.steal) / (after.total - before.total);
+}
