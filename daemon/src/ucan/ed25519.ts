@@ -95,11 +95,7 @@ function keyObjectOf(key: CachedPublicKey): KeyObject {
   return key.keyObject;
 }
 
-/** The public KeyObject of a did:key; throws like `publicKeyFromDidKey` for a DID that must not verify. */
-export function publicKeyObjectForDid(did: string): KeyObject {
-  return keyObjectOf(publicKeyForDid(did));
-}
-
+/** The checked public key of a did:key; throws like `publicKeyFromDidKey` for a DID that must not verify. */
 function publicKeyForDid(did: string): CachedPublicKey {
   return cachedPublicKey(did, () => publicKeyFromDidKey(did));
 }
