@@ -31,17 +31,11 @@ export const KEYRING_PACKAGES = {
 };
 
 /**
- * vsce target → the folder of sodium-native's prebuilt binaries for it. The daemon signs with libsodium through
- * it when it loads (see daemon/src/ucan/libsodium.ts); targets without a binary sign with node:crypto.
+ * The vsce targets that sodium-native publishes a binary for, in its folder prebuilds/<target>/. The daemon signs
+ * and verifies through it when it loads (see daemon/src/ucan/libsodium.ts); other targets (musl, armhf) use
+ * node:crypto.
  */
-export const SODIUM_PREBUILDS = {
-  'linux-x64': 'linux-x64',
-  'linux-arm64': 'linux-arm64',
-  'darwin-x64': 'darwin-x64',
-  'darwin-arm64': 'darwin-arm64',
-  'win32-x64': 'win32-x64',
-  'win32-arm64': 'win32-arm64',
-};
+export const SODIUM_TARGETS = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64']);
 
 /** The files of dist/ the extension needs at run time (maps stay out). */
 const DIST_FILES = ['extension.js', 'signet.js', 'cli.js', 'webview.js', 'webview.css'];
@@ -90,9 +84,9 @@ export async function packageVsix({ target = hostTarget(), out = vsixPath(target
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(stage, 'dist'), { recursive: true });
 
-  const sodiumPrebuild = SODIUM_PREBUILDS[target];
+  const shipsSodium = SODIUM_TARGETS.has(target);
   const sodiumDir = dirname(require.resolve('sodium-native/package.json'));
-  const sodiumVersion = sodiumPrebuild ? JSON.parse(readFileSync(join(sodiumDir, 'package.json'), 'utf8')).version : undefined;
+  const sodiumVersion = shipsSodium ? JSON.parse(readFileSync(join(sodiumDir, 'package.json'), 'utf8')).version : undefined;
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shippedManifest(keyringVersion, sodiumVersion), null, 2)}\n`);
   for (const file of DIST_FILES) cpSync(join(repoRoot, 'dist', file), join(stage, 'dist', file));
   cpSync(join(repoRoot, 'extension', 'media'), join(stage, 'extension', 'media'), { recursive: true });
@@ -116,12 +110,12 @@ export async function packageVsix({ target = hostTarget(), out = vsixPath(target
     if (other !== target && info.pkg !== keyring.pkg) rmSync(join(stage, 'node_modules', info.pkg), { recursive: true, force: true });
   }
 
-  if (sodiumPrebuild) {
+  if (shipsSodium) {
     // The binding's loader, its manifest and licence, and the one binary for the target: not the libsodium
     // sources or the other platforms' binaries it also publishes.
     const stagedSodium = join(stage, 'node_modules', 'sodium-native');
     for (const file of ['package.json', 'index.js', 'LICENSE']) cpSync(join(sodiumDir, file), join(stagedSodium, file));
-    cpSync(join(sodiumDir, 'prebuilds', sodiumPrebuild), join(stagedSodium, 'prebuilds', sodiumPrebuild), { recursive: true, filter: (path) => !path.endsWith('.bare') });
+    cpSync(join(sodiumDir, 'prebuilds', target), join(stagedSodium, 'prebuilds', target), { recursive: true, filter: (path) => !path.endsWith('.bare') });
     const loaderDir = dirname(createRequire(join(sodiumDir, 'index.js')).resolve('node-gyp-build/package.json'));
     cpSync(loaderDir, join(stage, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
   }

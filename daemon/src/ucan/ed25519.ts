@@ -16,23 +16,28 @@ const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
 
 const seedLength = 32;
 
-/** An Ed25519 private key held as a node:crypto KeyObject, with its did:key. */
+/** An Ed25519 private key, held by libsodium or else as a node:crypto KeyObject, with its did:key. */
 export class Ed25519Signer {
   readonly did: string;
   readonly publicKey: Uint8Array;
   // Private fields stay out of JSON.stringify and util.inspect, so a logged signer never leaks its key.
-  readonly #privateKey: KeyObject;
   readonly #seed: Uint8Array;
-  /** libsodium's signing function for this key when its binding loaded (see libsodium.ts). */
-  readonly #fastSign: ((message: Uint8Array) => Uint8Array) | undefined;
+  /** Signs with whichever library holds the key: libsodium where its binding loaded (libsodium.ts), else node:crypto. */
+  readonly #sign: (message: Uint8Array) => Uint8Array;
 
   private constructor(seed: Uint8Array) {
     this.#seed = seed;
-    this.#privateKey = createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.#privateKey).export({ format: 'der', type: 'spki' });
+    const privateKey = createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
+    const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
     this.publicKey = new Uint8Array(spki.subarray(spkiPrefix.length));
     this.did = didKeyFromPublicKey(this.publicKey);
-    this.#fastSign = libsodiumSignerFor(seed, this.publicKey);
+    // The KeyObject is kept only where it signs, so that the key is not held by two libraries at once.
+    this.#sign =
+      libsodiumSignerFor(seed, this.publicKey) ??
+      ((message) => {
+        const signature = sign(null, message, privateKey);
+        return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+      });
   }
 
   /** A signer for a 32-byte Ed25519 private key (the RFC 8032 seed). The seed is copied. */
@@ -49,9 +54,7 @@ export class Ed25519Signer {
   }
 
   sign(message: Uint8Array): Uint8Array {
-    if (this.#fastSign) return this.#fastSign(message);
-    const signature = sign(null, message, this.#privateKey);
-    return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+    return this.#sign(message);
   }
 
   /** A copy of the 32-byte private key, for the keystore; nothing else should ever need it. */

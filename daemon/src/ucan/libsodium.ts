@@ -49,8 +49,8 @@ export function ed25519Library(): { library: Ed25519Library; reason?: string } {
 
 /**
  * A signing function for the 32-byte `seed` through libsodium, with the key held in libsodium's guarded memory;
- * undefined when the binding is not available. `publicKey` is the key node:crypto derived from the same seed: a
- * binding that derives another is not used.
+ * undefined when the binding is not available or fails here. `publicKey` is the key node:crypto derived from the
+ * same seed: a binding that derives another is not used.
  */
 export function libsodiumSignerFor(seed: Uint8Array, publicKey: Uint8Array): ((message: Uint8Array) => Uint8Array) | undefined {
   const sodium = loadBinding();
