@@ -62,6 +62,8 @@ export interface AuthorizerOptions {
   audit: AuditSink;
   defaultWorkspace: string;
   now?: () => number;
+  /** Told when signing under load cannot go on off the event loop (see signingTurn.ts). */
+  onSigningWorkerFailure?: (error: Error) => void;
 }
 
 export class Authorizer {
@@ -80,7 +82,7 @@ export class Authorizer {
   private readonly mintedForApproval = new Map<string, string>();
   /** Base64 of each delegation's token, made on first use (see tokenText). */
   private readonly tokenTexts = new WeakMap<StoredDelegation, string>();
-  private readonly signing = new SigningTurn();
+  private readonly signing: SigningTurn;
 
   constructor(options: AuthorizerOptions) {
     this.identities = options.identities;
@@ -89,6 +91,12 @@ export class Authorizer {
     this.audit = options.audit;
     this.defaultWorkspace = options.defaultWorkspace;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.signing = new SigningTurn({ ...(options.onSigningWorkerFailure ? { onWorkerFailure: options.onSigningWorkerFailure } : {}) });
+  }
+
+  /** Stops the signing thread; calls still answered afterwards (the shutdown's own denials) sign on the event loop. */
+  close(): Promise<void> {
+    return this.signing.close();
   }
 
   // ───────────────────────── authorize ─────────────────────────

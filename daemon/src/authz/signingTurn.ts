@@ -1,19 +1,48 @@
-// The invocations of one turn of the event loop are signed together, one after another, once every request read
-// in that turn has been checked and encoded. A signature costs about a quarter of an authorize, and run back to
-// back, with the signing code and tables still in the processor's caches, each costs less than when it comes
-// between the parsing, path checks and audit writes of its own request. A lone request waits only for the end
-// of the current turn.
+// The invocations of one turn of the event loop are signed together, once every request read in that turn has
+// been checked and encoded. A lone request (the usual case: one agent, one call) is signed right there, at the end
+// of its turn: handing it to another thread would only add the hops there and back to what the agent waits for.
+// A turn with several is a daemon under load, where the event loop is what limits how many calls are answered;
+// their signatures are made on a worker thread (signingWorker.ts), on another core, while the loop goes on with
+// the next requests. Should the worker fail, they are signed here, as before it existed.
 import type { Ed25519Signer } from '../ucan/ed25519';
+import { SigningWorker, workerCanSignFor, type SignJob } from './signingWorker';
 
-interface SignJob {
-  signer: Ed25519Signer;
-  message: Uint8Array;
+interface PendingSignature extends SignJob {
   resolve(signature: Uint8Array): void;
   reject(error: unknown): void;
 }
 
+/** Turns with at least this many signatures have them made on the worker thread. */
+export const OFF_THREAD_FROM = 4;
+
+export interface SigningTurnOptions {
+  /** Whether busy turns may be signed on a worker thread (default true). */
+  offThread?: boolean;
+  /** Told once, when the worker thread fails and signing returns to the event loop. */
+  onWorkerFailure?: (error: Error) => void;
+}
+
 export class SigningTurn {
-  #jobs: SignJob[] = [];
+  #jobs: PendingSignature[] = [];
+  #worker: SigningWorker | undefined;
+  #offThread: boolean;
+  readonly #onWorkerFailure: ((error: Error) => void) | undefined;
+  #signedOffThread = 0;
+
+  constructor(options: SigningTurnOptions = {}) {
+    this.#offThread = options.offThread ?? true;
+    this.#onWorkerFailure = options.onWorkerFailure;
+  }
+
+  /** How many signatures the worker thread has made (for tests and diagnostics). */
+  get signedOffThread(): number {
+    return this.#signedOffThread;
+  }
+
+  /** The worker, once a busy turn has started it; for tests. */
+  get worker(): SigningWorker | undefined {
+    return this.#worker;
+  }
 
   /** The signature of `message` by `signer`, made with the rest of this turn's. */
   sign(signer: Ed25519Signer, message: Uint8Array): Promise<Uint8Array> {
@@ -22,15 +51,66 @@ export class SigningTurn {
     });
   }
 
+  /** Stops the worker thread; signatures asked for afterwards are made on the event loop. */
+  async close(): Promise<void> {
+    this.#offThread = false;
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.close();
+  }
+
   readonly #signAll = (): void => {
     const jobs = this.#jobs;
     this.#jobs = [];
-    for (const job of jobs) {
-      try {
-        job.resolve(job.signer.sign(job.message));
-      } catch (error) {
-        job.reject(error);
-      }
+    const worker = jobs.length >= OFF_THREAD_FROM ? this.#usableWorker() : undefined;
+    if (!worker) {
+      signHere(jobs);
+      return;
     }
+    const offThread = jobs.filter((job) => workerCanSignFor(job.signer));
+    signHere(jobs.filter((job) => !workerCanSignFor(job.signer)));
+    worker.sign(offThread).then(
+      (signatures) => {
+        this.#signedOffThread += signatures.length;
+        offThread.forEach((job, i) => job.resolve(signatures[i] as Uint8Array));
+      },
+      (error: Error) => {
+        this.#workerFailed(worker, error);
+        signHere(offThread);
+      },
+    );
   };
+
+  /**
+   * The worker once it is ready. The first busy turn starts it and is signed here, as are the turns until the
+   * worker says it has started, so that no request waits for a thread to boot.
+   */
+  #usableWorker(): SigningWorker | undefined {
+    if (!this.#offThread) return undefined;
+    if (!this.#worker) {
+      this.#worker = SigningWorker.start();
+      if (!this.#worker) this.#workerFailed(undefined, new Error('no worker thread could be started'));
+      return undefined;
+    }
+    const { failure } = this.#worker;
+    if (failure) this.#workerFailed(this.#worker, failure);
+    return this.#worker?.library ? this.#worker : undefined;
+  }
+
+  #workerFailed(worker: SigningWorker | undefined, error: Error): void {
+    if (!this.#offThread || worker !== this.#worker) return;
+    this.#offThread = false;
+    this.#worker = undefined;
+    this.#onWorkerFailure?.(error);
+  }
+}
+
+function signHere(jobs: readonly PendingSignature[]): void {
+  for (const job of jobs) {
+    try {
+      job.resolve(job.signer.sign(job.message));
+    } catch (error) {
+      job.reject(error);
+    }
+  }
 }
