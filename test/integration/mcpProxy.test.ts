@@ -289,9 +289,10 @@ describe('mcp-proxy decisions, cancellation, daemon loss and load', () => {
     assert.ok(seen.some((r) => r.tool === 'received'), 'the link to the daemon still works after the refusal');
   });
 
-  test('1,000 concurrent calls, some allowed and some denied, are each answered exactly once', async () => {
+  test('1,000 concurrent calls, some allowed and some denied, are each answered exactly once, each allowed one with an invocation the server verifies', async () => {
     const off = h.ui.onNotification('approval/didRequest', (r) => void h.ui.request('approval/decide', { id: r.id, decision: 'deny', decidedBy: 'load test' }));
     const before = proxied.received.length;
+    const signedOffThreadBefore = h.daemon.authorizer.signaturesMadeOffThread;
     try {
       const calls = Array.from({ length: 1000 }, (_, i) =>
         i % 10 === 0
@@ -302,6 +303,11 @@ describe('mcp-proxy decisions, cancellation, daemon loss and load', () => {
       const denied = results.filter((r) => r.isError === true);
       assert.equal(denied.length, 100);
       assert.ok(denied.every((r) => /load test denied/.test(textOf(r))));
+      const verdicts = results.filter((r) => r.isError !== true).map((r) => (JSON.parse(textOf(r)) as { verdict: { ok: boolean } }).verdict);
+      assert.equal(verdicts.length, 900);
+      assert.ok(verdicts.every((v) => v.ok), 'every allowed call carried an invocation the server verified offline');
+      // So many calls at once make busy turns, whose signatures the daemon makes on its worker thread.
+      assert.ok(h.daemon.authorizer.signaturesMadeOffThread > signedOffThreadBefore, 'some were signed on the worker thread');
       const counts = answersById(proxied.received.slice(before));
       assert.equal(counts.size, 1000);
       assert.ok([...counts.values()].every((n) => n === 1), 'no id was answered twice');

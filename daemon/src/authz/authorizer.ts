@@ -94,6 +94,11 @@ export class Authorizer {
     this.signing = new SigningTurn({ ...(options.onSigningWorkerFailure ? { onWorkerFailure: options.onSigningWorkerFailure } : {}) });
   }
 
+  /** How many invocations were signed on the signing thread (for tests and diagnostics). */
+  get signaturesMadeOffThread(): number {
+    return this.signing.signedOffThread;
+  }
+
   /** Stops the signing thread; calls still answered afterwards (the shutdown's own denials) sign on the event loop. */
   close(): Promise<void> {
     return this.signing.close();
