@@ -73,7 +73,10 @@ export interface AuditLogOptions {
   onError?: (error: Error) => void;
   /** The daemon's log: gets the truncation notice and the errors above when no callback is given for them. */
   log?: Logger;
-  /** How long an idle log waits for more appends before it writes (default 0: the next turn of the event loop). */
+  /**
+   * How long an idle log waits for more appends before it writes (default 0: as soon as the work at hand is done,
+   * at process.nextTick; appends made meanwhile wait for the batch being written and go in the next).
+   */
   commitWindowMs?: number;
   /** Most records per write + fdatasync (default 4096; 1 means a sync per record, for comparison). */
   maxBatchRecords?: number;
@@ -425,8 +428,9 @@ export class AuditLog {
         if (this.#queue.length > 0) this.#schedule();
       });
     };
+    // Not setImmediate: a lone record (an agent waiting for its allow) would wait for a whole loop iteration.
     if (this.#commitWindowMs > 0) setTimeout(start, this.#commitWindowMs);
-    else setImmediate(start);
+    else process.nextTick(start);
   }
 
   async #drain(): Promise<void> {

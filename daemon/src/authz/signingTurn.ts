@@ -1,9 +1,11 @@
-// The invocations of one turn of the event loop are signed together, once every request read in that turn has
-// been checked and encoded. A lone request (the usual case: one agent, one call) is signed right there, at the end
-// of its turn: handing it to another thread would only add the hops there and back to what the agent waits for.
-// A turn with several is a daemon under load, where the event loop is what limits how many calls are answered;
-// their signatures are made on a worker thread (signingWorker.ts), on another core, while the loop goes on with
-// the next requests. Should the worker fail, they are signed here, as before it existed.
+// The invocations that come in together are signed together: a signature is asked for as each request is checked
+// and encoded, and the turn's signatures are made once the work at hand is done (process.nextTick: after every
+// frame of the current read has been dispatched and their checks have run, before the event loop goes back to wait
+// for I/O). A lone request (the usual case: one agent, one call) is signed right there, on the event loop: handing
+// it to another thread would only add the hops there and back to what the agent waits for, as would waiting for
+// the loop's next iteration. Several at once is a daemon under load, where the event loop is what limits how many
+// calls are answered; their signatures are made on a worker thread (signingWorker.ts), on another core, while the
+// loop goes on with the next requests. Should the worker fail, they are signed here, as before it existed.
 import type { Ed25519Signer } from '../ucan/ed25519';
 import { SigningWorker, workerCanSignFor, type SignJob } from './signingWorker';
 
@@ -47,7 +49,7 @@ export class SigningTurn {
   /** The signature of `message` by `signer`, made with the rest of this turn's. */
   sign(signer: Ed25519Signer, message: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      if (this.#jobs.push({ signer, message, resolve, reject }) === 1) setImmediate(this.#signAll);
+      if (this.#jobs.push({ signer, message, resolve, reject }) === 1) process.nextTick(this.#signAll);
     });
   }
 
