@@ -67,6 +67,21 @@ test('a busy turn is signed on the worker thread, with the very bytes the event 
   });
 });
 
+test('a worker started ahead of load signs the very first busy turn', async (t) => {
+  const turn = new SigningTurn();
+  t.after(() => turn.close());
+  turn.startWorker();
+  for (let waited = 0; !turn.worker?.library; waited += 10) {
+    if (waited > 10_000) throw new Error('the signing thread did not start');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const signer = Ed25519Signer.generate();
+  const messages = Array.from({ length: 8 }, (_, i) => Uint8Array.of(i));
+  const signatures = await Promise.all(messages.map((message) => turn.sign(signer, message)));
+  assert.equal(turn.signedOffThread, 8);
+  signatures.forEach((signature, i) => assert.deepEqual(signature, signer.sign(messages[i]!)));
+});
+
 test('a lone signature is made on the event loop, and starts no thread', async () => {
   const turn = new SigningTurn();
   const signer = Ed25519Signer.generate();

@@ -99,6 +99,11 @@ export class Authorizer {
     return this.signing.signedOffThread;
   }
 
+  /** Starts the signing thread ahead of the first load (see SigningTurn.startWorker). */
+  startSigningThread(): void {
+    this.signing.startWorker();
+  }
+
   /** Stops the signing thread; calls still answered afterwards (the shutdown's own denials) sign on the event loop. */
   close(): Promise<void> {
     return this.signing.close();

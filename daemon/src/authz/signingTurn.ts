@@ -53,6 +53,14 @@ export class SigningTurn {
     });
   }
 
+  /**
+   * Starts the worker thread now rather than at the first busy turn, so that it is ready when load comes (the
+   * turns before it has started are signed on the event loop). Does nothing where signing stays on the loop.
+   */
+  startWorker(): void {
+    if (this.#offThread && !this.#worker) this.#usableWorker();
+  }
+
   /** Stops the worker thread; signatures asked for afterwards are made on the event loop. */
   async close(): Promise<void> {
     this.#offThread = false;
@@ -84,8 +92,8 @@ export class SigningTurn {
   };
 
   /**
-   * The worker once it is ready. The first busy turn starts it and is signed here, as are the turns until the
-   * worker says it has started, so that no request waits for a thread to boot.
+   * The worker once it is ready. Unless startWorker() ran, the first busy turn starts it and is signed here, as
+   * are the turns until the worker says it has started, so that no request waits for a thread to boot.
    */
   #usableWorker(): SigningWorker | undefined {
     if (!this.#offThread) return undefined;
