@@ -13,10 +13,11 @@ export function processCpuMicros(pid: number): number | undefined {
     return undefined;
   }
 }
+
 /**
  * The time a process's threads have spent on a CPU so far, in microseconds, from the scheduler's own accounting
- * (the schedstat file of each of its threads under /proc, in nanoseconds; Linux): fine enough for short spans, where `processCpuMicros`
- * counts in 10 ms ticks. Threads that have ended are not counted. Undefined elsewhere.
+ * (the schedstat file of each of its threads under /proc, in nanoseconds; Linux): fine enough for short spans,
+ * where `processCpuMicros` counts in 10 ms ticks. Threads that have ended are not counted. Undefined elsewhere.
  */
 export function processRunMicros(pid: number): number | undefined {
   try {

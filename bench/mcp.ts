@@ -93,11 +93,11 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
     agent = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken });
     await direct.connect(new StdioClientTransport({ command: process.execPath, args: [everything, 'stdio'], env, stderr: 'ignore' }));
     const proxiedTransport = new StdioClientTransport({
-        command: process.execPath,
-        args: [...(options.proxyNodeFlags ?? []), cli, '--home', home, 'mcp-proxy', '--agent', 'bench', '--server-name', 'everything', '--workspace', home, '--', process.execPath, everything, 'stdio'],
-        env,
-        stderr: 'ignore',
-      });
+      command: process.execPath,
+      args: [...(options.proxyNodeFlags ?? []), cli, '--home', home, 'mcp-proxy', '--agent', 'bench', '--server-name', 'everything', '--workspace', home, '--', process.execPath, everything, 'stdio'],
+      env,
+      stderr: 'ignore',
+    });
     await proxied.connect(proxiedTransport);
     await bare.connect(new StdioClientTransport({ command: process.execPath, args: ['-e', BARE_RELAY, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }));
     const daemonLink = agent;

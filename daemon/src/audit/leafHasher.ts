@@ -69,7 +69,7 @@ export class LeafHasher {
   static create(parallel = true): LeafHasher {
     if (!parallel) return new LeafHasher(null);
     try {
-      return new LeafHasher(new Worker(WORKER_SOURCE, { eval: true }));
+      return new LeafHasher(new Worker(WORKER_SOURCE, { eval: true, execArgv: [] }));
     } catch {
       return new LeafHasher(null);
     }

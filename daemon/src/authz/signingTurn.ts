@@ -18,8 +18,6 @@ interface PendingSignature extends SignJob {
 export const OFF_THREAD_FROM = 4;
 
 export interface SigningTurnOptions {
-  /** Whether busy turns may be signed on a worker thread (default true). */
-  offThread?: boolean;
   /** Told once, when the worker thread fails and signing returns to the event loop. */
   onWorkerFailure?: (error: Error) => void;
 }
@@ -27,12 +25,12 @@ export interface SigningTurnOptions {
 export class SigningTurn {
   #jobs: PendingSignature[] = [];
   #worker: SigningWorker | undefined;
-  #offThread: boolean;
+  /** False once the worker has failed or been closed: from then on everything is signed on the event loop. */
+  #offThread = true;
   readonly #onWorkerFailure: ((error: Error) => void) | undefined;
   #signedOffThread = 0;
 
   constructor(options: SigningTurnOptions = {}) {
-    this.#offThread = options.offThread ?? true;
     this.#onWorkerFailure = options.onWorkerFailure;
   }
 
@@ -41,7 +39,7 @@ export class SigningTurn {
     return this.#signedOffThread;
   }
 
-  /** The worker, once a busy turn has started it; for tests. */
+  /** The worker, once started (by startWorker or the first busy turn); for tests. */
   get worker(): SigningWorker | undefined {
     return this.#worker;
   }

@@ -51,7 +51,9 @@ function keyFor(seed, publicKey) {
       wipe: () => sodium.sodium_memzero(secretKey),
     };
   }
-  const privateKey = crypto.createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
+  const der = Buffer.concat([pkcs8Prefix, seed]);
+  let privateKey;
+  try { privateKey = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }); } finally { der.fill(0); }
   const spki = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   if (!spki.subarray(spkiPrefix.length).equals(publicKey)) throw new Error('node:crypto derived another public key from the seed');
   return { sign: (message, out) => out.set(crypto.sign(null, message, privateKey)), wipe: () => {} };
@@ -134,7 +136,9 @@ export class SigningWorker {
   /** A worker signing with the library the main thread uses; undefined where no worker thread can start. */
   static start(): SigningWorker | undefined {
     try {
-      return new SigningWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath: libsodiumModulePath() } }));
+      // No flags of the daemon's own (an --input-type=module would make this CommonJS source unreadable).
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { sodiumPath: libsodiumModulePath() } });
+      return new SigningWorker(worker);
     } catch {
       return undefined;
     }
