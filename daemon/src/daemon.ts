@@ -118,8 +118,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onSigningWorkerFailure: (error) => log.warn(`signing on the event loop from now on: ${error.message}`),
     });
     cleanups.push(() => authorizer.close());
-    // A daemon runs for days: its signing thread is started now, ready for the first burst of calls.
-    authorizer.startSigningThread();
     let stopping = false;
     /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
     const inFlight = new Set<Promise<unknown>>();

@@ -292,6 +292,12 @@ describe('mcp-proxy decisions, cancellation, daemon loss and load', () => {
   test('1,000 concurrent calls, some allowed and some denied, are each answered exactly once, each allowed one with an invocation the server verifies', async () => {
     const off = h.ui.onNotification('approval/didRequest', (r) => void h.ui.request('approval/decide', { id: r.id, decision: 'deny', decidedBy: 'load test' }));
     const before = proxied.received.length;
+    // Started ahead, as a daemon's first busy turn would: the whole burst can arrive before a thread has booted.
+    h.daemon.authorizer.startSigningThread();
+    for (let waited = 0; !h.daemon.authorizer.signingThreadReady; waited += 10) {
+      assert.ok(waited < 10_000, 'the signing thread started');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const signedOffThreadBefore = h.daemon.authorizer.signaturesMadeOffThread;
     try {
       const calls = Array.from({ length: 1000 }, (_, i) =>

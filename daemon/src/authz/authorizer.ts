@@ -99,9 +99,17 @@ export class Authorizer {
     return this.signing.signedOffThread;
   }
 
-  /** Starts the signing thread ahead of the first load (see SigningTurn.startWorker). */
+  /**
+   * Starts the signing thread ahead of load (see SigningTurn.startWorker). The daemon leaves it to the first busy
+   * turn, so that a daemon that never sees one never holds the thread's memory (about 9 MB).
+   */
   startSigningThread(): void {
     this.signing.startWorker();
+  }
+
+  /** Whether the signing thread has started and takes busy turns. */
+  get signingThreadReady(): boolean {
+    return this.signing.worker?.library !== undefined;
   }
 
   /** Stops the signing thread; calls still answered afterwards (the shutdown's own denials) sign on the event loop. */
