@@ -64,8 +64,9 @@ class InMemoryTransport implements MessageTransport {
  *
  * `tcp` is the connection under the WebSocket. Frames sent in one turn of the event loop leave in one system
  * call: the first send corks the connection and the end of the turn uncorks it. A group commit answers every
- * request of its batch at once, and one write per answer would cost more than the answers themselves; a lone
- * answer is delayed by no more than the rest of the current turn.
+ * request of its batch at once, and an agent with many calls in flight sends the next ones as the answers come,
+ * and one write per frame would cost both ends more than the frames themselves; a lone frame is delayed by no
+ * more than the rest of the current turn.
  */
 export function webSocketTransport(socket: WebSocket, tcp?: Socket): MessageTransport {
   let corked = false;
