@@ -8,7 +8,7 @@ import { DaemonClient } from '../daemon/src/client/daemonClient';
 import { readRuntimeFile } from '../daemon/src/home/signetHome';
 import { openSecretStore } from '../daemon/src/keys/openSecretStore';
 import { readUiToken } from '../daemon/src/keys/uiToken';
-import { machineCpuTicks, processCpuMicros, stealShare } from './cpuTime';
+import { machineCpuTicks, processRunMicros, stealShare } from './cpuTime';
 
 export interface LoadRun {
   /** Wall time per call, in microseconds. */
@@ -66,12 +66,12 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
       const caller = async () => {
         while (remaining-- > 0) await authorizeOnce();
       };
-      const cpu0 = processCpuMicros(pid);
+      const cpu0 = processRunMicros(pid);
       const machine0 = machineCpuTicks();
       const t0 = process.hrtime.bigint();
       await Promise.all(Array.from({ length: inFlight }, caller));
       const wall = Number(process.hrtime.bigint() - t0) / 1000 / calls;
-      const cpu1 = processCpuMicros(pid);
+      const cpu1 = processRunMicros(pid);
       const steal = stealShare(machine0, machineCpuTicks());
       return { wall, daemonCpu: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / calls, steal };
     };

@@ -2,22 +2,10 @@
 // (steal). Elsewhere the readings are undefined and the benchmarks leave those figures out.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** User + system CPU time of a process so far, in microseconds, from /proc (Linux); undefined elsewhere. */
-export function processCpuMicros(pid: number): number | undefined {
-  try {
-    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th, in clock ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The time a process's threads have spent on a CPU so far, in microseconds, from the scheduler's own accounting
- * (the schedstat file of each of its threads under /proc, in nanoseconds; Linux): fine enough for short spans,
- * where `processCpuMicros` counts in 10 ms ticks. Threads that have ended are not counted. Undefined elsewhere.
+ * (the schedstat file of each of its threads under /proc, in nanoseconds; Linux), fine enough for short spans
+ * where the 10 ms ticks of /proc/PID/stat are not. Threads that have ended are not counted. Undefined elsewhere.
  */
 export function processRunMicros(pid: number): number | undefined {
   try {
@@ -31,9 +19,6 @@ export function processRunMicros(pid: number): number | undefined {
     return undefined;
   }
 }
-
-// USER_HZ, 100 on every Linux build node runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** The machine's CPU time so far, in clock ticks: all of it, and the part the hypervisor took (steal); undefined off Linux. */
 export function machineCpuTicks(): { total: number; steal: number } | undefined {

@@ -12,7 +12,7 @@
 // the same from sources, under tsx, or bundled; it loads sodium-native from the path the main thread loaded it
 // from, which is what makes it work wherever the extension is installed.
 import { Worker } from 'node:worker_threads';
-import { Ed25519Signer } from '../ucan/ed25519';
+import { Ed25519Signer, pkcs8Prefix, spkiPrefix } from '../ucan/ed25519';
 import { libsodiumModulePath, type Ed25519Library } from '../ucan/libsodium';
 
 /**
@@ -35,8 +35,8 @@ if (workerData.sodiumPath) {
   try { sodium = require(workerData.sodiumPath); } catch { sodium = null; }
 }
 parentPort.postMessage({ ready: sodium ? 'libsodium' : 'node:crypto' });
-const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
-const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
+const pkcs8Prefix = Buffer.from(workerData.pkcs8Prefix);
+const spkiPrefix = Buffer.from(workerData.spkiPrefix);
 // id -> { sign(message, out), wipe() } or the reason the key was refused
 const keys = new Map();
 
@@ -117,8 +117,9 @@ export class SigningWorker {
       if (!waiter) return;
       this.#settle(reply.batch);
       if ('error' in reply) {
-        this.#fail(new Error(reply.error));
-        waiter.reject(this.#failure ?? new Error(reply.error));
+        const error = new Error(reply.error);
+        this.#fail(error);
+        waiter.reject(error);
         return;
       }
       const signatures: Uint8Array[] = [];
@@ -137,7 +138,8 @@ export class SigningWorker {
   static start(): SigningWorker | undefined {
     try {
       // No flags of the daemon's own (an --input-type=module would make this CommonJS source unreadable).
-      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { sodiumPath: libsodiumModulePath() } });
+      const workerData = { sodiumPath: libsodiumModulePath(), pkcs8Prefix: Uint8Array.from(pkcs8Prefix), spkiPrefix: Uint8Array.from(spkiPrefix) };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData });
       return new SigningWorker(worker);
     } catch {
       return undefined;
