@@ -8,9 +8,12 @@
 // authorize alone), so drift on a busy machine hits all alike. The breakdown: the daemon's share is the same
 // authorize timed from here over its WebSocket; the proxy's own relay is what is added beyond it. For scale,
 // a bare relay (a node process that only copies bytes both ways, judging nothing) shows what the extra process
-// hop costs by itself on this machine: the floor for any relay in its own process. Figures are printed, never
-// asserted.
+// hop costs by itself on this machine: the floor for any relay in its own process. And a skeleton proxy and
+// daemon (bench/skeleton/) show the floor for this design as a whole: the same processes and hops, with only the
+// work every implementation must do per call (a WebSocket round trip, one Ed25519 signature, one audit line
+// appended and fdatasynced before the answer). Figures are printed, never asserted.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -73,6 +76,8 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
   const direct = new Client({ name: 'bench', version: '1' });
   const proxied = new Client({ name: 'bench', version: '1' });
   const bare = new Client({ name: 'bench', version: '1' });
+  const skeleton = new Client({ name: 'bench', version: '1' });
+  let skeletonDaemon: ReturnType<typeof spawn> | undefined;
   let agent: DaemonClient | undefined;
   try {
     let runtime: Awaited<ReturnType<typeof readRuntimeFile>>;
@@ -100,6 +105,16 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
     });
     await proxied.connect(proxiedTransport);
     await bare.connect(new StdioClientTransport({ command: process.execPath, args: ['-e', BARE_RELAY, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }));
+    const skeletonToken = randomBytes(24).toString('hex');
+    const tsx = ['--import', 'tsx'];
+    skeletonDaemon = spawn(process.execPath, [...tsx, join(root, 'bench/skeleton/skeletonDaemon.ts'), join(home, 'skeleton.log'), skeletonToken], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const skeletonPort = await new Promise<string>((resolve, reject) => {
+      skeletonDaemon?.stdout?.once('data', (data: Buffer) => resolve(data.toString().trim()));
+      skeletonDaemon?.once('exit', () => reject(new Error('the skeleton daemon did not start')));
+    });
+    await skeleton.connect(
+      new StdioClientTransport({ command: process.execPath, args: [...tsx, join(root, 'bench/skeleton/skeletonProxy.ts'), skeletonPort, skeletonToken, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }),
+    );
     const daemonLink = agent;
     // The same authorize the proxy makes for an echo call, from another process than the daemon's, as the proxy is.
     const authorize = async (message: string) => {
@@ -112,8 +127,9 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
       { samples: [] as number[], call: (m: string) => echo(proxied, m) },
       { samples: [] as number[], call: (m: string) => echo(bare, m) },
       { samples: [] as number[], call: authorize },
+      { samples: [] as number[], call: (m: string) => echo(skeleton, m) },
     ];
-    const [directSamples, proxiedSamples, bareSamples, authorizeSamples] = sides.map((s) => s.samples) as [number[], number[], number[], number[]];
+    const [directSamples, proxiedSamples, bareSamples, authorizeSamples, skeletonSamples] = sides.map((s) => s.samples) as [number[], number[], number[], number[], number[]];
     // The steady state is measured, as in the daemon benchmark: a fresh daemon and proxy run their first few
     // thousand calls at up to twice the CPU per call while the JIT compiler catches up.
     const warmup: number[] = [];
@@ -161,9 +177,19 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
       );
     }
     console.log(`  for scale, a bare byte relay process adds p50 ${ms(percentile(bareSamples, 50) - d50)}  p99 ${ms(percentile(bareSamples, 99) - d99)}`);
+    const floor = percentile(skeletonSamples, 50) - d50;
+    console.log(
+      `  the floor of this design here: a skeleton proxy and daemon (same processes and hops; per call only a WebSocket round trip, one Ed25519 signature, ` +
+        `one audit line appended and fdatasynced) adds p50 ${ms(floor)}  p99 ${ms(percentile(skeletonSamples, 99) - d99)}; Signet adds ${ms(p50 - d50 - floor)} at p50 beyond it`,
+    );
   } finally {
     agent?.close();
-    await Promise.allSettled([direct.close(), proxied.close(), bare.close()]);
+    await Promise.allSettled([direct.close(), proxied.close(), bare.close(), skeleton.close()]);
+    if (skeletonDaemon && skeletonDaemon.exitCode === null) {
+      const exited = new Promise((resolve) => skeletonDaemon?.once('exit', resolve));
+      skeletonDaemon.kill('SIGTERM');
+      await exited;
+    }
     daemonProcess.kill('SIGTERM');
     await daemonExited;
     rmSync(home, { recursive: true, force: true });
