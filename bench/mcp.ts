@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { buildSync } from 'esbuild';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DaemonClient } from '../daemon/src/client/daemonClient';
 import { readRuntimeFile } from '../daemon/src/home/signetHome';
@@ -106,14 +107,24 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
     await proxied.connect(proxiedTransport);
     await bare.connect(new StdioClientTransport({ command: process.execPath, args: ['-e', BARE_RELAY, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }));
     const skeletonToken = randomBytes(24).toString('hex');
-    const tsx = ['--import', 'tsx'];
-    skeletonDaemon = spawn(process.execPath, [...tsx, join(root, 'bench/skeleton/skeletonDaemon.ts'), join(home, 'skeleton.log'), skeletonToken], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Bundled as the CLI is, and run by plain node as the CLI is, so that neither side runs under a loader.
+    const skeletonDir = join(home, 'skeleton');
+    buildSync({
+      entryPoints: { daemon: join(root, 'bench/skeleton/skeletonDaemon.ts'), proxy: join(root, 'bench/skeleton/skeletonProxy.ts') },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outdir: skeletonDir,
+      logLevel: 'error',
+    });
+    skeletonDaemon = spawn(process.execPath, [join(skeletonDir, 'daemon.js'), join(home, 'skeleton.log'), skeletonToken], { stdio: ['ignore', 'pipe', 'inherit'] });
     const skeletonPort = await new Promise<string>((resolve, reject) => {
       skeletonDaemon?.stdout?.once('data', (data: Buffer) => resolve(data.toString().trim()));
       skeletonDaemon?.once('exit', () => reject(new Error('the skeleton daemon did not start')));
     });
     await skeleton.connect(
-      new StdioClientTransport({ command: process.execPath, args: [...tsx, join(root, 'bench/skeleton/skeletonProxy.ts'), skeletonPort, skeletonToken, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [join(skeletonDir, 'proxy.js'), skeletonPort, skeletonToken, '--', process.execPath, everything, 'stdio'], env, stderr: 'ignore' }),
     );
     const daemonLink = agent;
     // The same authorize the proxy makes for an echo call, from another process than the daemon's, as the proxy is.

@@ -4,7 +4,7 @@
 // signed token. No schemas, no UCAN encoding, no delegation chain, no Merkle tree: what it costs is what
 // the processes, the hops and the mandatory work cost on this machine, whatever the implementation.
 //
-// Usage: node --import tsx skeletonDaemon.ts LOG_FILE TOKEN; prints its port on stdout.
+// Usage (bundled by bench/mcp.ts): node daemon.js LOG_FILE TOKEN; prints its port on stdout.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { WebSocketServer } from 'ws';

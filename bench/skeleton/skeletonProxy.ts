@@ -4,7 +4,7 @@
 // else, and all the server's output, passes through. No validation, no error paths: a benchmark fixture,
 // never a product. Paired with skeletonDaemon.ts, it shows the least latency this design adds here.
 //
-// Usage: node --import tsx skeletonProxy.ts PORT TOKEN -- SERVER_COMMAND ARGS…
+// Usage (bundled by bench/mcp.ts): node proxy.js PORT TOKEN -- SERVER_COMMAND ARGS…
 import { spawn } from 'node:child_process';
 import { WebSocket } from 'ws';
 
