@@ -40,4 +40,3 @@ server.on('connection', (socket) => {
     socket.send(JSON.stringify({ jsonrpc: '2.0', id: frame.id, result: { decision: 'allow', invocation: signed } }));
   });
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
