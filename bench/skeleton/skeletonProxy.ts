@@ -26,8 +26,9 @@ daemon.on('message', (data) => {
   const answer = JSON.parse(String(data)) as { id: number; result: { invocation: string } };
   const call = waiting.get(answer.id);
   waiting.delete(answer.id);
-  if (!call?.params) return;
-  call.params._meta = { ...call.params._meta, 'signet/invocation': { invocation: answer.result.invocation } };
+  if (!call) return;
+  // The invocation alone, without the delegation chain Signet also sends: if anything, the floor is a little low.
+  call.params = { ...call.params, _meta: { ...call.params?._meta, 'signet/invocation': { invocation: answer.result.invocation } } };
   child.stdin.write(`${JSON.stringify(call)}\n`);
 });
 
@@ -45,7 +46,7 @@ daemon.on('open', () => {
       }
       const id = ++nextId;
       waiting.set(id, message);
-      const params = { agent: 'bench', cmd: '/mcp/tools/call', args: { tool: message.params?.name, arguments: message.params?.arguments } };
+      const params = { agent: 'bench', cmd: '/mcp/tools/call', args: { server: 'everything', tool: message.params?.name, arguments: message.params?.arguments } };
       daemon.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'authorize', params }));
     }
   });
