@@ -109,10 +109,11 @@ test('when the worker thread goes away mid-batch, its signatures are made on the
   const worker = turn.worker!;
   const messages = Array.from({ length: 32 }, (_, i) => Uint8Array.of(i, 7));
   const pending = messages.map((message) => turn.sign(signer, message));
-  // The batch is handed to the worker at the end of this turn; the worker is stopped right after.
-  await new Promise((resolve) => setImmediate(resolve));
-  await worker.close();
+  // The batch is handed to the worker at the end of this turn (process.nextTick), and the worker is stopped in the
+  // very next tick: before the event loop can read any answer from it, however quickly the thread signs.
+  const closed = new Promise<void>((resolve, reject) => process.nextTick(() => worker.close().then(resolve, reject)));
   const signatures = await Promise.all(pending);
+  await closed;
   signatures.forEach((signature, i) => assert.deepEqual(signature, signer.sign(messages[i]!)));
   assert.equal(turn.signedOffThread, 0, 'the worker made none of them');
   assert.equal(failures.length, 1);
