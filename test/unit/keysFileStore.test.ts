@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { accountFileName, FileStore } from '../../daemon/src/keys/fileStore';
 import { KeystoreError } from '../../daemon/src/keys/keystoreError';
 import { openSecretStore } from '../../daemon/src/keys/openSecretStore';
+import { filePlatform, syncFolder } from '../../daemon/src/home/platformFiles';
 
 const homes: string[] = [];
 function freshHome(): string {
@@ -172,5 +173,36 @@ describe('FileStore', () => {
     await store.set('user', new Uint8Array([7, 7, 7]));
     assert.deepEqual(readdirSync(join(home, 'keys')), [accountFileName('user')]);
     assert.match(store.describe(), new RegExp(join(home, 'keys')));
+  });
+
+  describe('on Windows, where files have no mode bits', () => {
+    const windows = filePlatform('win32');
+
+    test('a key file is not refused for the mode bits Windows makes up, as it is on POSIX systems', async () => {
+      const home = freshHome();
+      const dir = join(home, 'keys');
+      await new FileStore(dir).set('user', new Uint8Array([7, 7]));
+      chmodSync(join(dir, accountFileName('user')), 0o644);
+      await rejectsWith(new FileStore(dir).get('user'), 'permissions');
+      assert.deepEqual(await new FileStore(dir, windows).get('user'), new Uint8Array([7, 7]));
+      assert.match(new FileStore(dir, windows).describe(), /as private as the folder's ACL/);
+    });
+
+    test('a symbolic link in the key folder is still refused, without O_NOFOLLOW', async () => {
+      const home = freshHome();
+      const dir = join(home, 'keys');
+      const store = new FileStore(dir, windows);
+      await store.set('user', new Uint8Array([1]));
+      writeFileSync(join(home, 'elsewhere.key'), 'not a key');
+      rmSync(join(dir, accountFileName('other')), { force: true });
+      symlinkSync(join(home, 'elsewhere.key'), join(dir, accountFileName('other')));
+      const error = await rejectsWith(store.get('other'), 'permissions');
+      assert.match(error.message, /symbolic link/);
+    });
+
+    test('a folder is not opened to be flushed, which Windows cannot do', async () => {
+      await syncFolder(join(freshHome(), 'no-such-folder'), windows);
+      await assert.rejects(syncFolder(join(freshHome(), 'no-such-folder')), { code: 'ENOENT' });
+    });
   });
 });

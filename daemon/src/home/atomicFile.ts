@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncFolder } from './platformFiles';
 
 /**
  * Writes a file so that a reader (or a crash) sees either the old content or the new, never half:
- * temp file in the same folder, fsync, rename over the target, fsync of the folder (a rename is only
- * durable once the folder is). The file has exactly `mode` from creation on, whatever the umask, so a
- * secret is never readable by others even for a moment. The temporary name starts with a dot.
+ * temp file in the same folder, fsync, rename over the target, fsync of the folder where the platform
+ * needs it (see platformFiles.ts). On POSIX systems the file has exactly `mode` from creation on, whatever
+ * the umask, so a secret is never readable by others even for a moment; on Windows the mode is moot and
+ * the file inherits its folder's ACL. The temporary name starts with a dot.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const folder = dirname(path);
@@ -27,10 +28,5 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  const dir = await open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncFolder(folder);
 }

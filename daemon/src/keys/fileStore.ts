@@ -1,8 +1,10 @@
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';
-import { writeFileAtomic } from '../home/atomicFile';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../home/atomicFile';
+import { filePlatform, syncFolder } from '../home/platformFiles';
+import type { FilePlatform } from '../home/platformFiles';
 import { KeystoreError } from './keystoreError';
 import { checkAccount, checkSecret, decodeSecret, encodeSecret } from './secretEncoding';
 import type { SecretStore } from './secretStore';
@@ -14,12 +16,19 @@ const FILE_SUFFIX = '.key';
  * the user can read (0600). This is the explicit opt-in for headless machines without a keychain: the
  * secrets are not encrypted, so a file that others could read is refused rather than used, and every
  * write goes through a temporary file, fsync and rename so that a crash never leaves half a key.
+ *
+ * On Windows there are no mode bits to set or check (see platformFiles.ts): the files are as private as
+ * the ACL of the folder they inherit, by default the user's profile, and symbolic links are refused by an
+ * lstat before the open instead of by O_NOFOLLOW.
  */
 export class FileStore implements SecretStore {
   readonly kind = 'file';
   private folderChecked = false;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly platform: FilePlatform = filePlatform(),
+  ) {}
 
   /**
    * The file that holds `account`. Every character outside [A-Za-z0-9_-] is percent-encoded, so the
@@ -36,7 +45,8 @@ export class FileStore implements SecretStore {
     let handle: FileHandle;
     try {
       // O_NOFOLLOW: a symlink planted in the folder must not redirect a read to some other file.
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      if (!this.platform.noFollow && (await lstat(path)).isSymbolicLink()) throw Object.assign(new Error(`${path} is a link`), { code: 'ELOOP' });
+      handle = await open(path, this.platform.noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : constants.O_RDONLY);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return null;
       if (errnoOf(error) === 'ELOOP') {
@@ -96,12 +106,18 @@ export class FileStore implements SecretStore {
       if (errnoOf(error) === 'ENOENT') return false;
       throw this.ioError(`delete the key file ${path}`, account, error);
     }
-    await this.syncFolder(account);
+    try {
+      await syncFolder(this.dir, this.platform);
+    } catch (error) {
+      throw this.ioError(`flush the key folder ${this.dir}`, account, error);
+    }
     return true;
   }
 
   describe(): string {
-    return `unencrypted files in ${this.dir} (readable only by you)`;
+    return this.platform.posixModes
+      ? `unencrypted files in ${this.dir} (readable only by you)`
+      : `unencrypted files in ${this.dir} (as private as the folder's ACL)`;
   }
 
   async probe(): Promise<void> {
@@ -140,7 +156,7 @@ export class FileStore implements SecretStore {
       });
     }
     // A folder Signet just created may carry a umask-reduced mode; tighten it once, then check.
-    if (create && (info.mode & 0o777) !== 0o700 && (info.mode & 0o077) === 0) {
+    if (create && this.platform.posixModes && (info.mode & 0o777) !== 0o700 && (info.mode & 0o077) === 0) {
       await chmod(this.dir, 0o700).catch(() => undefined);
     }
     this.checkOwnerAndMode(this.dir, info.uid, info.mode, 0o700, undefined);
@@ -148,6 +164,8 @@ export class FileStore implements SecretStore {
   }
 
   private checkOwnerAndMode(path: string, uid: number, mode: number, wanted: number, account: string | undefined): void {
+    // Windows reports made-up mode bits (0666 for every file) and no owner; its ACLs are not checked here.
+    if (!this.platform.posixModes) return;
     const ownUid = process.getuid?.();
     if (ownUid !== undefined && uid !== ownUid) {
       throw new KeystoreError({
@@ -165,19 +183,6 @@ export class FileStore implements SecretStore {
         problem: `${path} has mode ${octal}, so other users may have read the unencrypted key material in it; Signet refuses to use it.`,
         fix: `If you are sure nobody else read it, run: chmod ${wanted.toString(8)} '${path}'. Otherwise treat the keys as leaked and create new identities.`,
       });
-    }
-  }
-
-  /** Renames and unlinks are only durable once the folder itself is flushed. */
-  private async syncFolder(account: string): Promise<void> {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY);
-      await handle.sync();
-    } catch (error) {
-      throw this.ioError(`flush the key folder ${this.dir}`, account, error);
-    } finally {
-      await handle?.close();
     }
   }
 
