@@ -10,7 +10,7 @@
 // For the machine's own platform the keychain binary is copied from node_modules; for another target its
 // npm package is fetched once with `npm pack` into .cache/native-packages/ and unpacked.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,8 +110,7 @@ function keyringBinaryPackage(triple, version) {
   const partial = `${unpacked}.partial-${process.pid}`;
   mkdirSync(partial, { recursive: true });
   run('tar', ['-xzf', tarball, '-C', partial, '--strip-components=1']);
-  cpSync(partial, unpacked, { recursive: true });
-  rmSync(partial, { recursive: true, force: true });
+  renameSync(partial, unpacked);
   return unpacked;
 }
 
