@@ -2,29 +2,9 @@
 // everything heavy (the daemon connection, schemas, views) is in ./signet, imported lazily, so that the
 // editor's startup never waits on Signet. The time activation took is measured and logged.
 import * as vscode from 'vscode';
+import { COMMAND_IDS } from './commandIds';
 import { createLog, type Log } from './log';
 import type { Signet, SignetState } from './signet';
-
-/** Every command package.json contributes; each is registered at once and runs once ./signet loaded. */
-export const COMMAND_IDS = [
-  'signet.showPendingApprovals',
-  'signet.approval.decide',
-  'signet.approval.more',
-  'signet.createAgent',
-  'signet.delegate',
-  'signet.revoke',
-  'signet.revokeDelegation',
-  'signet.copyDid',
-  'signet.copyCid',
-  'signet.removeAgent',
-  'signet.showTimeline',
-  'signet.refreshAgents',
-  'signet.reconnect',
-  'signet.restartDaemon',
-  'signet.showLog',
-  'signet.demo.askForRights',
-  'signet.protectMcpServers',
-] as const;
 
 /** The extension's exports: read-only state for other extensions and for the tests. */
 export interface SignetApi {
@@ -57,10 +37,8 @@ export function activate(context: vscode.ExtensionContext): SignetApi {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         const s = await load();
-        const handler = s.commands()[id];
-        if (!handler) throw new Error(`Signet has no handler for ${id}`);
         try {
-          return await handler(...args);
+          return await s.commands()[id](...args);
         } catch (error) {
           // A command boundary: the person sees what failed, the log keeps the details.
           log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

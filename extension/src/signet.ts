@@ -1,8 +1,7 @@
 // Everything the extension does once it is active, loaded after activation returns so that the editor's
 // startup never waits for it: the daemon connection, approvals, the Agents view, the timeline, commands.
 import * as vscode from 'vscode';
-import { DaemonClient } from '../../daemon/src/client/daemonClient';
-import type { AuthorizeResult, Principal } from '../../daemon/src/server/protocol';
+import type { Principal } from '../../daemon/src/server/protocol';
 import { AgentCommands } from './agents/agentCommands';
 import { AgentsTreeProvider, type AgentsNode } from './agents/agentsTree';
 import { ApprovalActions } from './approvals/approvalActions';
@@ -10,7 +9,8 @@ import { ApprovalPrompts, DECIDE_COMMAND, MORE_COMMAND } from './approvals/appro
 import { PendingApprovals } from './approvals/pendingApprovals';
 import { readSettings } from './config';
 import { DaemonConnection, describeState, type ConnectionState } from './daemon/daemonConnection';
-import { findRunningDaemon } from './daemon/daemonProcess';
+import { letDemoAgentAsk } from './demo/demoAgent';
+import type { CommandId } from './commandIds';
 import { shortDid } from './format';
 import type { Log } from './log';
 import { SignetStatusBar } from './statusBar';
@@ -102,8 +102,8 @@ export class Signet implements vscode.Disposable {
     this.onState(this.connection.state);
   }
 
-  /** The commands package.json contributes, by id. */
-  commands(): Record<string, (...args: unknown[]) => unknown> {
+  /** The commands package.json contributes, by id: a command without a handler fails the type check. */
+  commands(): Record<CommandId, (...args: unknown[]) => unknown> {
     return {
       'signet.showPendingApprovals': () => this.approvals.showPending(),
       [DECIDE_COMMAND]: (id, decision) => this.approvals.decideQuick(id, decision),
@@ -120,7 +120,7 @@ export class Signet implements vscode.Disposable {
       'signet.reconnect': () => this.connection.reconnect(),
       'signet.restartDaemon': () => this.connection.restartDaemon(),
       'signet.showLog': () => this.log.show(),
-      'signet.demo.askForRights': () => this.demoAskForRights(),
+      'signet.demo.askForRights': () => letDemoAgentAsk(this.connection, readSettings(this.context.extensionPath).home),
       'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
     };
   }
@@ -207,37 +207,6 @@ export class Signet implements vscode.Disposable {
           ? (node as Extract<AgentsNode, { kind: 'agent' }>).agent.name
           : null;
     TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent);
-  }
-
-  /**
-   * The walkthrough's "see a first approval": a demo agent, with its own identity, asks through the
-   * daemon's agent API to write a file in the workspace; its prompt appears like any other.
-   */
-  private async demoAskForRights(): Promise<AuthorizeResult | undefined> {
-    const { home } = readSettings(this.context.extensionPath);
-    await this.connection.whenConnected(20_000);
-    const runtime = await findRunningDaemon(home);
-    if (!runtime) throw new Error(`no Signet daemon runs for ${home}`);
-    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? home;
-    const agentClient = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken });
-    try {
-      void vscode.window.setStatusBarMessage('Signet: demo-agent is asking for a right…', 5000);
-      const result = await agentClient.request('authorize', {
-        agent: 'demo-agent',
-        cmd: '/mcp/tools/call',
-        args: { server: 'demo-files', tool: 'write_file', arguments: { path: 'NOTES.md', content: 'Hello from the Signet demo agent' } },
-        workspace,
-        createAgent: true,
-      });
-      if (result.decision === 'allow') {
-        void vscode.window.showInformationMessage(`Signet: demo-agent was allowed; its signed invocation is ${result.invocationCid}.`);
-      } else {
-        void vscode.window.showWarningMessage(`Signet: demo-agent was refused: ${result.reason}`);
-      }
-      return result;
-    } finally {
-      agentClient.close();
-    }
   }
 
   dispose(): void {
