@@ -8,6 +8,7 @@ export const COMMAND_IDS = [
   'signet.showPendingApprovals',
   'signet.approval.decide',
   'signet.approval.more',
+  'signet.approval.showDiff',
   'signet.createAgent',
   'signet.delegate',
   'signet.revoke',

@@ -7,6 +7,7 @@ import { AgentsTreeProvider, type AgentsNode } from './agents/agentsTree';
 import { ApprovalActions } from './approvals/approvalActions';
 import { ApprovalPrompts, DECIDE_COMMAND, MORE_COMMAND } from './approvals/approvalPrompts';
 import { PendingApprovals } from './approvals/pendingApprovals';
+import { ProposedChanges, SHOW_DIFF_COMMAND } from './approvals/proposedChangeView';
 import { readSettings } from './config';
 import { DaemonConnection, describeState, type ConnectionState } from './daemon/daemonConnection';
 import { letDemoAgentAsk } from './demo/demoAgent';
@@ -34,6 +35,7 @@ export class Signet implements vscode.Disposable {
   readonly connection: DaemonConnection;
   readonly pending = new PendingApprovals();
   private readonly prompts: ApprovalPrompts;
+  private readonly changes: ProposedChanges;
   private readonly approvals: ApprovalActions;
   private readonly tree: AgentsTreeProvider;
   private readonly treeView: vscode.TreeView<AgentsNode>;
@@ -65,7 +67,8 @@ export class Signet implements vscode.Disposable {
         ...(s.approvalTimeoutSeconds ? { approvalTimeoutSeconds: s.approvalTimeoutSeconds } : {}),
       };
     }, log);
-    this.prompts = new ApprovalPrompts(this.pending, log);
+    this.changes = new ProposedChanges(this.pending, log);
+    this.prompts = new ApprovalPrompts(this.pending, this.changes, log);
     this.approvals = new ApprovalActions(this.connection, this.pending, () => settings().offeredTtlSeconds, log);
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
@@ -75,6 +78,7 @@ export class Signet implements vscode.Disposable {
       this.connection,
       this.pending,
       this.prompts,
+      this.changes,
       this.tree,
       this.treeView,
       this.statusBar,
@@ -108,6 +112,7 @@ export class Signet implements vscode.Disposable {
       'signet.showPendingApprovals': () => this.approvals.showPending(),
       [DECIDE_COMMAND]: (id, decision) => this.approvals.decideQuick(id, decision),
       [MORE_COMMAND]: (id) => this.approvals.more(id),
+      [SHOW_DIFF_COMMAND]: (id) => this.changes.showDiff(id),
       'signet.createAgent': (name) => this.agentCommands.createAgent(name),
       'signet.delegate': (agent) => this.agentCommands.delegate(agent),
       'signet.revoke': () => this.agentCommands.revokePick(),

@@ -28,11 +28,11 @@ function test(name: string, fn: () => Promise<void>): void {
 }
 let agent: DaemonClient;
 
-function ask(tool: string, path: string, server = 'files'): Promise<AuthorizeResult> {
+function ask(tool: string, path: string, server = 'files', more: { agent?: string; arguments?: Record<string, unknown> } = {}): Promise<AuthorizeResult> {
   const params: AuthorizeParams = {
-    agent: 'coder',
+    agent: more.agent ?? 'coder',
     cmd: '/mcp/tools/call',
-    args: { server, tool, arguments: { path } },
+    args: { server, tool, arguments: { path, ...more.arguments } },
     workspace: bench.workspace,
     createAgent: true,
   };
@@ -223,4 +223,25 @@ test('two simultaneous requests both get their own prompt and are both decided',
   assert.equal(resultA.decision, 'allow');
   assert.equal(resultB.decision, 'deny');
   await bench.statusBarItem().filter({ hasText: /^\s*Signet\s*$/ }).waitFor();
+});
+
+test('Show Diff opens the diff editor between the file on disk and what the edit would write, and the request stays decidable', async () => {
+  // An agent of its own: coder holds a session approval from the test before.
+  const asked = ask('edit_file', 'src/auth.ts', 'files', { agent: 'editor', arguments: { edits: [{ oldText: '3600', newText: '900' }] } });
+  const prompt = await bench.findPrompt('edit_file');
+  // The prompt says what changes, and shows no edits as JSON.
+  await prompt.getByText('auth.ts: +1 −1').waitFor();
+  assert.doesNotMatch(await prompt.innerText(), /oldText/);
+  await prompt.getByRole('link', { name: 'Show Diff' }).click();
+  const diff = bench.page.locator('.monaco-diff-editor');
+  await diff.waitFor();
+  await bench.page.locator('.tab').filter({ hasText: 'auth.ts: proposed by editor (+1 −1)' }).waitFor();
+  await diff.locator('.editor.original').getByText('3600').waitFor();
+  await diff.locator('.editor.modified').getByText('900').waitFor();
+  await bench.screenshot('5-diff');
+  // Nothing was decided by looking: the agent still waits, and the prompt still decides.
+  assert.equal(await settledWithin(asked, 500), undefined);
+  await bench.statusBarItem().filter({ hasText: '1 pending' }).waitFor();
+  await (await bench.findPrompt('edit_file')).getByRole('link', { name: 'Deny' }).click();
+  assert.equal((await asked).decision, 'deny');
 });

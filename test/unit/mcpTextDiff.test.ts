@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unifiedDiff } from '../../daemon/src/mcp/textDiff';
+import { lineChangeCounts, unifiedDiff } from '../../daemon/src/mcp/textDiff';
 
 const labels = { from: 'a', to: 'b' };
 
@@ -25,4 +25,31 @@ test('changes far apart make separate hunks', () => {
 
 test('lines added to an empty file count from line 1', () => {
   assert.equal(unifiedDiff('', 'a\nb\n', labels), ['--- a', '+++ b', '@@ -0,0 +1,2 @@', '+a', '+b', ''].join('\n'));
+});
+
+test('line counts name the lines a change adds and removes', () => {
+  assert.deepEqual(lineChangeCounts('a\nb\nc\n', 'a\nB\nc\nd\n'), { added: 2, removed: 1 });
+  assert.deepEqual(lineChangeCounts('', 'a\nb\n'), { added: 2, removed: 0 });
+  assert.deepEqual(lineChangeCounts('same\n', 'same\n'), { added: 0, removed: 0 });
+});
+
+test('line counts of a small edit in a long file cost only the edited region, and agree with the unified diff', () => {
+  const lines = Array.from({ length: 50_000 }, (_, i) => `line ${i}`);
+  const changed = [...lines];
+  changed.splice(25_000, 1, 'new a', 'new b');
+  assert.deepEqual(lineChangeCounts(lines.join('\n'), changed.join('\n')), { added: 2, removed: 1 });
+  const small = lines.slice(0, 40).join('\n');
+  const smallChanged = [...lines.slice(0, 40)];
+  smallChanged[7] = 'x';
+  smallChanged.push('y');
+  const diff = unifiedDiff(small, smallChanged.join('\n'), labels);
+  const counted = lineChangeCounts(small, smallChanged.join('\n'));
+  assert.equal(counted.added, diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length);
+  assert.equal(counted.removed, diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).length);
+});
+
+test('a replaced region too large for the table counts as removed and added whole', () => {
+  const before = Array.from({ length: 3000 }, (_, i) => `old ${i}`).join('\n');
+  const after = Array.from({ length: 3000 }, (_, i) => `new ${i}`).join('\n');
+  assert.deepEqual(lineChangeCounts(before, after), { added: 3000, removed: 3000 });
 });

@@ -1,5 +1,6 @@
-// A small unified diff for `signet protect --dry-run`: config files are a few hundred lines at most, so the
-// plain longest-common-subsequence table is fast enough and keeps this dependency-free.
+// A small unified diff for `signet protect --dry-run`, and the line counts (+12 −3) an approval prompt shows
+// for a proposed file change. Config files are a few hundred lines at most, so the plain longest-common-
+// subsequence table is fast enough and keeps this dependency-free; the counts bound its size (see below).
 
 type Op = { kind: ' ' | '-' | '+'; line: string; oldNo: number; newNo: number };
 
@@ -29,11 +30,36 @@ function lineOps(a: string[], b: string[]): Op[] {
   return ops;
 }
 
+function splitLines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
+}
+
+/** The table holds (n+1)×(m+1) cells; above this many the counts are taken without it. */
+const MAX_TABLE_CELLS = 4_000_000;
+
+/**
+ * How many lines a change adds and removes. The lines both texts begin and end with are set aside first,
+ * so an edit in a long file costs only its changed region; a region too large for the table (over
+ * MAX_TABLE_CELLS) counts as removed and added whole, which is a true diff if not the smallest.
+ */
+export function lineChangeCounts(before: string, after: string): { added: number; removed: number } {
+  const a = splitLines(before);
+  const b = splitLines(after);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const oldMiddle = a.slice(head, a.length - tail);
+  const newMiddle = b.slice(head, b.length - tail);
+  if ((oldMiddle.length + 1) * (newMiddle.length + 1) > MAX_TABLE_CELLS) return { added: newMiddle.length, removed: oldMiddle.length };
+  const ops = lineOps(oldMiddle, newMiddle);
+  return { added: ops.filter((o) => o.kind === '+').length, removed: ops.filter((o) => o.kind === '-').length };
+}
+
 /** A unified diff of two texts with three lines of context; empty when they are equal. */
 export function unifiedDiff(before: string, after: string, labels: { from: string; to: string }, context = 3): string {
   if (before === after) return '';
-  const split = (t: string) => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
-  const ops = lineOps(split(before), split(after));
+  const ops = lineOps(splitLines(before), splitLines(after));
   const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
   let k = 0;
   while (k < ops.length) {

@@ -1,16 +1,20 @@
 // Each pending approval becomes a notification naming the agent, the command and the exact target, with
-// Allow once · Allow for session · More… · Deny and the time left.
+// Allow once · Allow for session · More… · Deny and the time left; a request that writes a file also says
+// what changes (`auth.ts: +12 −3`) and offers Show Diff.
 //
 // Why a progress notification with command links rather than `showInformationMessage` buttons: the editor
 // API cannot close a message notification, and a request decided elsewhere (the CLI, another window) or
 // timed out must lose its prompt. A progress notification closes when its task settles, shows a live
-// countdown, and renders `[label](command:…)` links. Its one button, Cancel, hides the prompt; the
-// request stays pending (status bar, "Show Pending Approvals") until decided or timed out.
+// countdown, and renders `[label](command:…)` links. Its one button is the editor's own Cancel, whose label
+// cannot be changed: the prompt says that it only hides the prompt, and so it does. The request stays
+// pending (status bar, "Show Pending Approvals") until decided or timed out.
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
-import { commandLink, promptTitle, remainingText } from './approvalText';
+import { commandLink, neutralizeLinks, promptTitle, remainingText } from './approvalText';
 import type { PendingApprovals } from './pendingApprovals';
+import { summaryText } from './proposedChange';
+import { SHOW_DIFF_COMMAND, type ProposedChanges } from './proposedChangeView';
 
 /** The editor shows three toasts at most; more prompts wait their turn so that none is lost. */
 const MAX_VISIBLE_PROMPTS = 3;
@@ -31,6 +35,7 @@ export class ApprovalPrompts implements vscode.Disposable {
 
   constructor(
     private readonly pending: PendingApprovals,
+    private readonly changes: ProposedChanges,
     private readonly log: Log,
   ) {
     this.subscriptions.push(
@@ -77,6 +82,8 @@ export class ApprovalPrompts implements vscode.Disposable {
       commandLink('More…', MORE_COMMAND, [request.id]),
       commandLink('Deny', DECIDE_COMMAND, [request.id, 'deny']),
     ].join(' · ');
+    // Filled in once the file on disk is read: what the change does, and the link to see it.
+    let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: promptTitle(request), cancellable: true },
@@ -85,7 +92,7 @@ export class ApprovalPrompts implements vscode.Disposable {
         let reported = 0;
         let ticks = 0;
         const tick = () => {
-          const text = `${links} — ${remainingText(request.expiresAt)}`;
+          const text = `${change}${links} — ${remainingText(request.expiresAt)}. Cancel only hides this prompt; the request stays pending.`;
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).
@@ -101,6 +108,11 @@ export class ApprovalPrompts implements vscode.Disposable {
         };
         tick();
         const timer = setInterval(tick, 1000);
+        void this.changes.summarize(request).then((summary) => {
+          if (!summary || closed) return;
+          change = `${neutralizeLinks(summaryText(summary))} · ${commandLink('Show Diff', SHOW_DIFF_COMMAND, [request.id])} · `;
+          tick();
+        });
         token.onCancellationRequested(() => {
           if (closed) return;
           this.log.info(`prompt for approval ${request.id} hidden; it stays pending`);

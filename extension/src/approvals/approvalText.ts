@@ -2,6 +2,7 @@
 // left. Pure, so that what people are asked to decide on is tested exactly.
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import { clip, formatCountdown } from '../format';
+import { CHANGE_KEYS, proposedChangeOf } from './proposedChange';
 
 /** Arguments the daemon adds for its own bookkeeping, not part of what the agent asked. */
 const INTERNAL_ARGS = new Set(['_paths']);
@@ -19,15 +20,17 @@ export function visibleArgs(args: Record<string, unknown>): Record<string, unkno
 
 /**
  * One line naming the tool or command and the exact target: the daemon's summary (`write_file
- * /repo/src/auth.ts`), the MCP server, and any argument that is not already shown as a path.
+ * /repo/src/auth.ts`), the MCP server, and any argument that is not already shown as a path. A request that
+ * writes a file leaves out the new content and the edits: the prompt shows those as a diff.
  */
 export function describeTarget(request: Pick<ApprovalRequest, 'cmd' | 'summary' | 'args' | 'tool' | 'paths'>): string {
   const args = visibleArgs(request.args);
   const inner = typeof args.arguments === 'object' && args.arguments !== null && !Array.isArray(args.arguments) ? (args.arguments as Record<string, unknown>) : undefined;
   const shown = new Set(request.paths);
+  const hidden = proposedChangeOf(request) ? CHANGE_KEYS : new Set<string>();
   // For MCP calls the interesting part is the tool's own arguments; tool and server are named already.
   const source = inner ?? Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'tool' && k !== 'server'));
-  const rest = Object.fromEntries(Object.entries(source).filter(([, v]) => !(typeof v === 'string' && shown.has(v))));
+  const rest = Object.fromEntries(Object.entries(source).filter(([k, v]) => !hidden.has(k) && !(typeof v === 'string' && shown.has(v))));
   const json = Object.keys(rest).length ? ` ${clip(JSON.stringify(rest), 160)}` : '';
   const server = typeof args.server === 'string' ? ` on ${args.server}` : '';
   return `${clip(request.summary, 200)}${server}${json}`;

@@ -55,3 +55,12 @@ test('the time left is coarse while there is plenty and exact at the end', () =>
 test('command links carry their arguments as URI-encoded JSON', () => {
   assert.equal(commandLink('Deny', 'signet.approval.decide', ['a b', 'deny']), '[Deny](command:signet.approval.decide?%5B%22a%20b%22%2C%22deny%22%5D)');
 });
+
+test('a request that writes a file leaves its content and edits out of the prompt text, which shows them as a diff', () => {
+  const write = request({ args: { server: 'fs', tool: 'write_file', arguments: { path: '/repo/src/auth.ts', content: 'secret body', mode: 'overwrite' } } });
+  assert.equal(describeTarget(write), 'write_file /repo/src/auth.ts on fs {"mode":"overwrite"}');
+  const edit = request({ args: { server: 'fs', tool: 'edit_file', arguments: { path: '/repo/src/auth.ts', edits: [{ oldText: 'a', newText: 'b' }] } }, summary: 'edit_file /repo/src/auth.ts' });
+  assert.equal(describeTarget(edit), 'edit_file /repo/src/auth.ts on fs');
+  const notAWrite = request({ args: { server: 'fs', tool: 'search', arguments: { content: 'needle' } }, summary: 'search', paths: [] });
+  assert.equal(describeTarget(notAWrite), 'search on fs {"content":"needle"}', 'content is kept where nothing is written');
+});
