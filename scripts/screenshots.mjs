@@ -16,6 +16,7 @@ const PICTURES = {
   '1-prompt.png': 'approval-prompt.png',
   '2-agents.png': 'agents-view.png',
   '3-timeline.png': 'timeline.png',
+  '5-diff.png': 'show-diff.png',
 };
 
 if (!process.argv.includes('--from-last-run')) {
