@@ -17,6 +17,7 @@ export const COMMAND_IDS = [
   'signet.copyCid',
   'signet.removeAgent',
   'signet.showTimeline',
+  'signet.copyAgentReport',
   'signet.refreshAgents',
   'signet.reconnect',
   'signet.restartDaemon',

@@ -11,6 +11,7 @@ import { ProposedChanges, SHOW_DIFF_COMMAND } from './approvals/proposedChangeVi
 import { readSettings } from './config';
 import { DaemonConnection, describeState, type ConnectionState } from './daemon/daemonConnection';
 import { letDemoAgentAsk } from './demo/demoAgent';
+import { copyAgentReport } from './report/agentReportCommand';
 import type { CommandId } from './commandIds';
 import { shortDid } from './format';
 import type { Log } from './log';
@@ -121,6 +122,7 @@ export class Signet implements vscode.Disposable {
       'signet.copyCid': (node) => this.agentCommands.copyCid(node),
       'signet.removeAgent': (node) => this.agentCommands.removeAgent(node),
       'signet.showTimeline': (node) => this.showTimeline(node),
+      'signet.copyAgentReport': (node) => copyAgentReport(this.connection, node),
       'signet.refreshAgents': () => this.tree.reload(),
       'signet.reconnect': () => this.connection.reconnect(),
       'signet.restartDaemon': () => this.connection.restartDaemon(),

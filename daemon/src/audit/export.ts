@@ -55,6 +55,15 @@ async function forEachRecordChunk(
   return { records, skipped };
 }
 
+/** Every valid record from seq `since` on, in order (for reports; a torn last line is left out). */
+export async function readRecords(dir: string, since = 0): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  await forEachRecordChunk(dir, since, async (_chunk, batch) => {
+    for (const { record } of batch) records.push(record);
+  });
+  return records;
+}
+
 /** Writes the record lines, unchanged, to `out` (with backpressure). A torn last line is left out. */
 export async function exportJsonl(dir: string, out: Writable, opts: ExportOptions = {}): Promise<ExportResult> {
   return forEachRecordChunk(dir, opts.since ?? 0, async (_chunk, batch) => {

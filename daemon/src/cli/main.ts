@@ -12,6 +12,7 @@ import { SIGNET_VERSION } from '../version';
 import { registerAuditCommands } from './auditCommands';
 import { CliError, ExitCode, connectToDaemon, parseDuration, parseJsonOption } from './connect';
 import { registerMcpCommands } from './mcpCommands';
+import { registerReportCommand } from './reportCommands';
 
 interface GlobalOptions {
   json?: boolean;
@@ -296,6 +297,7 @@ program
   });
 
 registerMcpCommands(program, globals);
+registerReportCommand(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

@@ -203,6 +203,16 @@ test('Create Agent makes an identity the daemon knows', async () => {
   }
 });
 
+test('Copy Agent Report returns the agent’s report from the daemon’s log, with the approval it was given', async () => {
+  const signet = await api();
+  await signet.whenConnected(30_000);
+  // coder was allowed once by the test above, through a prompt of this window.
+  const markdown = await vscode.commands.executeCommand<string | undefined>('signet.copyAgentReport', 'coder');
+  assert(typeof markdown === 'string' && markdown.startsWith('## Signet report'), `the report, got ${String(markdown).slice(0, 80)}`);
+  assert(/\| coder \| write_file on files \| once \| vscode \|/.test(markdown), 'the report names the approval and who gave it');
+  assert(markdown.includes(join(workspace, 'src', 'auth.ts')), 'the report names the file');
+});
+
 test('Show Timeline opens the audit timeline webview', async () => {
   await api();
   await vscode.commands.executeCommand('signet.showTimeline');
