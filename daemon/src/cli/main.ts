@@ -236,7 +236,7 @@ program
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new CliError('--args must be a JSON object', ExitCode.Usage);
     const client = await connectToDaemon(home, 'agent');
     try {
-      const result = await client.request('authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: resolve(opts.workspace ?? process.cwd()) });
+      const result = await client.request('authz/authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: resolve(opts.workspace ?? process.cwd()) });
       print(json, result, () => (result.decision === 'allow' ? `allowed: invocation ${result.invocationCid}\n${result.invocation}` : `denied: ${result.reason}`));
       if (result.decision === 'deny') process.exitCode = ExitCode.Denied;
     } finally {

@@ -48,7 +48,7 @@ export class DaemonLink {
   /** Withdraws a waiting request; best effort, since a lost connection withdraws everything anyway. */
   withdraw(requestId: string): void {
     if (!this.client?.isOpen) return;
-    this.client.request('authorize/cancel', { requestId }).catch(() => undefined);
+    this.client.request('authz/cancel', { requestId }).catch(() => undefined);
   }
 
   /** Asks the daemon; resolves to a denial (code `disconnected`) whenever it cannot be asked or does not answer. */
@@ -63,7 +63,7 @@ export class DaemonLink {
       }
     }
     try {
-      return await client.request('authorize', params);
+      return await client.request('authz/authorize', params);
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         return {

@@ -48,7 +48,7 @@ export class SignetClient {
    */
   authorize(agent: string, cmd: string, args: Record<string, unknown>, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
     const { workspace, ...rest } = options;
-    return this.client.request('authorize', { agent, cmd, args, ...rest, ...(workspace === undefined ? {} : { workspace: resolve(workspace) }) });
+    return this.client.request('authz/authorize', { agent, cmd, args, ...rest, ...(workspace === undefined ? {} : { workspace: resolve(workspace) }) });
   }
 
   /** Delegates onward from an agent, within what that agent holds (the daemon refuses an escalation). */

@@ -185,6 +185,7 @@ export class DaemonConnection implements Disposable {
       const token = await readUiTokenOf(settings.home);
       client = await DaemonClient.connect({ port: runtime.port, token, connectTimeoutMs: 5000 });
       const opened = client;
+      opened.onProtocolError((error) => this.log.warn(error.message));
       for (const name of NOTIFICATIONS) opened.onNotification(name, (params) => this.dispatch(name, params));
       const status = await opened.request('daemon/status', {}, { timeoutMs: 10_000 });
       if (status.role !== 'ui') throw new Error(`the daemon accepted this window as "${status.role}", not as a UI client; the UI token is wrong`);
