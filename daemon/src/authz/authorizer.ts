@@ -4,7 +4,7 @@
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApprovalQueue, CancelCause } from '../approvals/approvalQueue';
-import type { IdentityRegistry } from '../keys/identities';
+import { isKeystoreFailure, keystoreFix, type IdentityRegistry } from '../keys/identities';
 import type {
   AgentInfo,
   ApprovalDecideParams,
@@ -21,7 +21,7 @@ import type {
 } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
-import { RpcError, isKeystoreFailure, keystoreFix } from '../server/wireErrors';
+import { RpcError } from '../server/wireErrors';
 import {
   cidOf,
   commandCovers,

@@ -4,13 +4,16 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
+import { didForName } from '../keys/agentNames';
+import { isKeystoreFailure, keystoreFix } from '../keys/identities';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import { validateInvocation } from '../ucan/index';
 import { SIGNET_VERSION } from '../version';
 import { registerAuditCommands } from './auditCommands';
-import { CliError, ExitCode, connectToDaemon, parseDuration, parseJsonOption } from './connect';
+import { CliError, connectToDaemon, parseDurationOption, parseJsonOption } from './connect';
+import { ExitCode } from './exitCode';
 import { registerMcpCommands } from './mcpCommands';
 
 interface GlobalOptions {
@@ -60,7 +63,7 @@ program
   .command('daemon')
   .description('run the daemon in the foreground')
   .addOption(new Option('--keystore <kind>', 'where private keys live; `file` is saved as an explicit opt-in').choices(['keychain', 'file']))
-  .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDuration(v))
+  .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDurationOption(v))
   .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number }) => {
     const { home } = globals();
     ensureHome(home);
@@ -145,7 +148,7 @@ program
         to: opts.to,
         cmd: opts.cmd,
         ...(opts.pol ? { pol: parseJsonOption(opts.pol, '--pol') as unknown[] } : {}),
-        ...(opts.ttl ? { ttl: parseDuration(opts.ttl) } : {}),
+        ...(opts.ttl ? { ttl: parseDurationOption(opts.ttl) } : {}),
       });
       print(globals().json, issued, () => issued.cid);
     }),
@@ -205,7 +208,7 @@ program
       const result = await client.request('approval/decide', {
         id,
         decision,
-        ...(opts.ttl ? { ttlSeconds: parseDuration(opts.ttl) } : {}),
+        ...(opts.ttl ? { ttlSeconds: parseDurationOption(opts.ttl) } : {}),
         ...(Object.keys(narrow).length ? { narrow } : {}),
         decidedBy: 'cli',
       });
@@ -254,7 +257,8 @@ audit
     withUi(async (client) => {
       const { json } = globals();
       const { records } = await client.request('audit/query', { ...(opts.agent ? { agent: opts.agent } : {}), limit: opts.limit });
-      const agentDid = opts.agent?.startsWith('did:') ? opts.agent : (await client.request('agent/list', {})).agents.find((a) => a.name === opts.agent)?.did;
+      const directory = opts.agent ? await client.request('agent/list', {}) : undefined;
+      const agentDid = opts.agent && directory ? didForName(opts.agent, directory.user, (name) => directory.agents.find((a) => a.name === name)) : undefined;
       const show = (r: AuditRecord) => process.stdout.write(`${json ? JSON.stringify(r) : recordLine(r)}\n`);
       records.forEach(show);
       if (!opts.follow) return;
@@ -324,10 +328,9 @@ function reportError(error: unknown): number {
   if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
-  const withFix = error as { message?: string; fix?: string; code?: string };
-  if (withFix && typeof withFix.fix === 'string') {
-    const message = withFix.message ?? '';
-    return fail(message.includes(withFix.fix) ? message : `${message}\n${withFix.fix}`, ExitCode.KeystoreUnavailable);
+  if (isKeystoreFailure(error)) {
+    const fix = keystoreFix(error);
+    return fail(error.message.includes(fix) ? error.message : `${error.message}\n${fix}`, ExitCode.KeystoreUnavailable);
   }
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../home/atomicFile';
 import { homePaths } from '../home/signetHome';
 import type { AgentInfo, Principal } from '../server/protocol';
 import { Ed25519Signer } from '../ucan/index';
+import { KeystoreError } from './keystoreError';
 import type { SecretStore } from './secretStore';
 
 const IdentitiesFile = z.object({
@@ -27,6 +28,16 @@ export class IdentityError extends Error {
     super(message, options);
     this.name = 'IdentityError';
   }
+}
+
+/** True for a failure of the keystore itself (it cannot be read, or a key is gone), as opposed to a wrong name. */
+export function isKeystoreFailure(error: unknown): error is KeystoreError | IdentityError {
+  return error instanceof KeystoreError || (error instanceof IdentityError && error.kind === 'key-missing');
+}
+
+/** What the user can do about a keystore failure. */
+export function keystoreFix(error: KeystoreError | IdentityError): string {
+  return error instanceof KeystoreError ? error.fix : 'restore the keychain entry, or move this Signet home aside to start over';
 }
 
 /** The secret-store account that holds the seed of `did`. */

@@ -3,7 +3,7 @@
 // them to `wireErrorOf`, which picks the stable code from the error's own kind, never from its message, and
 // carries the fix along as typed `data`.
 import { AuditLogError, type AuditLogErrorCode } from '../audit/auditLog';
-import { IdentityError } from '../keys/identities';
+import { IdentityError, keystoreFix } from '../keys/identities';
 import { KeystoreError } from '../keys/keystoreError';
 import { SignetErrorCode, type JsonRpcError, type SignetErrorData } from './protocol';
 
@@ -18,16 +18,6 @@ export class RpcError extends Error {
     super(message, options);
     this.name = 'RpcError';
   }
-}
-
-/** True for a failure of the keystore itself, as opposed to an agent that does not exist. */
-export function isKeystoreFailure(error: unknown): error is KeystoreError | IdentityError {
-  return error instanceof KeystoreError || (error instanceof IdentityError && error.kind === 'key-missing');
-}
-
-/** The fix for a keystore failure, wherever it came from. */
-export function keystoreFix(error: KeystoreError | IdentityError): string {
-  return error instanceof KeystoreError ? error.fix : 'restore the keychain entry, or move this Signet home aside to start over';
 }
 
 const auditCodes: Record<AuditLogErrorCode, { code: SignetErrorCode; fix?: string }> = {
