@@ -12,6 +12,7 @@ import { Authorizer } from './authz/authorizer';
 import { DelegationStore } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
+import { didForName } from './keys/agentNames';
 import { IdentityRegistry } from './keys/identities';
 import { openSecretStore } from './keys/openSecretStore';
 import type { SecretStore } from './keys/secretStore';
@@ -201,8 +202,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
       },
       'audit/query': async (params) => {
-        let agent = params?.agent;
-        if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);
+        const agent = params?.agent ? didForName(params.agent, identities.user, (name) => identities.findAgent(name)) : undefined;
         // One more than asked tells whether there is more; the answer is also cut to a size any client
         // takes. With `since` the page runs forward from it, without it the page is the newest records.
         const limit = params?.limit;

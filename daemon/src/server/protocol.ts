@@ -38,12 +38,16 @@ export const SignetErrorCode = {
 } as const;
 export type SignetErrorCode = (typeof SignetErrorCode)[keyof typeof SignetErrorCode];
 
-/** JSON-RPC's own codes, used only for frame-level problems. */
+/**
+ * JSON-RPC's own codes. The daemon sends them only for frame-level problems; the MCP proxy, which speaks JSON-RPC
+ * to its MCP client, answers with them when it cannot pass a request on (it never sends InternalError otherwise).
+ */
 export const JsonRpcErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
+  InternalError: -32603,
 } as const;
 
 export const SignetErrorData = z.object({
