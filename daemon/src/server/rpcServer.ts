@@ -45,6 +45,8 @@ export interface RpcServerLogger {
 
 export class RpcServer {
   private readonly connections = new Map<string, ConnectionImpl>();
+  /** Former method names some client has called, each said once in the log. */
+  private readonly formerNamesSeen = new Set<string>();
 
   constructor(
     private readonly handlers: MethodHandlers,
@@ -113,6 +115,10 @@ export class RpcServer {
     if (name === undefined) {
       reply({ error: { code: JsonRpcErrorCode.MethodNotFound, message: `unknown method "${method}"` } });
       return;
+    }
+    if (name !== method && !this.formerNamesSeen.has(method)) {
+      this.formerNamesSeen.add(method);
+      this.log.info(`a client (${connection.label}) called "${method}", the former name of "${name}"; it is answered until 0.2`);
     }
     const spec = methods[name];
     if (!(spec.roles as readonly ClientRole[]).includes(connection.role)) {
