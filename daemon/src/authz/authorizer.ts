@@ -4,7 +4,7 @@
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApprovalQueue, CancelCause } from '../approvals/approvalQueue';
-import { isKeystoreFailure, keystoreFix, type IdentityRegistry } from '../keys/identities';
+import { isKeystoreFailure, keystoreMessageWithFix, type IdentityRegistry } from '../keys/identities';
 import type {
   AgentInfo,
   ApprovalDecideParams,
@@ -128,7 +128,7 @@ export class Authorizer {
       return await this.authorizeOrThrow(params, connection);
     } catch (error) {
       if (!isKeystoreFailure(error)) throw error;
-      const reason = `Signet could not use the keystore for agent "${params.agent}": ${error.message.includes(keystoreFix(error)) ? error.message : `${error.message} ${keystoreFix(error)}`}`;
+      const reason = `Signet could not use the keystore for agent "${params.agent}": ${keystoreMessageWithFix(error)}`;
       return this.deny(this.identities.findAgent(params.agent) ?? null, params, 'keystore-unavailable', reason);
     }
   }

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
 import { didForName } from '../keys/agentNames';
-import { isKeystoreFailure, keystoreFix } from '../keys/identities';
+import { isKeystoreFailure, keystoreMessageWithFix } from '../keys/identities';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
@@ -328,10 +328,7 @@ function reportError(error: unknown): number {
   if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
-  if (isKeystoreFailure(error)) {
-    const fix = keystoreFix(error);
-    return fail(error.message.includes(fix) ? error.message : `${error.message}\n${fix}`, ExitCode.KeystoreUnavailable);
-  }
+  if (isKeystoreFailure(error)) return fail(keystoreMessageWithFix(error, '\n'), ExitCode.KeystoreUnavailable);
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }
 

@@ -40,6 +40,12 @@ export function keystoreFix(error: KeystoreError | IdentityError): string {
   return error instanceof KeystoreError ? error.fix : 'restore the keychain entry, or move this Signet home aside to start over';
 }
 
+/** The failure's message, ending with its fix (most messages carry it already, and then it is not said twice). */
+export function keystoreMessageWithFix(error: KeystoreError | IdentityError, separator = ' '): string {
+  const fix = keystoreFix(error);
+  return error.message.includes(fix) ? error.message : `${error.message}${separator}${fix}`;
+}
+
 /** The secret-store account that holds the seed of `did`. */
 export function keyAccountFor(did: string): string {
   return `key:${did}`;
