@@ -128,6 +128,7 @@ export class DaemonLink {
         throw new DaemonConnectionError('the Signet daemon link was closed');
       }
       this.client = client;
+      client.onProtocolError((error) => this.options.log?.(error.message));
       this.backoffMs = this.options.initialBackoffMs ?? 100;
       this.lastFailure = undefined;
       this.options.log?.(`${this.everConnected ? 'reconnected' : 'connected'} to signetd (pid ${runtime.pid}, port ${runtime.port})`);
