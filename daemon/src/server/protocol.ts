@@ -524,9 +524,9 @@ export const methods = {
   'agent/create': method({ params: AgentCreateParams, result: AgentCreateResult, roles: uiOnly }),
   'agent/list': method({ params: AgentListParams, result: AgentListResult, roles: uiOnly }),
   'agent/remove': method({ params: AgentRemoveParams, result: AgentRemoveResult, roles: uiOnly }),
-  /** Until 0.2 also answered as `authorize`, its name in 0.1. */
+  /** Also answered as `authorize`, its former name, for one release: until 0.2. */
   'authz/authorize': method({ params: AuthorizeParams, result: AuthorizeResult, roles: anyRole, formerNames: ['authorize'] }),
-  /** Until 0.2 also answered as `authorize/cancel`, its name in 0.1. */
+  /** Also answered as `authorize/cancel`, its former name, for one release: until 0.2. */
   'authz/cancel': method({ params: AuthorizeCancelParams, result: AuthorizeCancelResult, roles: anyRole, formerNames: ['authorize/cancel'] }),
   'approval/list': method({ params: ApprovalListParams, result: ApprovalListResult, roles: uiOnly }),
   'approval/decide': method({ params: ApprovalDecideParams, result: ApprovalDecideResult, roles: uiOnly }),
