@@ -16,7 +16,7 @@ import { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequ
 import type { AuthorizeResult, DelegationInfo, DelegationIssueParams } from '../server/protocol';
 import { validateInvocation, type InvocationPayload, type UcanErrorName } from '../ucan/index';
 
-export { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
+export { DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 export { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequests';
 export type { AuthorizeResult, DelegationInfo, DelegationIssueParams, DenyCode } from '../server/protocol';
 
