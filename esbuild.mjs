@@ -1,9 +1,7 @@
-// The one build script. Targets: the daemon + CLI (node), later the extension (node/cjs, `vscode`
-// external) and the webview (browser). Native keychain bindings stay external: they are loaded
-// from node_modules at run time, never bundled.
+// The one build script. Targets: the CLI and daemon, and the SDK (node/cjs); the extension (node/cjs,
+// `vscode` external, in two files); the webview (browser, one IIFE). Native bindings stay external: they
+// are loaded from node_modules at run time, never bundled.
 import { build } from 'esbuild';
-
-const watch = process.argv.includes('--watch');
 
 /** Keeps `import('./signet')` in extension.ts a run-time load of dist/signet.js instead of inlining it. */
 const lazyExtensionCore = {
@@ -52,4 +50,3 @@ await Promise.all([
     minify: true,
   }),
 ]);
-if (watch) console.log('esbuild: watch is not supported yet; rerun npm run build');

@@ -56,7 +56,7 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
     await ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']] });
     const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
     const authorizeOnce = async () => {
-      const r = await agent.request('authorize', params);
+      const r = await agent.request('authz/authorize', params);
       if (r.decision !== 'allow') throw new Error(`benchmark authorize was denied: ${r.reason}`);
     };
     // Each caller sends its next request as soon as its answer arrives (a barrier after every round would leave

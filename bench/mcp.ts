@@ -129,7 +129,7 @@ export async function runMcpBenchmarks(options: McpBenchmarkOptions = {}): Promi
     const daemonLink = agent;
     // The same authorize the proxy makes for an echo call, from another process than the daemon's, as the proxy is.
     const authorize = async (message: string) => {
-      const answer = await daemonLink.request('authorize', { agent: 'bench', cmd: '/mcp/tools/call', args: { server: 'everything', tool: 'echo', arguments: { message } }, workspace: home, createAgent: true });
+      const answer = await daemonLink.request('authz/authorize', { agent: 'bench', cmd: '/mcp/tools/call', args: { server: 'everything', tool: 'echo', arguments: { message } }, workspace: home, createAgent: true });
       if (answer.decision !== 'allow') throw new Error(`the benchmark authorize was denied: ${answer.reason}`);
     };
 

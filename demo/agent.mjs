@@ -70,7 +70,7 @@ async function main() {
   for (let round = 1; ; round++) {
     for (const step of plan) {
       console.log(`[${agent}] wants to ${step.say}: ${step.tool} ${JSON.stringify(step.arguments)}`);
-      const result = await client.request('authorize', {
+      const result = await client.request('authz/authorize', {
         agent,
         cmd: '/mcp/tools/call',
         args: { server: 'demo-files', tool: step.tool, arguments: step.arguments },

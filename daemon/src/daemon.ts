@@ -5,14 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalQueue } from './approvals/approvalQueue';
-import { AuditLog, AuditLogError, CHECKPOINT_FILE } from './audit/auditLog';
+import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
 import { DelegationStore } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
-import { IdentityError, IdentityRegistry } from './keys/identities';
+import { didForName } from './keys/agentNames';
+import { IdentityRegistry } from './keys/identities';
 import { openSecretStore } from './keys/openSecretStore';
 import type { SecretStore } from './keys/secretStore';
 import { loadOrCreateLogKey } from './keys/logKey';
@@ -21,7 +22,8 @@ import type { Logger } from './logger';
 import { MAX_AUDIT_ANSWER_BYTES, SignetErrorCode, type ClientRole, type DaemonStatusResult, type InvocationVerifyParams, type InvocationVerifyResult } from './server/protocol';
 import { validateInvocation, type DelegationPayload } from './ucan/index';
 import { NonceLedger } from './authz/nonceLedger';
-import { RpcError, RpcServer, type MethodHandlers } from './server/rpcServer';
+import { RpcServer, type MethodHandlers } from './server/rpcServer';
+import { RpcError } from './server/wireErrors';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
 import { ed25519Library } from './ucan/libsodium';
@@ -29,7 +31,7 @@ import { SIGNET_VERSION } from './version';
 
 export interface DaemonOptions {
   home: string;
-  /** Overrides the saved config; `memory` is for tests only and never persists a key. */
+  /** Overrides the saved config. */
   keystore?: 'keychain' | 'file';
   /** A ready store (tests pass an in-memory one); wins over `keystore`. */
   secretStore?: SecretStore;
@@ -124,17 +126,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const refuseWhileStopping = () => {
       if (stopping) throw new RpcError(SignetErrorCode.ShuttingDown, 'signetd is shutting down');
     };
-    const withIdentityErrors = async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        if (error instanceof IdentityError) {
-          const code = error.kind === 'unknown-agent' ? SignetErrorCode.UnknownAgent : error.kind === 'agent-exists' ? SignetErrorCode.AgentExists : SignetErrorCode.KeystoreUnavailable;
-          throw new RpcError(code, error.message, undefined, { cause: error });
-        }
-        throw error;
-      }
-    };
 
     const nonces = new NonceLedger();
     const verifiedDelegations = new Map<string, DelegationPayload>();
@@ -156,18 +147,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return { ok: true, invocationCid: result.cid, iss: identities.principalOf(result.invocation.iss), cmd: result.invocation.cmd, args: result.invocation.args, chain: result.chain.map((c) => c.cid) };
     };
 
-    /** Proof requests with impossible sizes are the caller's mistake, not an internal error. */
-    const auditCall = async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        if (error instanceof AuditLogError && error.code !== 'write-failed' && error.code !== 'unusable') {
-          throw new RpcError(SignetErrorCode.InvalidArgument, error.message, undefined, { cause: error });
-        }
-        throw error;
-      }
-    };
-
     const handlers: MethodHandlers = {
       'daemon/status': (_params, connection): DaemonStatusResult => ({
         version: SIGNET_VERSION,
@@ -185,21 +164,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
       'agent/create': ({ name }) => {
         refuseWhileStopping();
-        return withIdentityErrors(() => authorizer.createAgent(name, 'created by the user'));
+        return authorizer.createAgent(name, 'created by the user');
       },
       'agent/list': () => ({ user: identities.user, agents: identities.listAgents() }),
       'agent/remove': ({ name }) => {
         refuseWhileStopping();
-        return withIdentityErrors(() => authorizer.removeAgent(name));
+        return authorizer.removeAgent(name);
       },
-      authorize: async (params, connection) => {
+      'authz/authorize': async (params, connection) => {
         if (stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
-        const work = withIdentityErrors(() => authorizer.authorize(params, connection));
+        const work = authorizer.authorize(params, connection);
         inFlight.add(work);
         void work.finally(() => inFlight.delete(work)).catch(() => undefined);
         return work;
       },
-      'authorize/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
+      'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
       'approval/list': () => ({ pending: approvals.list() }),
       'approval/decide': (params) => {
         refuseWhileStopping();
@@ -210,21 +189,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         if (connection.role === 'agent' && params.from === 'user') {
           throw new RpcError(SignetErrorCode.Forbidden, 'an agent connection can only delegate from an agent it speaks for, never from the user');
         }
-        return withIdentityErrors(() => authorizer.issue(params, connection));
+        return authorizer.issue(params, connection);
       },
       'delegation/revoke': async ({ cid }) => ({ revoked: await authorizer.revoke(cid, 'revoked by the user') }),
-      'delegation/list': (params) => withIdentityErrors(async () => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) })),
+      'delegation/list': (params) => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) }),
       'invocation/verify': (params) => verifyPresentedInvocation(params),
       'audit/checkpoint': async () => ({ checkpoint: await audit.checkpoint(), verifierKey }),
-      'audit/proveInclusion': ({ seq }) => auditCall(() => audit.inclusionProof(seq)),
-      'audit/proveConsistency': ({ from, to }) => auditCall(() => audit.consistencyProof(from, to)),
+      'audit/proveInclusion': ({ seq }) => audit.inclusionProof(seq),
+      'audit/proveConsistency': ({ from, to }) => audit.consistencyProof(from, to),
       'audit/verify': async () => {
         const result = await verifyLog(paths.auditDir, { verifierKey });
         return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
       },
       'audit/query': async (params) => {
-        let agent = params?.agent;
-        if (agent && !agent.startsWith('did:')) agent = identities.findAgent(agent)?.did ?? (agent === 'user' ? identities.user.did : agent);
+        const agent = params?.agent ? didForName(params.agent, identities.user, (name) => identities.findAgent(name)) : undefined;
         // One more than asked tells whether there is more; the answer is also cut to a size any client
         // takes. With `since` the page runs forward from it, without it the page is the newest records.
         const limit = params?.limit;
@@ -285,7 +263,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       stop(reason = 'stopped') {
         stopped ??= (async () => {
           stopping = true;
-          const cancelled = approvals.cancelAll('signetd is shutting down');
+          const cancelled = approvals.cancelAll('shutdown', 'signetd is shutting down');
           await Promise.allSettled([...inFlight]);
           await approvals.flush();
           await audit.append({ agent: null, kind: 'daemon.stopped', data: { reason, pendingDenied: cancelled } });

@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { parseDuration } from './format';
+import { parseDuration } from '../../daemon/src/duration';
 
 export interface SignetSettings {
   /** The Signet home: `signet.home`, else $SIGNET_HOME, else ~/.signet. */

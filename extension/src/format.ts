@@ -18,15 +18,6 @@ export function formatDuration(seconds: number): string {
   return `${seconds} s`;
 }
 
-/** `"90"`, `"45s"`, `"30m"`, `"1h"`, `"2d"` → seconds; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] ?? ''] ?? 1;
-  return value > 0 ? value * unit : undefined;
-}
-
 /** A delegation's expiry (Unix seconds or null) relative to `now` (ms): "expires in 7 h", "expired", "never expires". */
 export function formatExpiry(exp: number | null, now = Date.now()): string {
   if (exp === null) return 'never expires';

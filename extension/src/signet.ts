@@ -166,7 +166,7 @@ export class Signet implements vscode.Disposable {
         if (action === 'Retry') void this.connection.connectNow();
         if (action === 'Use File Keystore…') void this.optInToFileKeystore();
       });
-    } else if (state.kind === 'disconnected' && !this.startFailureWarned && /stopped while starting|did not come up/.test(state.reason)) {
+    } else if (state.kind === 'disconnected' && !this.startFailureWarned && state.startFailed === true) {
       this.startFailureWarned = true;
       void vscode.window.showErrorMessage(`Signet: ${state.reason}`, 'Show Log', 'Retry').then((action) => {
         if (action === 'Show Log') this.log.show();

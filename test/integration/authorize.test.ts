@@ -25,7 +25,7 @@ describe('authorize', () => {
 
   test('a call covered by a user delegation is allowed with an invocation that verifies offline', async () => {
     await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read', ttl: 3600 });
-    const result = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'README.md' }, workspace: h.workspace });
+    const result = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'README.md' }, workspace: h.workspace });
     assertAllowed(result);
     assert.equal(result.args.path, join(h.workspace, 'README.md'));
     const verdict = validateInvocation(b64(result.invocation), result.proofs.map(b64), { now: now() });
@@ -37,7 +37,7 @@ describe('authorize', () => {
     await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/stat', ttl: 3600 });
     // A computed key makes an own "__proto__" property, as JSON.parse does on the daemon's side.
     const args = { ['__proto__']: { path: 'src/../../outside.txt' }, file: 'a.ts' };
-    const result = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/stat', args, workspace: h.workspace });
+    const result = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/stat', args, workspace: h.workspace });
     assertAllowed(result);
     const outside = join(h.workspace, '..', 'outside.txt');
     assert.ok(Object.hasOwn(result.args, '__proto__'));
@@ -50,14 +50,14 @@ describe('authorize', () => {
 
   test('a relative workspace is refused with the reason: the daemon cannot know the caller\'s working directory', async () => {
     await assert.rejects(
-      h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a.ts' }, workspace: 'projects/app' }),
+      h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a.ts' }, workspace: 'projects/app' }),
       (e: unknown) => e instanceof DaemonRequestError && /the workspace must be an absolute path/.test(e.message),
     );
   });
 
   test('a command outside every delegation goes to approval, and deny answers with who denied it', async () => {
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/delete', args: { path: 'src/a.ts' }, workspace: h.workspace });
+    const pending = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/delete', args: { path: 'src/a.ts' }, workspace: h.workspace });
     const request = await requested;
     assert.equal(request.agent.name, 'coder');
     assert.equal(request.cmd, '/fs/delete');
@@ -77,7 +77,7 @@ describe('authorize', () => {
   test('allow once lets exactly that call through a single time and the next identical call prompts again', async () => {
     const args = { path: 'src/once.ts', content: 'x' };
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
+    const pending = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
     const request = await requested;
     const decided = await h.ui.request('approval/decide', { id: request.id, decision: 'once' });
     assert.equal(decided.delegation?.singleUse, true);
@@ -86,7 +86,7 @@ describe('authorize', () => {
     assert.ok(!live.delegations.some((d) => d.cid === decided.delegation?.cid), 'the once delegation is used up');
 
     const again = nextNotification(h.ui, 'approval/didRequest');
-    const second = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
+    const second = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/write', args, workspace: h.workspace });
     const secondRequest = await again;
     await h.ui.request('approval/decide', { id: secondRequest.id, decision: 'deny' });
     assert.equal((await second).decision, 'deny');
@@ -101,16 +101,16 @@ describe('authorize', () => {
     symlinkSync(outside, join(ws, 'src', 'escape'));
 
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: 'src/a.ts' }, workspace: ws });
+    const pending = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: 'src/a.ts' }, workspace: ws });
     const request = await requested;
     // A relative prefix means the request's own workspace, not the daemon's working folder.
     await h.ui.request('approval/decide', { id: request.id, decision: 'ttl', ttlSeconds: 3600, narrow: { path: 'src' } });
     assertAllowed(await pending);
-    assertAllowed(await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: './src//deep/b.ts' }, workspace: ws }));
+    assertAllowed(await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: './src//deep/b.ts' }, workspace: ws }));
 
     for (const sneaky of ['src/../secret.txt', 'src/escape/secret.txt', 'src/escape/../x']) {
       const prompted = nextNotification(h.ui, 'approval/didRequest');
-      const attempt = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: sneaky }, workspace: ws });
+      const attempt = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/edit', args: { path: sneaky }, workspace: ws });
       const seen = await prompted;
       assert.ok(!seen.paths[0]?.startsWith(join(ws, 'src') + '/'), `${sneaky} was canonicalised to ${seen.paths[0]}`);
       await h.ui.request('approval/decide', { id: seen.id, decision: 'deny' });
@@ -121,12 +121,12 @@ describe('authorize', () => {
   test('a session approval ends when the agent connection closes', async () => {
     const session = h.daemon.connectInMemory('agent');
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = session.request('authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://example.com' } });
+    const pending = session.request('authz/authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://example.com' } });
     const request = await requested;
     const decided = await h.ui.request('approval/decide', { id: request.id, decision: 'session' });
     assert.equal(decided.delegation?.sessionBound, true);
     assertAllowed(await pending);
-    assertAllowed(await session.request('authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://other.example.com' } }));
+    assertAllowed(await session.request('authz/authorize', { agent: 'coder', cmd: '/net/fetch', args: { url: 'https://other.example.com' } }));
     session.close();
     await waitFor(async () => {
       const { delegations } = await h.ui.request('delegation/list', { agent: 'coder', includeInactive: true });
@@ -151,7 +151,7 @@ describe('authorize', () => {
     const coder = await h.agent.request('delegation/issue', { from: 'planner', to: 'coder', cmd: '/repo/push', pol: [['==', '.branch', 'main']], ttl: 60 });
     assert.equal(coder.parent, planner.cid);
 
-    const pushed = await h.agent.request('authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
+    const pushed = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
     assertAllowed(pushed);
     assert.deepEqual(pushed.chain, [coder.cid, planner.cid]);
     const verdict = validateInvocation(b64(pushed.invocation), pushed.proofs.map(b64), { now: now() });
@@ -160,7 +160,7 @@ describe('authorize', () => {
     const { revoked } = await h.ui.request('delegation/revoke', { cid: planner.cid });
     assert.deepEqual(new Set(revoked), new Set([planner.cid, coder.cid]));
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const again = h.agent.request('authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
+    const again = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
     const request = await requested;
     assert.equal(request.cmd, '/repo/push');
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
@@ -170,10 +170,10 @@ describe('authorize', () => {
   });
 
   test('an unknown agent is refused unless the caller asks to create it, which is audited', async () => {
-    const refused = await h.agent.request('authorize', { agent: 'ghost', cmd: '/x', args: {} });
+    const refused = await h.agent.request('authz/authorize', { agent: 'ghost', cmd: '/x', args: {} });
     assert.equal(refused.decision === 'deny' && refused.code, 'unknown-agent');
     const requested = nextNotification(h.ui, 'approval/didRequest');
-    const pending = h.agent.request('authorize', { agent: 'newbie', cmd: '/x', args: {}, createAgent: true });
+    const pending = h.agent.request('authz/authorize', { agent: 'newbie', cmd: '/x', args: {}, createAgent: true });
     const request = await requested;
     assert.equal(request.agent.name, 'newbie');
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
@@ -187,7 +187,7 @@ describe('approval deadlines and restarts', () => {
   test('a request nobody answers is denied when the approval timeout passes, and audited', () =>
     withHarness({ approvalTimeoutSeconds: 1 }, async (h) => {
       await h.ui.request('agent/create', { name: 'bot' });
-      const result = await h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
+      const result = await h.agent.request('authz/authorize', { agent: 'bot', cmd: '/x', args: {} });
       assert.equal(result.decision === 'deny' && result.code, 'approval-timeout');
       const { records } = await h.ui.request('audit/query', { kind: 'approval.decided' });
       assert.equal(records.at(-1)?.data.outcome, 'timeout');
@@ -197,7 +197,7 @@ describe('approval deadlines and restarts', () => {
     withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'bot' });
       const requested = nextNotification(h.ui, 'approval/didRequest');
-      const pending = h.agent.request('authorize', { agent: 'bot', cmd: '/x', args: {} });
+      const pending = h.agent.request('authz/authorize', { agent: 'bot', cmd: '/x', args: {} });
       const request = await requested;
       await h.daemon.stop('test shutdown');
       const result = await pending;
@@ -224,7 +224,7 @@ describe('invocation/verify', () => {
     withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
       await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read' });
-      const allowed = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a' }, workspace: h.workspace });
+      const allowed = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: 'a' }, workspace: h.workspace });
       assertAllowed(allowed);
       const first = await h.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
       assert.equal(first.ok, true);
@@ -240,7 +240,7 @@ describe('invocation/verify', () => {
     try {
       await h.ui.request('agent/create', { name: 'coder' });
       const d = await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/fs/read' });
-      const allowed = await h.agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: {} });
+      const allowed = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: {} });
       assertAllowed(allowed);
       const foreign = await other.agent.request('invocation/verify', { invocation: allowed.invocation, proofs: allowed.proofs });
       assert.equal(!foreign.ok && foreign.error.name, 'InvalidSubject');
@@ -261,7 +261,7 @@ describe('audit records of large calls', () => {
       await h.ui.request('agent/create', { name: 'writer' });
       await h.ui.request('delegation/issue', { from: 'user', to: 'writer', cmd: '/fs/write' });
       const content = 'x'.repeat(900_000);
-      const result = await h.agent.request('authorize', { agent: 'writer', cmd: '/fs/write', args: { path: 'big.txt', content }, workspace: h.workspace });
+      const result = await h.agent.request('authz/authorize', { agent: 'writer', cmd: '/fs/write', args: { path: 'big.txt', content }, workspace: h.workspace });
       assertAllowed(result);
       const record = (await h.ui.request('audit/query', { kind: 'authorize.allowed', agent: 'writer' })).records.at(-1);
       const recorded = (record?.data.args as { content: string; path: string }) ?? { content: '', path: '' };
@@ -275,13 +275,13 @@ describe('authorize/cancel', () => {
     withHarness({}, async (h) => {
       await h.ui.request('agent/create', { name: 'coder' });
       const requested = nextNotification(h.ui, 'approval/didRequest');
-      const pending = h.agent.request('authorize', { agent: 'coder', cmd: '/fs/write', args: { path: 'a' }, requestId: 'call-7' });
+      const pending = h.agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/write', args: { path: 'a' }, requestId: 'call-7' });
       const request = await requested;
       const resolved = nextNotification(h.ui, 'approval/didResolve');
       const other = h.daemon.connectInMemory('agent');
-      assert.deepEqual(await other.request('authorize/cancel', { requestId: 'call-7' }), { cancelled: false }, 'another connection cannot withdraw it');
+      assert.deepEqual(await other.request('authz/cancel', { requestId: 'call-7' }), { cancelled: false }, 'another connection cannot withdraw it');
       other.close();
-      assert.deepEqual(await h.agent.request('authorize/cancel', { requestId: 'call-7' }), { cancelled: true });
+      assert.deepEqual(await h.agent.request('authz/cancel', { requestId: 'call-7' }), { cancelled: true });
       const result = await pending;
       assert.equal(result.decision === 'deny' && result.code, 'withdrawn');
       assert.deepEqual(await resolved, { id: request.id, outcome: 'cancelled' });

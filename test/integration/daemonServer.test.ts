@@ -80,7 +80,7 @@ describe('the WebSocket server', () => {
       assert.deepEqual([unknown.id, unknown.error?.code], [2, JsonRpcErrorCode.MethodNotFound]);
       const badParams = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'agent/create', params: { name: '../etc' } }));
       assert.equal(badParams.error?.code, JsonRpcErrorCode.InvalidParams);
-      const extra = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'authorize', params: { agent: 'a', cmd: '/x', args: {}, admin: true } }));
+      const extra = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'authz/authorize', params: { agent: 'a', cmd: '/x', args: {}, admin: true } }));
       assert.equal(extra.error?.code, JsonRpcErrorCode.InvalidParams);
       const ok = await roundTrip(socket, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'daemon/status' }));
       assert.equal((ok.result as { role: string }).role, 'ui');
@@ -112,7 +112,7 @@ describe('hostile input', () => {
       clientSide.onMessage((frame) => replies.push(JSON.parse(frame)));
       let seed = 42;
       const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-      const valid = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'authorize', params: { agent: 'a', cmd: '/x', args: { path: 'p' } } });
+      const valid = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'authz/authorize', params: { agent: 'a', cmd: '/x', args: { path: 'p' } } });
       for (let i = 0; i < 1000; i++) {
         const frame =
           i % 2 === 0
@@ -153,7 +153,7 @@ describe('deep nesting', () => {
       await h.ui.request('agent/create', { name: 'coder' });
       const raw = rawConnection(h, 'agent');
       const authorize = (id: number, value: string) =>
-        `{"jsonrpc":"2.0","id":${id},"method":"authorize","params":{"agent":"coder","cmd":"/mcp/tools/call","args":{"server":"s","tool":"t","arguments":{"v":${value}}}}}`;
+        `{"jsonrpc":"2.0","id":${id},"method":"authz/authorize","params":{"agent":"coder","cmd":"/mcp/tools/call","args":{"server":"s","tool":"t","arguments":{"v":${value}}}}}`;
       // 200,000 levels fit in one frame, far past any recursion's stack; 63 list levels under "arguments" is the most allowed.
       raw.send(authorize(1, nested(200_000)));
       raw.send(authorize(2, nested(MAX_ARGS_DEPTH)));
@@ -213,8 +213,8 @@ describe('the client', () => {
     cyclic.self = cyclic;
     for (const args of [{ v: deep }, cyclic, { n: 1n }]) {
       await assert.rejects(
-        client.request('authorize', { agent: 'a', cmd: '/x', args }, { timeoutMs: 60_000 }),
-        (e: unknown) => e instanceof UnserializableRequestError && e.method === 'authorize' && /cannot be written as JSON/.test(e.message),
+        client.request('authz/authorize', { agent: 'a', cmd: '/x', args }, { timeoutMs: 60_000 }),
+        (e: unknown) => e instanceof UnserializableRequestError && e.method === 'authz/authorize' && /cannot be written as JSON/.test(e.message),
       );
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -36,7 +36,7 @@ function ask(tool: string, path: string, server = 'files', more: { agent?: strin
     workspace: bench.workspace,
     createAgent: true,
   };
-  return agent.request('authorize', params, { timeoutMs: 90_000 });
+  return agent.request('authz/authorize', params, { timeoutMs: 90_000 });
 }
 
 /** Resolves with the result if the request settles within `ms`, else undefined (it is still waiting). */

@@ -9,6 +9,7 @@ import { decodeOptions, encode } from '@ipld/dag-cbor';
 import { Token, Tokenizer, Type, decode as cborgDecode, type DecodeOptions } from 'cborg';
 import { CID } from 'multiformats/cid';
 import { identity } from 'multiformats/hashes/identity';
+import { sameBytes } from '../../daemon/src/ucan/bytes';
 import { DagCborError, decodeCanonicalDagCbor } from '../../daemon/src/ucan/dagCbor';
 import { prng } from '../support/prng';
 
@@ -73,10 +74,6 @@ function underTest(bytes: Uint8Array): Outcome {
     assert.ok(error instanceof DagCborError, `not a DagCborError for ${hex(bytes)}: ${String(error)}`);
     return { ok: false, reason: error.message };
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function hex(bytes: Uint8Array): string {

@@ -1,6 +1,7 @@
 // The messages between the extension and the audit-timeline webview, in one file that both import.
 // Messages cross a trust boundary in both directions (the webview renders log data an agent influenced),
 // so each side checks what arrives with the guards below before acting on it.
+import { AUDIT_KINDS } from '../../daemon/src/server/auditKinds';
 import type { AgentInfo, AuditRecord, AuditVerifyResult, DelegationInfo, Principal } from '../../daemon/src/server/protocol';
 
 /** What the timeline needs of a delegation to draw chains; the envelope is for offline verification. */
@@ -36,10 +37,39 @@ export type WebviewToExtension =
   /** Something went wrong inside the webview; the extension logs it. */
   | { type: 'error'; message: string };
 
-export { AUDIT_KINDS } from '../../daemon/src/server/auditKinds';
+export { AUDIT_KINDS };
+
+// The checks below are written out rather than taken from the daemon's schemas: the webview is bundled for the
+// browser without the schema library (see auditKinds.ts). Each one checks every field the type promises.
+
+const auditKinds: ReadonlySet<string> = new Set(AUDIT_KINDS);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  return isObject(value) && typeof value.did === 'string' && typeof value.name === 'string';
+}
+
+function isAgentInfo(value: unknown): value is AgentInfo {
+  return isObject(value) && typeof value.name === 'string' && typeof value.did === 'string' && typeof value.createdAt === 'string';
+}
+
+function isTimelineDelegation(value: unknown): value is TimelineDelegation {
+  return (
+    isObject(value) &&
+    typeof value.cid === 'string' &&
+    isPrincipal(value.issuer) &&
+    isPrincipal(value.audience) &&
+    typeof value.cmd === 'string' &&
+    typeof value.scope === 'string' &&
+    (value.exp === null || typeof value.exp === 'number') &&
+    (value.parent === null || typeof value.parent === 'string') &&
+    typeof value.revoked === 'boolean' &&
+    (value.source === 'manual' || value.source === 'approval') &&
+    typeof value.token === 'string'
+  );
 }
 
 /** The extension's check on every message from the webview. */
@@ -66,6 +96,7 @@ export function isAuditRecord(value: unknown): value is AuditRecord {
     typeof value.time === 'string' &&
     (value.agent === null || typeof value.agent === 'string') &&
     typeof value.kind === 'string' &&
+    auditKinds.has(value.kind) &&
     isObject(value.data)
   );
 }
@@ -73,15 +104,16 @@ export function isAuditRecord(value: unknown): value is AuditRecord {
 /** The webview's check on every message from the extension. */
 export function parseExtensionMessage(value: unknown): ExtensionToWebview | undefined {
   if (!isObject(value)) return undefined;
-  const records = (v: unknown) => (Array.isArray(v) ? v.filter(isAuditRecord) : undefined);
-  const list = <T>(v: unknown) => (Array.isArray(v) ? (v.filter(isObject) as unknown as T[]) : undefined);
+  // Entries that fail their check are left out, one by one: a single odd record must not blank the timeline.
+  const listOf = <T>(v: unknown, check: (item: unknown) => item is T): T[] | undefined => (Array.isArray(v) ? v.filter(check) : undefined);
+  const records = (v: unknown) => listOf(v, isAuditRecord);
   switch (value.type) {
     case 'init': {
       const recs = records(value.records);
-      const agents = list<AgentInfo>(value.agents);
-      const delegations = list<TimelineDelegation>(value.delegations);
+      const agents = listOf(value.agents, isAgentInfo);
+      const delegations = listOf(value.delegations, isTimelineDelegation);
       if (!recs || !agents || !delegations) return undefined;
-      const user = isObject(value.user) && typeof value.user.did === 'string' ? (value.user as unknown as Principal) : null;
+      const user = isPrincipal(value.user) ? value.user : null;
       const focusAgent = typeof value.focusAgent === 'string' ? value.focusAgent : null;
       return { type: 'init', user, agents, delegations, records: recs, truncated: value.truncated === true, focusAgent };
     }
@@ -90,8 +122,8 @@ export function parseExtensionMessage(value: unknown): ExtensionToWebview | unde
       return recs ? { type: 'append', records: recs } : undefined;
     }
     case 'directory': {
-      const agents = list<AgentInfo>(value.agents);
-      const delegations = list<TimelineDelegation>(value.delegations);
+      const agents = listOf(value.agents, isAgentInfo);
+      const delegations = listOf(value.delegations, isTimelineDelegation);
       return agents && delegations ? { type: 'directory', agents, delegations } : undefined;
     }
     case 'focusAgent':

@@ -9,17 +9,14 @@ import * as ed from '@noble/ed25519';
 import { base58btc } from 'multiformats/bases/base58';
 import { CID } from 'multiformats/cid';
 import { create as createDigest } from 'multiformats/hashes/digest';
+import { sameBytes } from '../../daemon/src/ucan/bytes';
 import { decodeCanonicalDagCbor } from '../../daemon/src/ucan/dagCbor';
+import { ed25519DagCborVarsigHeader, envelopePrefix, signedOffset } from '../../daemon/src/ucan/envelopeLayout';
 
 export type Verification =
   | { status: 'verified'; issuer: string; cid: string }
   | { status: 'invalid'; reason: string }
   | { status: 'unavailable'; reason: string };
-
-const ENVELOPE_PREFIX = [0x82, 0x58, 0x40] as const;
-const SIGNED_OFFSET = ENVELOPE_PREFIX.length + 64;
-/** Varsig v1 for Ed25519 over DAG-CBOR: 0x34, 0xed01 key, 0xed01 EdDSA, 0x13 SHA-512, 0x71 DAG-CBOR. */
-const ED25519_VARSIG = [0x34, 0x01, 0xed, 0x01, 0xed, 0x01, 0x13, 0x71] as const;
 
 export function base64ToBytes(text: string): Uint8Array {
   const binary = atob(text);
@@ -44,12 +41,6 @@ async function cidOf(bytes: Uint8Array): Promise<string> {
   return CID.createV1(0x71, createDigest(0x12, hash)).toString();
 }
 
-function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Verifies a base64 invocation envelope against what the audit record claims: `expectedIssuer` (the
  * agent's DID) and `expectedCid`.
@@ -61,11 +52,11 @@ export async function verifyInvocation(tokenBase64: string, expectedIssuer: stri
   } catch {
     return { status: 'invalid', reason: 'the invocation is not valid base64' };
   }
-  if (bytes.length <= SIGNED_OFFSET || !sameBytes(bytes.subarray(0, ENVELOPE_PREFIX.length), ENVELOPE_PREFIX)) {
+  if (bytes.length <= signedOffset || !sameBytes(bytes.subarray(0, envelopePrefix.length), envelopePrefix)) {
     return { status: 'invalid', reason: 'the invocation is not a UCAN envelope with a 64-byte signature' };
   }
-  const signature = bytes.subarray(ENVELOPE_PREFIX.length, SIGNED_OFFSET);
-  const signed = bytes.subarray(SIGNED_OFFSET);
+  const signature = bytes.subarray(envelopePrefix.length, signedOffset);
+  const signed = bytes.subarray(signedOffset);
   let sigPayload: unknown;
   try {
     // The daemon's own strict decoder: a signed part with two spellings would have two CIDs.
@@ -76,7 +67,7 @@ export async function verifyInvocation(tokenBase64: string, expectedIssuer: stri
   if (typeof sigPayload !== 'object' || sigPayload === null) return { status: 'invalid', reason: 'the signed part is not a map' };
   const entries = sigPayload as Record<string, unknown>;
   const header = entries.h;
-  if (!(header instanceof Uint8Array) || !sameBytes(header, ED25519_VARSIG)) {
+  if (!(header instanceof Uint8Array) || !sameBytes(header, ed25519DagCborVarsigHeader)) {
     return { status: 'invalid', reason: 'the varsig header is not Ed25519 over DAG-CBOR' };
   }
   const tag = Object.keys(entries).find((k) => k.startsWith('ucan/inv@'));

@@ -6,9 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../home/atomicFile';
 import type { ApprovalDecideParams, ApprovalOutcome, ApprovalRequest } from '../server/protocol';
 
+/** Why a request was cancelled before anyone decided: the cause, so that no one has to read it from the reason. */
+export type CancelCause = 'shutdown' | 'disconnected' | 'withdrawn';
+
 export type ApprovalResolution =
   | { outcome: 'decided'; decision: ApprovalDecideParams }
-  | { outcome: 'timeout' | 'cancelled'; reason: string };
+  | { outcome: 'timeout'; reason: string }
+  | { outcome: 'cancelled'; cause: CancelCause; reason: string };
 
 interface Entry {
   request: ApprovalRequest;
@@ -87,8 +91,8 @@ export class ApprovalQueue {
     return this.settle(decision.id, { outcome: 'decided', decision });
   }
 
-  cancel(id: string, reason: string): boolean {
-    return this.settle(id, { outcome: 'cancelled', reason });
+  cancel(id: string, cause: CancelCause, reason: string): boolean {
+    return this.settle(id, { outcome: 'cancelled', cause, reason });
   }
 
   /** Resolves once the pending-ids file reflects every change made so far. */
@@ -96,9 +100,9 @@ export class ApprovalQueue {
     return this.persistChain;
   }
 
-  cancelAll(reason: string): number {
+  cancelAll(cause: CancelCause, reason: string): number {
     const ids = [...this.entries.keys()];
-    for (const id of ids) this.cancel(id, reason);
+    for (const id of ids) this.cancel(id, cause, reason);
     return ids.length;
   }
 

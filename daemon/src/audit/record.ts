@@ -26,16 +26,6 @@ export function recordLine(seq: number, time: string, agent: string | null, kind
   return `{"seq":${seq},"time":${JSON.stringify(time)},"agent":${JSON.stringify(agent)},"kind":${JSON.stringify(kind)},"data":${dataJson}}`;
 }
 
-export function encodeRecord(record: AuditRecord): string {
-  return JSON.stringify({
-    seq: record.seq,
-    time: record.time,
-    agent: record.agent,
-    kind: record.kind,
-    data: record.data,
-  });
-}
-
 export type ParsedRecord = { ok: true; record: AuditRecord } | { ok: false; reason: string; seq?: number };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,8 +3,8 @@
 // Issuing, revoking and listing delegations live here too, since they share the chain rules: an agent can
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
 import { createHash, randomUUID } from 'node:crypto';
-import type { ApprovalQueue } from '../approvals/approvalQueue';
-import type { IdentityRegistry } from '../keys/identities';
+import type { ApprovalQueue, CancelCause } from '../approvals/approvalQueue';
+import { isKeystoreFailure, keystoreMessageWithFix, type IdentityRegistry } from '../keys/identities';
 import type {
   AgentInfo,
   ApprovalDecideParams,
@@ -21,7 +21,7 @@ import type {
 } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
-import { RpcError } from '../server/rpcServer';
+import { RpcError } from '../server/wireErrors';
 import {
   cidOf,
   commandCovers,
@@ -119,7 +119,21 @@ export class Authorizer {
 
   // ───────────────────────── authorize ─────────────────────────
 
+  /**
+   * Answers allow or deny, and audits either. A keystore that cannot give the agent's key (or take a new agent's)
+   * is a deny too, audited with its own code, rather than an error: the call was refused for a cause.
+   */
   async authorize(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+    try {
+      return await this.authorizeOrThrow(params, connection);
+    } catch (error) {
+      if (!isKeystoreFailure(error)) throw error;
+      const reason = `Signet could not use the keystore for agent "${params.agent}": ${keystoreMessageWithFix(error)}`;
+      return this.deny(this.identities.findAgent(params.agent) ?? null, params, 'keystore-unavailable', reason);
+    }
+  }
+
+  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {
@@ -163,7 +177,7 @@ export class Authorizer {
       kind: 'approval.requested',
       data: { approvalId: request.id, cmd: params.cmd, args: auditableArgs(args), expiresAt: request.expiresAt, heldDelegations: request.heldDelegations },
     });
-    const cancelOnDisconnect = () => this.approvals.cancel(request.id, `${agent.name} disconnected before a decision`);
+    const cancelOnDisconnect = () => this.approvals.cancel(request.id, 'disconnected', `${agent.name} disconnected before a decision`);
     connection.onClose(cancelOnDisconnect);
 
     const outcome = await resolution;
@@ -175,8 +189,7 @@ export class Authorizer {
         kind: 'approval.decided',
         data: { approvalId: request.id, decision: 'deny', outcome: outcome.outcome, reason: outcome.reason, decidedBy: 'signetd' },
       });
-      const code: DenyCode =
-        outcome.outcome === 'timeout' ? 'approval-timeout' : outcome.reason.includes('shut') ? 'daemon-shutdown' : outcome.reason.includes('withdrew') ? 'withdrawn' : 'disconnected';
+      const code: DenyCode = outcome.outcome === 'timeout' ? 'approval-timeout' : denyCodeOfCancel[outcome.cause];
       return this.deny(agent, params, code, `${params.cmd} was not approved: ${outcome.reason}`, request.id);
     }
     if (outcome.decision.decision === 'deny') {
@@ -194,7 +207,7 @@ export class Authorizer {
   /** Withdraws a waiting request of `connection`; false when none of that id is waiting. */
   withdraw(requestId: string, connection: Connection): boolean {
     const approvalId = this.withdrawable.get(`${connection.id} ${requestId}`);
-    return approvalId !== undefined && this.approvals.cancel(approvalId, 'the agent withdrew the request');
+    return approvalId !== undefined && this.approvals.cancel(approvalId, 'withdrawn', 'the agent withdrew the request');
   }
 
   /**
@@ -584,6 +597,8 @@ export class Authorizer {
     });
   }
 }
+
+const denyCodeOfCancel: Record<CancelCause, DenyCode> = { shutdown: 'daemon-shutdown', disconnected: 'disconnected', withdrawn: 'withdrawn' };
 
 /** Invocation envelopes up to this size (base64) are copied into `authorize.allowed` records. */
 const AUDIT_TOKEN_LIMIT = 16 * 1024;

@@ -11,7 +11,8 @@ import { formatVerifyReport, verifyLog } from '../audit/verify';
 import { homePaths, loadConfig } from '../home/signetHome';
 import { readLogKey } from '../keys/logKey';
 import { openSecretStore } from '../keys/openSecretStore';
-import { CliError, ExitCode, connectToDaemon } from './connect';
+import { CliError, connectToDaemon } from './connect';
+import { ExitCode } from './exitCode';
 
 type Globals = () => { json: boolean; home: string };
 

@@ -1,18 +1,9 @@
 // How the CLI finds and reaches the daemon of a Signet home, with errors that say what to do.
 import { DaemonClient } from '../client/daemonClient';
-import { loadConfig, readRuntimeFile } from '../home/signetHome';
+import { parseDuration } from '../duration';
+import { readRuntimeFile } from '../home/signetHome';
 import type { ClientRole } from '../server/protocol';
-
-/** Exit codes of `signet`, documented in the README. */
-export const ExitCode = {
-  Ok: 0,
-  Error: 1,
-  Usage: 2,
-  Denied: 3,
-  DaemonNotRunning: 4,
-  KeystoreUnavailable: 5,
-  VerificationFailed: 6,
-} as const;
+import { ExitCode } from './exitCode';
 
 export class CliError extends Error {
   constructor(
@@ -32,17 +23,14 @@ export async function connectToDaemon(home: string, role: ClientRole): Promise<D
   }
   let token = runtime.agentToken;
   if (role === 'ui') {
-    const config = await loadConfig(home);
-    let uiToken: string | undefined;
     // The keychain binding is loaded only by commands that act as the user.
-    const [{ openSecretStore }, { readUiToken }] = await Promise.all([import('../keys/openSecretStore'), import('../keys/uiToken')]);
+    const { readUiTokenOfHome, UiTokenMissingError } = await import('../keys/uiToken');
     try {
-      uiToken = await readUiToken(openSecretStore({ kind: config.keystore, home }), home);
+      token = await readUiTokenOfHome(home);
     } catch (error) {
-      throw new CliError(`cannot read the UI token from the keystore: ${(error as Error).message}`, ExitCode.KeystoreUnavailable, { cause: error });
+      const message = error instanceof UiTokenMissingError ? error.message : `cannot read the UI token from the keystore: ${(error as Error).message}`;
+      throw new CliError(message, ExitCode.KeystoreUnavailable, { cause: error });
     }
-    if (!uiToken) throw new CliError(`the keystore holds no UI token for ${home}; restart the daemon to create one`, ExitCode.KeystoreUnavailable);
-    token = uiToken;
   }
   try {
     return await DaemonClient.connect({ port: runtime.port, token });
@@ -51,14 +39,12 @@ export async function connectToDaemon(home: string, role: ClientRole): Promise<D
   }
 }
 
-/** `90`, `45s`, `30m`, `1h`, `2d` → seconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!match) throw new CliError(`"${text}" is not a duration; use seconds or a number with s, m, h or d (e.g. 1h)`, ExitCode.Usage);
-  const value = Number(match[1]);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] ?? ''] ?? 1;
-  if (value <= 0) throw new CliError('a duration must be positive', ExitCode.Usage);
-  return value * unit;
+/** `90`, `45s`, `30m`, `1h`, `2d` → seconds, or a usage error that says what a duration looks like. */
+export function parseDurationOption(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds !== undefined) return seconds;
+  if (/^0+\s*[smhd]?$/.test(text.trim())) throw new CliError('a duration must be positive', ExitCode.Usage);
+  throw new CliError(`"${text}" is not a duration; use seconds or a number with s, m, h or d (e.g. 1h)`, ExitCode.Usage);
 }
 
 export function parseJsonOption(text: string, what: string): unknown {

@@ -4,13 +4,16 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
+import { didForName } from '../keys/agentNames';
+import { isKeystoreFailure, keystoreMessageWithFix } from '../keys/identities';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import { validateInvocation } from '../ucan/index';
 import { SIGNET_VERSION } from '../version';
 import { registerAuditCommands } from './auditCommands';
-import { CliError, ExitCode, connectToDaemon, parseDuration, parseJsonOption } from './connect';
+import { CliError, connectToDaemon, parseDurationOption, parseJsonOption } from './connect';
+import { ExitCode } from './exitCode';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
 
@@ -61,7 +64,7 @@ program
   .command('daemon')
   .description('run the daemon in the foreground')
   .addOption(new Option('--keystore <kind>', 'where private keys live; `file` is saved as an explicit opt-in').choices(['keychain', 'file']))
-  .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDuration(v))
+  .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDurationOption(v))
   .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number }) => {
     const { home } = globals();
     ensureHome(home);
@@ -146,7 +149,7 @@ program
         to: opts.to,
         cmd: opts.cmd,
         ...(opts.pol ? { pol: parseJsonOption(opts.pol, '--pol') as unknown[] } : {}),
-        ...(opts.ttl ? { ttl: parseDuration(opts.ttl) } : {}),
+        ...(opts.ttl ? { ttl: parseDurationOption(opts.ttl) } : {}),
       });
       print(globals().json, issued, () => issued.cid);
     }),
@@ -206,7 +209,7 @@ program
       const result = await client.request('approval/decide', {
         id,
         decision,
-        ...(opts.ttl ? { ttlSeconds: parseDuration(opts.ttl) } : {}),
+        ...(opts.ttl ? { ttlSeconds: parseDurationOption(opts.ttl) } : {}),
         ...(Object.keys(narrow).length ? { narrow } : {}),
         decidedBy: 'cli',
       });
@@ -237,7 +240,7 @@ program
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new CliError('--args must be a JSON object', ExitCode.Usage);
     const client = await connectToDaemon(home, 'agent');
     try {
-      const result = await client.request('authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: resolve(opts.workspace ?? process.cwd()) });
+      const result = await client.request('authz/authorize', { agent: opts.agent, cmd: opts.cmd, args: args as Record<string, unknown>, workspace: resolve(opts.workspace ?? process.cwd()) });
       print(json, result, () => (result.decision === 'allow' ? `allowed: invocation ${result.invocationCid}\n${result.invocation}` : `denied: ${result.reason}`));
       if (result.decision === 'deny') process.exitCode = ExitCode.Denied;
     } finally {
@@ -255,7 +258,8 @@ audit
     withUi(async (client) => {
       const { json } = globals();
       const { records } = await client.request('audit/query', { ...(opts.agent ? { agent: opts.agent } : {}), limit: opts.limit });
-      const agentDid = opts.agent?.startsWith('did:') ? opts.agent : (await client.request('agent/list', {})).agents.find((a) => a.name === opts.agent)?.did;
+      const directory = opts.agent ? await client.request('agent/list', {}) : undefined;
+      const agentDid = opts.agent && directory ? didForName(opts.agent, directory.user, (name) => directory.agents.find((a) => a.name === name)) : undefined;
       const show = (r: AuditRecord) => process.stdout.write(`${json ? JSON.stringify(r) : recordLine(r)}\n`);
       records.forEach(show);
       if (!opts.follow) return;
@@ -326,11 +330,7 @@ function reportError(error: unknown): number {
   if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
-  const withFix = error as { message?: string; fix?: string; code?: string };
-  if (withFix && typeof withFix.fix === 'string') {
-    const message = withFix.message ?? '';
-    return fail(message.includes(withFix.fix) ? message : `${message}\n${withFix.fix}`, ExitCode.KeystoreUnavailable);
-  }
+  if (isKeystoreFailure(error)) return fail(keystoreMessageWithFix(error, '\n'), ExitCode.KeystoreUnavailable);
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }
 

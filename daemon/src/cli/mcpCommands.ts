@@ -9,7 +9,8 @@ import { HEADERS_ENV, mcpClientKinds, type McpClientKind } from '../mcp/protectC
 import { protect, secondPromptHint, undoProtect, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
 import { runMcpProxyProcess } from '../mcp/runProxy';
 import { schemas } from '../server/protocol';
-import { CliError, ExitCode } from './connect';
+import { CliError } from './connect';
+import { ExitCode } from './exitCode';
 
 type Globals = () => { json: boolean; home: string };
 

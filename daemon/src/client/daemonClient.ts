@@ -1,10 +1,16 @@
 // The typed client every Signet client uses: the CLI, the extension, the MCP proxy and the SDK.
-// It speaks the protocol in server/protocol.ts over a WebSocket (or any MessageTransport in tests).
+// It speaks the protocol in server/protocol.ts over a WebSocket (or any MessageTransport in tests), and checks
+// every frame that arrives against the same declarations the daemon checks requests with: an answer whose
+// result does not match its method's schema rejects the request, a notification whose params do not match is
+// dropped, and both are reported to `onProtocolError`.
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import type { z } from 'zod';
 import {
+  JsonRpcError,
   MAX_FRAME_BYTES,
-  type JsonRpcError,
+  methods,
+  notifications,
   type MethodName,
   type MethodParams,
   type MethodResults,
@@ -57,6 +63,17 @@ export class UnserializableRequestError extends Error {
   }
 }
 
+/**
+ * The daemon sent something the protocol does not allow: a frame that is not JSON-RPC, or an answer or
+ * notification that does not match its declaration (a daemon of another version, or a bug). Never crosses the wire.
+ */
+export class DaemonProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DaemonProtocolError';
+  }
+}
+
 /** The daemon could not be reached, went away, or did not answer in time. Never crosses the wire. */
 export class DaemonConnectionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -73,6 +90,7 @@ export interface ConnectOptions {
 }
 
 interface Pending {
+  method: MethodName;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
@@ -83,6 +101,7 @@ export class DaemonClient {
   private readonly pending = new Map<number, Pending>();
   private readonly notificationHandlers = new Map<string, Set<(params: never) => void>>();
   private readonly closeHandlers = new Set<(reason: string) => void>();
+  private readonly protocolErrorHandlers = new Set<(error: DaemonProtocolError) => void>();
   private closedReason: string | undefined;
 
   private constructor(private readonly transport: MessageTransport) {
@@ -146,7 +165,7 @@ export class DaemonClient {
     const bytes = Buffer.byteLength(frame);
     if (bytes > MAX_FRAME_BYTES) return Promise.reject(new RequestTooLargeError(method, bytes));
     return new Promise<MethodResults[M]>((resolve, reject) => {
-      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject };
+      const entry: Pending = { method, resolve: resolve as (v: unknown) => void, reject };
       if (options.timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
@@ -177,35 +196,84 @@ export class DaemonClient {
     return () => this.closeHandlers.delete(handler);
   }
 
+  /** Hears every inbound frame that broke the protocol (for logs); the request concerned has been rejected already. */
+  onProtocolError(handler: (error: DaemonProtocolError) => void): () => void {
+    this.protocolErrorHandlers.add(handler);
+    return () => this.protocolErrorHandlers.delete(handler);
+  }
+
   close(): void {
     this.transport.close('client closed');
     this.handleClose('client closed');
   }
 
   private handleFrame(frame: string): void {
-    let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: JsonRpcError };
+    let message: unknown;
     try {
       message = JSON.parse(frame);
     } catch {
+      this.protocolError('signetd sent a frame that is not JSON');
       return;
     }
-    if (typeof message.method === 'string' && message.id === undefined) {
-      for (const handler of this.notificationHandlers.get(message.method) ?? []) {
-        try {
-          handler(message.params as never);
-        } catch {
-          /* one faulty listener must not starve the others */
-        }
-      }
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || (message as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+      this.protocolError('signetd sent a frame that is not a JSON-RPC 2.0 message');
       return;
     }
-    if (typeof message.id !== 'number') return;
-    const entry = this.pending.get(message.id);
-    if (!entry) return;
-    this.pending.delete(message.id);
+    const fields = message as Record<string, unknown>;
+    if (typeof fields.method === 'string' && !('id' in fields)) {
+      this.handleNotification(fields.method, fields.params);
+      return;
+    }
+    const entry = typeof fields.id === 'number' ? this.pending.get(fields.id) : undefined;
+    if (!entry) {
+      this.protocolError(`signetd sent an answer to no request of this connection (id ${JSON.stringify(fields.id)})`);
+      return;
+    }
+    this.pending.delete(fields.id as number);
     clearTimeout(entry.timer);
-    if (message.error) entry.reject(new DaemonRequestError(message.error.code, message.error.message, message.error.data));
-    else entry.resolve(message.result);
+    if ('error' in fields) {
+      const error = JsonRpcError.safeParse(fields.error);
+      if (error.success) entry.reject(new DaemonRequestError(error.data.code, error.data.message, error.data.data));
+      else entry.reject(this.protocolError(`signetd answered "${entry.method}" with a malformed error: ${issueText(error.error)}`));
+      return;
+    }
+    if (!('result' in fields)) {
+      entry.reject(this.protocolError(`signetd answered "${entry.method}" with neither a result nor an error`));
+      return;
+    }
+    const result = (methods[entry.method].result as z.ZodType).safeParse(fields.result);
+    if (result.success) entry.resolve(result.data);
+    else entry.reject(this.protocolError(`signetd answered "${entry.method}" with a result this client does not understand: ${issueText(result.error)}`));
+  }
+
+  private handleNotification(method: string, params: unknown): void {
+    // A newer daemon may send notifications this client does not know; they are none of its business.
+    if (!Object.hasOwn(notifications, method)) return;
+    const name = method as NotificationName;
+    const parsed = (notifications[name] as z.ZodType).safeParse(params);
+    if (!parsed.success) {
+      this.protocolError(`signetd sent "${name}" with params this client does not understand: ${issueText(parsed.error)}`);
+      return;
+    }
+    for (const handler of this.notificationHandlers.get(name) ?? []) {
+      try {
+        handler(parsed.data as never);
+      } catch {
+        /* one faulty listener must not starve the others */
+      }
+    }
+  }
+
+  private protocolError(message: string): DaemonProtocolError {
+    const error = new DaemonProtocolError(message);
+    for (const handler of this.protocolErrorHandlers) {
+      try {
+        handler(error);
+      } catch {
+        /* a faulty logger must not break the connection */
+      }
+    }
+    return error;
   }
 
   private handleClose(reason: string): void {
@@ -219,4 +287,11 @@ export class DaemonClient {
     for (const handler of this.closeHandlers) handler(reason);
     this.closeHandlers.clear();
   }
+}
+
+function issueText(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`)
+    .join('; ');
 }

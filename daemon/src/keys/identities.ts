@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../home/atomicFile';
 import { homePaths } from '../home/signetHome';
 import type { AgentInfo, Principal } from '../server/protocol';
 import { Ed25519Signer } from '../ucan/index';
+import { KeystoreError } from './keystoreError';
 import type { SecretStore } from './secretStore';
 
 const IdentitiesFile = z.object({
@@ -27,6 +28,22 @@ export class IdentityError extends Error {
     super(message, options);
     this.name = 'IdentityError';
   }
+}
+
+/** True for a failure of the keystore itself (it cannot be read, or a key is gone), as opposed to a wrong name. */
+export function isKeystoreFailure(error: unknown): error is KeystoreError | IdentityError {
+  return error instanceof KeystoreError || (error instanceof IdentityError && error.kind === 'key-missing');
+}
+
+/** What the user can do about a keystore failure. */
+export function keystoreFix(error: KeystoreError | IdentityError): string {
+  return error instanceof KeystoreError ? error.fix : 'restore the keychain entry, or move this Signet home aside to start over';
+}
+
+/** The failure's message, ending with its fix (most messages carry it already, and then it is not said twice). */
+export function keystoreMessageWithFix(error: KeystoreError | IdentityError, separator = ' '): string {
+  const fix = keystoreFix(error);
+  return error.message.includes(fix) ? error.message : `${error.message}${separator}${fix}`;
 }
 
 /** The secret-store account that holds the seed of `did`. */

@@ -3,9 +3,9 @@
 // never to an exception and never to an allow. When the daemon goes away the link keeps trying in the background
 // (with backoff) and also tries again on every call, re-reading daemon.json each time, because a restarted
 // daemon listens on a new port with a new token.
-import { DaemonClient, DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
+import { DaemonClient, DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { readRuntimeFile } from '../home/signetHome';
-import { MAX_FRAME_BYTES, type AuthorizeParams, type AuthorizeResult } from '../server/protocol';
+import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode, type AuthorizeParams, type AuthorizeResult, type DenyCode } from '../server/protocol';
 
 export interface DaemonLinkOptions {
   home: string;
@@ -17,6 +17,22 @@ export interface DaemonLinkOptions {
   connectTimeoutMs?: number;
 }
 
+/** The deny code for a request the daemon refused with an error, by the error's code. */
+export function denyCodeOfRequestError(code: number): DenyCode {
+  switch (code) {
+    case JsonRpcErrorCode.InvalidParams:
+    case SignetErrorCode.InvalidArgument:
+      return 'invalid-arguments';
+    case SignetErrorCode.UnknownAgent:
+      return 'unknown-agent';
+    case SignetErrorCode.KeystoreUnavailable:
+      return 'keystore-unavailable';
+    case SignetErrorCode.ShuttingDown:
+      return 'daemon-shutdown';
+    default:
+      return 'internal-error';
+  }
+}
 
 export class DaemonLink {
   private client: DaemonClient | undefined;
@@ -48,7 +64,7 @@ export class DaemonLink {
   /** Withdraws a waiting request; best effort, since a lost connection withdraws everything anyway. */
   withdraw(requestId: string): void {
     if (!this.client?.isOpen) return;
-    this.client.request('authorize/cancel', { requestId }).catch(() => undefined);
+    this.client.request('authz/cancel', { requestId }).catch(() => undefined);
   }
 
   /** Asks the daemon; resolves to a denial (code `disconnected`) whenever it cannot be asked or does not answer. */
@@ -63,7 +79,7 @@ export class DaemonLink {
       }
     }
     try {
-      return await client.request('authorize', params);
+      return await client.request('authz/authorize', params);
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         return {
@@ -78,9 +94,12 @@ export class DaemonLink {
       if (error instanceof DaemonRequestError) {
         return {
           decision: 'deny',
-          code: 'invalid-arguments',
+          code: denyCodeOfRequestError(error.code),
           reason: `signetd could not check this call: ${error.message}${error.data?.fix ? ` (${error.data.fix})` : ''}`,
         };
+      }
+      if (error instanceof DaemonProtocolError) {
+        return { decision: 'deny', code: 'internal-error', reason: `signetd answered in a way this proxy does not understand, so the call was refused: ${error.message}` };
       }
       return {
         decision: 'deny',
@@ -109,6 +128,7 @@ export class DaemonLink {
         throw new DaemonConnectionError('the Signet daemon link was closed');
       }
       this.client = client;
+      client.onProtocolError((error) => this.options.log?.(error.message));
       this.backoffMs = this.options.initialBackoffMs ?? 100;
       this.lastFailure = undefined;
       this.options.log?.(`${this.everConnected ? 'reconnected' : 'connected'} to signetd (pid ${runtime.pid}, port ${runtime.port})`);

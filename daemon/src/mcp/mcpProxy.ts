@@ -13,7 +13,7 @@
 // that writes JSON the way JSON.stringify does, as the SDK does, that encoding is the very line it sent.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthorizeResult } from '../server/protocol';
+import { JsonRpcErrorCode, type AuthorizeResult } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 
@@ -34,9 +34,6 @@ export interface McpProxyOptions {
   /** One line per notable event (denials, transport errors), for the proxy's stderr. */
   log?: (line: string) => void;
 }
-
-/** JSON-RPC's "Invalid Request". */
-const INVALID_REQUEST = -32600;
 
 interface WaitingCall {
   cancelled: boolean;
@@ -104,7 +101,7 @@ export class McpProxy {
         this.toClient({
           jsonrpc: '2.0',
           id: error.requestId,
-          error: { code: INVALID_REQUEST, message: `Signet's MCP proxy could not pass this request on: ${error.message}` },
+          error: { code: JsonRpcErrorCode.InvalidRequest, message: `Signet's MCP proxy could not pass this request on: ${error.message}` },
         });
       }
       return;
@@ -175,7 +172,7 @@ export class McpProxy {
       this.log(`could not pass a message to the server: ${error.message}`);
       // A request that cannot reach the server must still be answered, or the client waits forever.
       if (isRequest(message)) {
-        this.toClient({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `the MCP server could not be reached through Signet: ${error.message}` } });
+        this.toClient({ jsonrpc: '2.0', id: message.id, error: { code: JsonRpcErrorCode.InternalError, message: `the MCP server could not be reached through Signet: ${error.message}` } });
       }
     });
   }

@@ -16,7 +16,7 @@ import { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequ
 import type { AuthorizeResult, DelegationInfo, DelegationIssueParams } from '../server/protocol';
 import { validateInvocation, type InvocationPayload, type UcanErrorName } from '../ucan/index';
 
-export { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
+export { DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 export { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequests';
 export type { AuthorizeResult, DelegationInfo, DelegationIssueParams, DenyCode } from '../server/protocol';
 
@@ -48,7 +48,7 @@ export class SignetClient {
    */
   authorize(agent: string, cmd: string, args: Record<string, unknown>, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
     const { workspace, ...rest } = options;
-    return this.client.request('authorize', { agent, cmd, args, ...rest, ...(workspace === undefined ? {} : { workspace: resolve(workspace) }) });
+    return this.client.request('authz/authorize', { agent, cmd, args, ...rest, ...(workspace === undefined ? {} : { workspace: resolve(workspace) }) });
   }
 
   /** Delegates onward from an agent, within what that agent holds (the daemon refuses an escalation). */

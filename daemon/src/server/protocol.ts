@@ -2,9 +2,12 @@
 //
 // JSON-RPC 2.0 over a WebSocket on the loopback interface. This file holds types and schemas only and is
 // imported by both sides: the daemon validates every inbound frame against these schemas before it
-// dispatches, and clients use the same types so that no `any` crosses the boundary.
+// dispatches, clients validate every answer and notification against them before their callers see it, and
+// both use the types inferred from them, so that no `any` crosses the boundary.
 //
-// Naming: requests are `domain/verb`, notifications `domain/didX`; `XxxParams` / `XxxResult` per method.
+// Naming: requests are `domain/verb`, notifications `domain/didX`; `XxxParams` / `XxxResult` per method, each a
+// schema and the type inferred from it. The table `methods` near the end declares every method once: its name,
+// params schema, result schema and roles. The daemon checks params against it, clients check results.
 import { z } from 'zod';
 import { AUDIT_KINDS } from './auditKinds';
 
@@ -30,26 +33,40 @@ export const SignetErrorCode = {
   ShuttingDown: 4009,
   /** Anything the daemon did not expect; the daemon log has the cause. */
   Internal: 4010,
+  /** The audit log cannot take or answer this now (a failed write, a damaged index); `data.fix` says what to do. */
+  AuditUnavailable: 4011,
 } as const;
 export type SignetErrorCode = (typeof SignetErrorCode)[keyof typeof SignetErrorCode];
 
-/** JSON-RPC's own codes, used only for frame-level problems. */
+/**
+ * JSON-RPC's own codes. The daemon sends them only for frame-level problems; the MCP proxy, which speaks JSON-RPC
+ * to its MCP client, answers with them when it cannot pass a request on (it never sends InternalError otherwise).
+ */
 export const JsonRpcErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
+  InternalError: -32603,
 } as const;
 
-export interface SignetErrorData {
+export const SignetErrorData = z.object({
   /** What the user can do about it, when there is something. */
-  fix?: string;
+  fix: z.string().optional(),
   /** Schema issues for invalid params, as `path: message` lines. */
-  issues?: string[];
-}
+  issues: z.array(z.string()).optional(),
+  /**
+   * The daemon-side code of what failed, when a local error was mapped to this one: a keystore's `locked` or
+   * `no-session-bus`, an identity's `key-missing`, the audit log's `write-failed`. For logs and for clients that
+   * want to say more than the message; the numeric code stays what to branch on.
+   */
+  cause: z.string().optional(),
+});
+export type SignetErrorData = z.infer<typeof SignetErrorData>;
 
 /** Which token a connection presented. Agents may only ask; only UI clients may decide or administer. */
-export type ClientRole = 'agent' | 'ui';
+export const ClientRole = z.enum(['agent', 'ui']);
+export type ClientRole = z.infer<typeof ClientRole>;
 
 // ───────────────────────────── shared shapes ─────────────────────────────
 
@@ -87,99 +104,106 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 const callArguments = z
   .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'the arguments must be a JSON object')
   .refine((args) => !nestedDeeperThan(args, MAX_ARGS_DEPTH), { message: `the arguments nest more than ${MAX_ARGS_DEPTH} levels deep` });
+/** A JSON object in an answer, taken as parsed for the same reason as `callArguments`. */
+const jsonObject = z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'expected a JSON object');
 /** A UCAN envelope in base64 is far below this; the bound keeps a hostile frame from costing much. */
 const MAX_TOKEN_BASE64 = 256 * 1024;
 
 export const schemas = { agentName, command, cid };
 
 /** A party to a delegation: the user (root of every chain) or a named agent. */
-export interface Principal {
-  did: string;
+export const Principal = z.object({
+  did: z.string(),
   /** `user` for the root identity, otherwise the agent's name. */
-  name: string;
-}
+  name: z.string(),
+});
+export type Principal = z.infer<typeof Principal>;
 
-export interface AgentInfo {
-  name: string;
-  did: string;
+export const AgentInfo = z.object({
+  name: z.string(),
+  did: z.string(),
   /** ISO 8601. */
-  createdAt: string;
-}
+  createdAt: z.string(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
 
 /** How a delegation came to be, shown to people next to it. */
-export type DelegationSource = 'manual' | 'approval';
+export const DelegationSource = z.enum(['manual', 'approval']);
+export type DelegationSource = z.infer<typeof DelegationSource>;
 
-export interface DelegationInfo {
-  cid: string;
-  issuer: Principal;
-  audience: Principal;
+export const DelegationInfo = z.object({
+  cid: z.string(),
+  issuer: Principal,
+  audience: Principal,
   /** The subject of the chain: always the user's DID in Signet. */
-  subject: string;
-  cmd: string;
+  subject: z.string(),
+  cmd: z.string(),
   /** The UCAN policy, as JSON. */
-  pol: unknown[];
+  pol: z.array(z.unknown()),
   /** Unix seconds, or null for a delegation that never expires. */
-  exp: number | null;
-  nbf?: number;
+  exp: z.number().nullable(),
+  nbf: z.number().optional(),
   /** ISO 8601 of issuance. */
-  issuedAt: string;
+  issuedAt: z.string(),
   /** The delegation this one was issued under (an agent delegating onward); null when issued by the user. */
-  parent: string | null;
-  source: DelegationSource;
+  parent: z.string().nullable(),
+  source: DelegationSource,
   /** For `once` approvals: single use, consumed by the first matching authorize. */
-  singleUse: boolean;
+  singleUse: z.boolean(),
   /** For `session` approvals: ends when this connection of the requesting agent closes. */
-  sessionBound: boolean;
-  revoked: boolean;
+  sessionBound: z.boolean(),
+  revoked: z.boolean(),
   /** A short human description of the scope, such as `write_file on /repo/src/*`. */
-  scope: string;
+  scope: z.string(),
   /** The base64 DAG-CBOR envelope, for offline verification. */
-  token: string;
-}
+  token: z.string(),
+});
+export type DelegationInfo = z.infer<typeof DelegationInfo>;
 
 // ───────────────────────────── daemon/status ─────────────────────────────
 
 export const DaemonStatusParams = z.strictObject({}).optional();
 export type DaemonStatusParams = z.infer<typeof DaemonStatusParams>;
-export interface DaemonStatusResult {
-  version: string;
-  pid: number;
-  home: string;
-  user: Principal;
-  keystore: 'keychain' | 'file' | 'memory';
+export const DaemonStatusResult = z.object({
+  version: z.string(),
+  pid: z.number().int(),
+  home: z.string(),
+  user: Principal,
+  keystore: z.enum(['keychain', 'file', 'memory']),
   /** The library that signs and verifies: libsodium (sodium-native) when its binding loaded, node:crypto otherwise. Both sign alike. */
-  ed25519: 'libsodium' | 'node:crypto';
-  role: ClientRole;
-  agents: number;
-  pendingApprovals: number;
-  auditRecords: number;
-  approvalTimeoutSeconds: number;
+  ed25519: z.enum(['libsodium', 'node:crypto']),
+  role: ClientRole,
+  agents: z.number().int().nonnegative(),
+  pendingApprovals: z.number().int().nonnegative(),
+  auditRecords: z.number().int().nonnegative(),
+  approvalTimeoutSeconds: z.number(),
   /** Seconds since the daemon started. */
-  uptime: number;
-}
+  uptime: z.number(),
+});
+export type DaemonStatusResult = z.infer<typeof DaemonStatusResult>;
 
 // ───────────────────────────── agents ─────────────────────────────
 
 export const AgentCreateParams = z.strictObject({ name: agentName });
 export type AgentCreateParams = z.infer<typeof AgentCreateParams>;
+export const AgentCreateResult = AgentInfo;
 export type AgentCreateResult = AgentInfo;
 
 export const AgentListParams = z.strictObject({}).optional();
 export type AgentListParams = z.infer<typeof AgentListParams>;
-export interface AgentListResult {
-  user: Principal;
-  agents: AgentInfo[];
-}
+export const AgentListResult = z.object({ user: Principal, agents: z.array(AgentInfo) });
+export type AgentListResult = z.infer<typeof AgentListResult>;
 
 export const AgentRemoveParams = z.strictObject({ name: agentName });
 export type AgentRemoveParams = z.infer<typeof AgentRemoveParams>;
-export interface AgentRemoveResult {
-  removed: AgentInfo;
+export const AgentRemoveResult = z.object({
+  removed: AgentInfo,
   /** Delegations to or from the agent that were revoked with it. */
-  revoked: string[];
-}
+  revoked: z.array(z.string()),
+});
+export type AgentRemoveResult = z.infer<typeof AgentRemoveResult>;
 
-// ───────────────────────────── authorize ─────────────────────────────
+// ───────────────────────────── authz ─────────────────────────────
 
 export const AuthorizeParams = z.strictObject({
   agent: agentName,
@@ -192,88 +216,105 @@ export const AuthorizeParams = z.strictObject({
   workspace: z.string().regex(absolutePath, 'the workspace must be an absolute path').optional(),
   /** Create the agent's identity if it does not exist yet (the MCP proxy's first use). Audited. */
   createAgent: z.boolean().optional(),
-  /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authorize/cancel`. */
+  /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authz/cancel`. */
   requestId: z.string().min(1).max(128).optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
 
 /**
+ * A stable machine-readable cause of a deny. Each is chosen from what caused the refusal, never from the
+ * words of a reason.
+ */
+export const DenyCode = z.enum([
+  /** A person chose deny on the prompt. */
+  'denied-by-user',
+  /** Nobody decided before the approval timeout. */
+  'approval-timeout',
+  /** The daemon was stopping, before or while the request waited. */
+  'daemon-shutdown',
+  /** The asking agent's connection closed while it waited, or (said by clients) the daemon could not be reached. */
+  'disconnected',
+  /** The agent withdrew its own request (`authz/cancel`). */
+  'withdrawn',
+  /** No agent of that name, and `createAgent` was not set. */
+  'unknown-agent',
+  /** The arguments could not be canonicalised (a path that cannot be resolved). */
+  'invalid-arguments',
+  /** The agent's key could not be read from, or written to, the keystore; the reason carries the fix. */
+  'keystore-unavailable',
+  /** Anything else; the daemon log (or the client's) has the cause. */
+  'internal-error',
+]);
+export type DenyCode = z.infer<typeof DenyCode>;
+
+export const AuthorizeResult = z.discriminatedUnion('decision', [
+  z.object({
+    decision: z.literal('allow'),
+    /** The invocation, signed by the agent: base64 of its DAG-CBOR envelope. */
+    invocation: z.string(),
+    /** CID of the invocation. */
+    invocationCid: z.string(),
+    /** The proof chain as CIDs, from the delegation to the agent up to the user's root delegation (`prf` order). */
+    chain: z.array(z.string()),
+    /** The delegations of `chain`, base64 envelopes in the same order, for offline verification. */
+    proofs: z.array(z.string()),
+    /** The arguments after path canonicalisation, exactly as signed into the invocation. */
+    args: jsonObject,
+    /** Set when the call was let through by a decision just made on an approval prompt. */
+    approvalId: z.string().optional(),
+  }),
+  z.object({
+    decision: z.literal('deny'),
+    /** A sentence a person understands: why this was refused. */
+    reason: z.string(),
+    /** A stable machine-readable cause. */
+    code: DenyCode,
+    approvalId: z.string().optional(),
+  }),
+]);
+export type AuthorizeResult = z.infer<typeof AuthorizeResult>;
+
+/**
  * Withdraws a request of this connection that is waiting for a person (the agent's client cancelled
- * the call). Its prompt closes and the waiting `authorize` answers deny; nothing is minted.
+ * the call). Its prompt closes and the waiting `authz/authorize` answers deny; nothing is minted.
  */
 export const AuthorizeCancelParams = z.strictObject({ requestId: z.string().min(1).max(128) });
 export type AuthorizeCancelParams = z.infer<typeof AuthorizeCancelParams>;
-export interface AuthorizeCancelResult {
+export const AuthorizeCancelResult = z.object({
   /** False when nothing of that id was waiting (already decided, or never asked). */
-  cancelled: boolean;
-}
-
-export type AuthorizeResult =
-  | {
-      decision: 'allow';
-      /** The invocation, signed by the agent: base64 of its DAG-CBOR envelope. */
-      invocation: string;
-      /** CID of the invocation. */
-      invocationCid: string;
-      /** The proof chain as CIDs, from the delegation to the agent up to the user's root delegation (`prf` order). */
-      chain: string[];
-      /** The delegations of `chain`, base64 envelopes in the same order, for offline verification. */
-      proofs: string[];
-      /** The arguments after path canonicalisation, exactly as signed into the invocation. */
-      args: Record<string, unknown>;
-      /** Set when the call was let through by a decision just made on an approval prompt. */
-      approvalId?: string;
-    }
-  | {
-      decision: 'deny';
-      /** A sentence a person understands: why this was refused. */
-      reason: string;
-      /** A stable machine-readable cause. */
-      code: DenyCode;
-      approvalId?: string;
-    };
-
-export type DenyCode =
-  | 'denied-by-user'
-  | 'approval-timeout'
-  | 'daemon-shutdown'
-  | 'disconnected'
-  | 'withdrawn'
-  | 'unknown-agent'
-  | 'path-outside-workspace'
-  | 'invalid-arguments'
-  | 'keystore-unavailable'
-  | 'internal-error';
+  cancelled: z.boolean(),
+});
+export type AuthorizeCancelResult = z.infer<typeof AuthorizeCancelResult>;
 
 // ───────────────────────────── approvals ─────────────────────────────
 
-export interface ApprovalRequest {
-  id: string;
-  agent: Principal;
+export const ApprovalRequest = z.object({
+  id: z.string(),
+  agent: Principal,
   /** Whom the agent acts for: the issuers of the delegations it holds (e.g. planner for coder). */
-  actingFor: Principal[];
+  actingFor: z.array(Principal),
   /** CIDs of the unexpired, unrevoked delegations the agent holds now. */
-  heldDelegations: string[];
-  cmd: string;
+  heldDelegations: z.array(z.string()),
+  cmd: z.string(),
   /** The exact (canonicalised) arguments of the request. */
-  args: Record<string, unknown>;
+  args: jsonObject,
   /** A one-line summary such as `write_file /repo/src/auth.ts`. */
-  summary: string;
+  summary: z.string(),
   /** Path-like arguments after canonicalisation, for "on this file / this folder" choices. */
-  paths: string[];
+  paths: z.array(z.string()),
   /** `args.tool` for MCP calls, for "this tool" choices. */
-  tool?: string;
+  tool: z.string().optional(),
   /** ISO 8601. */
-  requestedAt: string;
+  requestedAt: z.string(),
   /** ISO 8601; no decision by then means deny. */
-  expiresAt: string;
-}
+  expiresAt: z.string(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
 export const ApprovalListParams = z.strictObject({}).optional();
 export type ApprovalListParams = z.infer<typeof ApprovalListParams>;
-export interface ApprovalListResult {
-  pending: ApprovalRequest[];
-}
+export const ApprovalListResult = z.object({ pending: z.array(ApprovalRequest) });
+export type ApprovalListResult = z.infer<typeof ApprovalListResult>;
 
 /**
  * What the user chose. `once` covers these exact arguments a single time; `session` lasts as long as
@@ -303,17 +344,22 @@ export const ApprovalDecideParams = z
     path: ['ttlSeconds'],
   });
 export type ApprovalDecideParams = z.infer<typeof ApprovalDecideParams>;
-export interface ApprovalDecideResult {
-  id: string;
-  decision: ApprovalDecision;
+export const ApprovalDecideResult = z.object({
+  id: z.string(),
+  decision: ApprovalDecision,
   /** The delegation minted for an allow decision. */
-  delegation?: DelegationInfo;
-}
+  delegation: DelegationInfo.optional(),
+});
+export type ApprovalDecideResult = z.infer<typeof ApprovalDecideResult>;
 
 // ───────────────────────────── delegations ─────────────────────────────
 
 export const DelegationIssueParams = z.strictObject({
-  /** `user` or an agent name. An agent connection may only issue from itself. */
+  /**
+   * `user` or an agent name. Only a UI connection may issue from the user. An agent connection may issue from
+   * any agent that holds a live delegation covering the command: the agent token is one per daemon, shared by
+   * every agent client, so the daemon cannot tell which agent a connection speaks for.
+   */
   from: z.union([z.literal('user'), agentName]),
   to: agentName,
   cmd: command,
@@ -322,22 +368,23 @@ export const DelegationIssueParams = z.strictObject({
   ttl: z.number().int().positive().max(10 * 366 * 24 * 3600).optional(),
 });
 export type DelegationIssueParams = z.infer<typeof DelegationIssueParams>;
+export const DelegationIssueResult = DelegationInfo;
 export type DelegationIssueResult = DelegationInfo;
 
 export const DelegationRevokeParams = z.strictObject({ cid });
 export type DelegationRevokeParams = z.infer<typeof DelegationRevokeParams>;
-export interface DelegationRevokeResult {
+export const DelegationRevokeResult = z.object({
   /** The CID given and every delegation issued below it, all now revoked. */
-  revoked: string[];
-}
+  revoked: z.array(z.string()),
+});
+export type DelegationRevokeResult = z.infer<typeof DelegationRevokeResult>;
 
 export const DelegationListParams = z
   .strictObject({ agent: agentName.optional(), includeInactive: z.boolean().optional() })
   .optional();
 export type DelegationListParams = z.infer<typeof DelegationListParams>;
-export interface DelegationListResult {
-  delegations: DelegationInfo[];
-}
+export const DelegationListResult = z.object({ delegations: z.array(DelegationInfo) });
+export type DelegationListResult = z.infer<typeof DelegationListResult>;
 
 // ───────────────────────────── invocations ─────────────────────────────
 
@@ -351,9 +398,11 @@ export const InvocationVerifyParams = z.strictObject({
   proofs: z.array(z.string().min(1).max(MAX_TOKEN_BASE64)).max(16),
 });
 export type InvocationVerifyParams = z.infer<typeof InvocationVerifyParams>;
-export type InvocationVerifyResult =
-  | { ok: true; invocationCid: string; iss: Principal; cmd: string; args: Record<string, unknown>; chain: string[] }
-  | { ok: false; error: { name: string; message: string } };
+export const InvocationVerifyResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), invocationCid: z.string(), iss: Principal, cmd: z.string(), args: jsonObject, chain: z.array(z.string()) }),
+  z.object({ ok: z.literal(false), error: z.object({ name: z.string(), message: z.string() }) }),
+]);
+export type InvocationVerifyResult = z.infer<typeof InvocationVerifyResult>;
 
 // ───────────────────────────── audit ─────────────────────────────
 
@@ -364,15 +413,16 @@ export type AuditKind = z.infer<typeof AuditKind>;
  * One line of the audit log. The byte form is fixed: keys in this order, JSON without spaces, one
  * record per line; the Merkle leaf is the line without its newline. Keep it stable.
  */
-export interface AuditRecord {
-  seq: number;
+export const AuditRecord = z.object({
+  seq: z.number().int().nonnegative(),
   /** ISO 8601 with milliseconds, UTC. */
-  time: string;
+  time: z.string(),
   /** The DID of the agent the record is about, or null for records about the daemon or the user. */
-  agent: string | null;
-  kind: AuditKind;
-  data: Record<string, unknown>;
-}
+  agent: z.string().nullable(),
+  kind: AuditKind,
+  data: jsonObject,
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
 
 export const AuditQueryParams = z
   .strictObject({
@@ -385,11 +435,12 @@ export const AuditQueryParams = z
   })
   .optional();
 export type AuditQueryParams = z.infer<typeof AuditQueryParams>;
-export interface AuditQueryResult {
-  records: AuditRecord[];
+export const AuditQueryResult = z.object({
+  records: z.array(AuditRecord),
   /** True when more records matched than one answer carries (by `limit` or by size); page on with `since`. */
-  truncated: boolean;
-}
+  truncated: z.boolean(),
+});
+export type AuditQueryResult = z.infer<typeof AuditQueryResult>;
 
 /** One `audit/query` answer carries at most this many bytes of records. */
 export const MAX_AUDIT_ANSWER_BYTES = 8 * 1024 * 1024;
@@ -397,35 +448,38 @@ export const MAX_AUDIT_ANSWER_BYTES = 8 * 1024 * 1024;
 /** The latest signed checkpoint (C2SP tlog-checkpoint signed note) over the whole log. */
 export const AuditCheckpointParams = z.strictObject({}).optional();
 export type AuditCheckpointParams = z.infer<typeof AuditCheckpointParams>;
-export interface AuditCheckpointResult {
-  checkpoint: string;
+export const AuditCheckpointResult = z.object({
+  checkpoint: z.string(),
   /** The verifier key (`<name>+<id>+<base64>`) that checks it. */
-  verifierKey: string;
-}
+  verifierKey: z.string(),
+});
+export type AuditCheckpointResult = z.infer<typeof AuditCheckpointResult>;
 
 /** RFC 9162 inclusion proof of record `seq` in the current tree. Hashes are standard base64. */
 export const AuditProveInclusionParams = z.strictObject({ seq: z.number().int().nonnegative() });
 export type AuditProveInclusionParams = z.infer<typeof AuditProveInclusionParams>;
-export interface AuditProveInclusionResult {
-  seq: number;
-  treeSize: number;
-  leafHash: string;
-  proof: string[];
-  rootHash: string;
-  checkpoint?: string;
-}
+export const AuditProveInclusionResult = z.object({
+  seq: z.number().int(),
+  treeSize: z.number().int(),
+  leafHash: z.string(),
+  proof: z.array(z.string()),
+  rootHash: z.string(),
+  checkpoint: z.string().optional(),
+});
+export type AuditProveInclusionResult = z.infer<typeof AuditProveInclusionResult>;
 
 /** RFC 9162 consistency proof between two tree sizes (`to` defaults to the current size). */
 export const AuditProveConsistencyParams = z.strictObject({ from: z.number().int().positive(), to: z.number().int().positive().optional() });
 export type AuditProveConsistencyParams = z.infer<typeof AuditProveConsistencyParams>;
-export interface AuditProveConsistencyResult {
-  from: number;
-  to: number;
-  proof: string[];
-  fromRoot: string;
-  toRoot: string;
-  checkpoint?: string;
-}
+export const AuditProveConsistencyResult = z.object({
+  from: z.number().int(),
+  to: z.number().int(),
+  proof: z.array(z.string()),
+  fromRoot: z.string(),
+  toRoot: z.string(),
+  checkpoint: z.string().optional(),
+});
+export type AuditProveConsistencyResult = z.infer<typeof AuditProveConsistencyResult>;
 
 /**
  * Recomputes the whole tree from the records and checks every checkpoint, as `signet audit verify` does,
@@ -433,76 +487,91 @@ export interface AuditProveConsistencyResult {
  */
 export const AuditVerifyParams = z.strictObject({}).optional();
 export type AuditVerifyParams = z.infer<typeof AuditVerifyParams>;
-export interface AuditVerifyResult {
-  ok: boolean;
-  records: number;
-  rootHash: string;
-  problems: { seq: number | null; kind: string; message: string }[];
+export const AuditVerifyResult = z.object({
+  ok: z.boolean(),
+  records: z.number().int(),
+  rootHash: z.string(),
+  problems: z.array(z.object({ seq: z.number().int().nullable(), kind: z.string(), message: z.string() })),
   /** ISO 8601 of when this verification finished. */
-  verifiedAt: string;
+  verifiedAt: z.string(),
+});
+export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+// ───────────────────────────── the methods, each declared once ─────────────────────────────
+
+/**
+ * One request method: what it takes (checked by the daemon before dispatch), what it answers (checked by the
+ * client before the caller sees it), who may call it, and the names it answered to before, kept for one release
+ * so that an older client still attaches.
+ */
+export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  readonly params: P;
+  readonly result: R;
+  readonly roles: readonly ClientRole[];
+  readonly formerNames?: readonly string[];
 }
 
-// ───────────────────────────── method table ─────────────────────────────
+function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
+  return spec;
+}
 
-/** Every request method, its params schema, its result type and the roles allowed to call it. */
+const anyRole = ['agent', 'ui'] as const;
+const uiOnly = ['ui'] as const;
+
+/** Every request method of the protocol. This table is the only place a method is declared. */
 export const methods = {
-  'daemon/status': { params: DaemonStatusParams, roles: ['agent', 'ui'] },
-  'agent/create': { params: AgentCreateParams, roles: ['ui'] },
-  'agent/list': { params: AgentListParams, roles: ['ui'] },
-  'agent/remove': { params: AgentRemoveParams, roles: ['ui'] },
-  authorize: { params: AuthorizeParams, roles: ['agent', 'ui'] },
-  'authorize/cancel': { params: AuthorizeCancelParams, roles: ['agent', 'ui'] },
-  'approval/list': { params: ApprovalListParams, roles: ['ui'] },
-  'approval/decide': { params: ApprovalDecideParams, roles: ['ui'] },
-  'delegation/issue': { params: DelegationIssueParams, roles: ['agent', 'ui'] },
-  'delegation/revoke': { params: DelegationRevokeParams, roles: ['ui'] },
-  'delegation/list': { params: DelegationListParams, roles: ['ui'] },
-  'audit/query': { params: AuditQueryParams, roles: ['ui'] },
-  'invocation/verify': { params: InvocationVerifyParams, roles: ['agent', 'ui'] },
-  'audit/checkpoint': { params: AuditCheckpointParams, roles: ['ui'] },
-  'audit/proveInclusion': { params: AuditProveInclusionParams, roles: ['ui'] },
-  'audit/proveConsistency': { params: AuditProveConsistencyParams, roles: ['ui'] },
-  'audit/verify': { params: AuditVerifyParams, roles: ['ui'] },
-} as const satisfies Record<string, { params: z.ZodType; roles: readonly ClientRole[] }>;
+  'daemon/status': method({ params: DaemonStatusParams, result: DaemonStatusResult, roles: anyRole }),
+  'agent/create': method({ params: AgentCreateParams, result: AgentCreateResult, roles: uiOnly }),
+  'agent/list': method({ params: AgentListParams, result: AgentListResult, roles: uiOnly }),
+  'agent/remove': method({ params: AgentRemoveParams, result: AgentRemoveResult, roles: uiOnly }),
+  /** Also answered as `authorize`, its former name, for one release: until 0.2. */
+  'authz/authorize': method({ params: AuthorizeParams, result: AuthorizeResult, roles: anyRole, formerNames: ['authorize'] }),
+  /** Also answered as `authorize/cancel`, its former name, for one release: until 0.2. */
+  'authz/cancel': method({ params: AuthorizeCancelParams, result: AuthorizeCancelResult, roles: anyRole, formerNames: ['authorize/cancel'] }),
+  'approval/list': method({ params: ApprovalListParams, result: ApprovalListResult, roles: uiOnly }),
+  'approval/decide': method({ params: ApprovalDecideParams, result: ApprovalDecideResult, roles: uiOnly }),
+  'delegation/issue': method({ params: DelegationIssueParams, result: DelegationIssueResult, roles: anyRole }),
+  'delegation/revoke': method({ params: DelegationRevokeParams, result: DelegationRevokeResult, roles: uiOnly }),
+  'delegation/list': method({ params: DelegationListParams, result: DelegationListResult, roles: uiOnly }),
+  'audit/query': method({ params: AuditQueryParams, result: AuditQueryResult, roles: uiOnly }),
+  'invocation/verify': method({ params: InvocationVerifyParams, result: InvocationVerifyResult, roles: anyRole }),
+  'audit/checkpoint': method({ params: AuditCheckpointParams, result: AuditCheckpointResult, roles: uiOnly }),
+  'audit/proveInclusion': method({ params: AuditProveInclusionParams, result: AuditProveInclusionResult, roles: uiOnly }),
+  'audit/proveConsistency': method({ params: AuditProveConsistencyParams, result: AuditProveConsistencyResult, roles: uiOnly }),
+  'audit/verify': method({ params: AuditVerifyParams, result: AuditVerifyResult, roles: uiOnly }),
+} as const;
 
 export type MethodName = keyof typeof methods;
+export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
+export type MethodResults = { [M in MethodName]: z.output<(typeof methods)[M]['result']> };
 
-export interface MethodResults {
-  'daemon/status': DaemonStatusResult;
-  'agent/create': AgentCreateResult;
-  'agent/list': AgentListResult;
-  'agent/remove': AgentRemoveResult;
-  authorize: AuthorizeResult;
-  'authorize/cancel': AuthorizeCancelResult;
-  'approval/list': ApprovalListResult;
-  'approval/decide': ApprovalDecideResult;
-  'delegation/issue': DelegationIssueResult;
-  'delegation/revoke': DelegationRevokeResult;
-  'delegation/list': DelegationListResult;
-  'audit/query': AuditQueryResult;
-  'invocation/verify': InvocationVerifyResult;
-  'audit/checkpoint': AuditCheckpointResult;
-  'audit/proveInclusion': AuditProveInclusionResult;
-  'audit/proveConsistency': AuditProveConsistencyResult;
-  'audit/verify': AuditVerifyResult;
+/** The method a frame's `method` names, by its current name or a former one; undefined for anything else. */
+export function methodNamed(name: string): MethodName | undefined {
+  if (Object.hasOwn(methods, name)) return name as MethodName;
+  return formerMethodNames.get(name);
 }
 
-export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
+const formerMethodNames: ReadonlyMap<string, MethodName> = new Map(
+  (Object.entries(methods) as [MethodName, MethodSpec][]).flatMap(([name, spec]) => (spec.formerNames ?? []).map((former) => [former, name] as const)),
+);
 
 // ───────────────────────────── notifications (daemon → UI clients) ─────────────────────────────
 
 /** How an approval left the pending list, so every prompt for it can close. */
-export type ApprovalOutcome = ApprovalDecision | 'timeout' | 'cancelled';
+export const ApprovalOutcome = z.union([ApprovalDecision, z.enum(['timeout', 'cancelled'])]);
+export type ApprovalOutcome = z.infer<typeof ApprovalOutcome>;
 
-export interface Notifications {
+/** Every notification, by name, with the schema of its params; clients check each one on arrival. */
+export const notifications = {
   /** A request that no delegation covers is waiting for a decision. */
-  'approval/didRequest': ApprovalRequest;
+  'approval/didRequest': ApprovalRequest,
   /** A pending request was decided (here or elsewhere), timed out, or was cancelled by a disconnect or shutdown. */
-  'approval/didResolve': { id: string; outcome: ApprovalOutcome; decidedBy?: string };
+  'approval/didResolve': z.object({ id: z.string(), outcome: ApprovalOutcome, decidedBy: z.string().optional() }),
   /** A record was appended to the audit log (and is durable). */
-  'audit/didAppend': AuditRecord;
-}
-export type NotificationName = keyof Notifications;
+  'audit/didAppend': AuditRecord,
+} as const;
+export type NotificationName = keyof typeof notifications;
+export type Notifications = { [N in NotificationName]: z.output<(typeof notifications)[N]> };
 
 // ───────────────────────────── frames ─────────────────────────────
 
@@ -517,27 +586,22 @@ export const JsonRpcRequestFrame = z.strictObject({
 });
 export type JsonRpcRequestFrame = z.infer<typeof JsonRpcRequestFrame>;
 
-export interface JsonRpcError {
-  code: number;
-  message: string;
-  data?: SignetErrorData;
-}
+export const JsonRpcError = z.object({
+  code: z.number().int(),
+  message: z.string(),
+  data: SignetErrorData.optional(),
+});
+export type JsonRpcError = z.infer<typeof JsonRpcError>;
 
 export type JsonRpcResponseFrame =
   | { jsonrpc: '2.0'; id: string | number; result: unknown }
   | { jsonrpc: '2.0'; id: string | number | null; error: JsonRpcError };
 
-export interface JsonRpcNotificationFrame<N extends NotificationName = NotificationName> {
-  jsonrpc: '2.0';
-  method: N;
-  params: Notifications[N];
-}
-
 /** Runtime file `$SIGNET_HOME/daemon.json` (mode 0600), how clients find a running daemon. */
 export interface DaemonRuntimeFile {
   port: number;
   pid: number;
-  /** Bearer token for agent clients (authorize, delegation/issue from themselves, status). */
+  /** Bearer token for agent clients (authorize, delegation/issue from agents, status). */
   agentToken: string;
   version: string;
   startedAt: string;

@@ -8,6 +8,7 @@ import {
   JsonRpcRequestFrame,
   MAX_FRAME_BYTES,
   SignetErrorCode,
+  methodNamed,
   methods,
   type ClientRole,
   type JsonRpcError,
@@ -16,22 +17,9 @@ import {
   type MethodResults,
   type NotificationName,
   type Notifications,
-  type SignetErrorData,
 } from './protocol';
 import type { MessageTransport } from './transport';
-
-/** An error meant for the client: a stable code, a sentence, and optional typed data. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: SignetErrorData,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RpcError';
-  }
-}
+import { wireErrorOf } from './wireErrors';
 
 export interface Connection {
   readonly id: string;
@@ -57,6 +45,8 @@ export interface RpcServerLogger {
 
 export class RpcServer {
   private readonly connections = new Map<string, ConnectionImpl>();
+  /** Former method names some client has called, each said once in the log. */
+  private readonly formerNamesSeen = new Set<string>();
 
   constructor(
     private readonly handlers: MethodHandlers,
@@ -121,11 +111,15 @@ export class RpcServer {
     const { id, method, params } = request.data;
     const reply = (body: { result: unknown } | { error: JsonRpcError }) => connection.reply({ jsonrpc: '2.0', id, ...body } as JsonRpcResponseFrame);
 
-    if (!Object.hasOwn(methods, method)) {
+    const name = methodNamed(method);
+    if (name === undefined) {
       reply({ error: { code: JsonRpcErrorCode.MethodNotFound, message: `unknown method "${method}"` } });
       return;
     }
-    const name = method as MethodName;
+    if (name !== method && !this.formerNamesSeen.has(method)) {
+      this.formerNamesSeen.add(method);
+      this.log.info(`a client (${connection.label}) called "${method}", the former name of "${name}"; it is answered until 0.2`);
+    }
     const spec = methods[name];
     if (!(spec.roles as readonly ClientRole[]).includes(connection.role)) {
       reply({ error: { code: SignetErrorCode.Forbidden, message: `"${name}" needs the UI token; this connection holds the ${connection.role} token` } });
@@ -141,8 +135,9 @@ export class RpcServer {
       const result = await handler(parsed.data, connection);
       reply({ result: result ?? null });
     } catch (error) {
-      if (error instanceof RpcError) {
-        reply({ error: { code: error.code, message: error.message, ...(error.data ? { data: error.data } : {}) } });
+      const wire = wireErrorOf(error);
+      if (wire) {
+        reply({ error: wire });
       } else {
         this.log.error(`"${name}" failed`, error);
         reply({ error: { code: SignetErrorCode.Internal, message: `internal error in "${name}": ${(error as Error)?.message ?? String(error)}` } });

@@ -87,10 +87,9 @@ export function webSocketTransport(socket: WebSocket, tcp?: Socket): MessageTran
       socket.send(frame);
     },
     onMessage(listener) {
-      socket.on('message', (data, isBinary) => {
+      socket.on('message', (data) => {
         // `ws` hands over a Buffer unless told otherwise; only the other forms need a copy.
         const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-        void isBinary;
         listener(buffer.toString('utf8'), buffer.byteLength);
       });
     },

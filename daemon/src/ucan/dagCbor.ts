@@ -40,6 +40,7 @@
 import { Token, Tokenizer, Type, tokensToObject, type DecodeOptions, type TagDecodeControl } from 'cborg';
 import { decodeOptions } from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
+import { sameBytes } from './bytes';
 import { maxIpldDepth } from './ipld';
 
 export class DagCborError extends Error {
@@ -90,13 +91,6 @@ function headerLength(initialByte: number): number {
 /** How many bytes a token read from input took; cborg sets this on every token it reads. */
 function lengthOf(token: Token): number {
   return token.encodedLength ?? 0;
-}
-
-// A plain loop: multiformats' `equals` is an order of magnitude slower here, and Buffer is not there in a browser.
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function messageOf(error: unknown): string {

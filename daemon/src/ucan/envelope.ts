@@ -15,10 +15,12 @@
 // everything signed, so no two spellings of one token can exist and no decoder can read a token differently from
 // this one.
 import { encode } from '@ipld/dag-cbor';
+import { sameBytes } from './bytes';
 import { decodeCanonicalDagCbor } from './dagCbor';
 import { encodePlainDagCbor } from './dagCborWriter';
 import { didWithoutFragment } from './didKey';
 import { Ed25519Signer, ed25519SignatureProblem } from './ed25519';
+import { ed25519DagCborVarsigHeader, envelopePrefix, signedOffset } from './envelopeLayout';
 import { UcanError } from './errors';
 import { isIpldMap } from './ipld';
 import { checkDelegationPayload, delegationToWire, invocationFromWire, invocationToWire, requireFaithfulInvocationData } from './payload';
@@ -27,21 +29,9 @@ import type { Decoded, DelegationPayload, InvocationPayload } from './types';
 export const delegationTag = 'ucan/dlg@1.0.0';
 export const invocationTag = 'ucan/inv@1.0.0';
 
-/** Varsig v1: 0x34 varsig, 0x01 version 1, 0xed01 EdDSA, 0xed01 curve edwards25519, 0x13 SHA2-512, 0x71 DAG-CBOR. */
-export const ed25519DagCborVarsigHeader: Uint8Array = Uint8Array.of(0x34, 0x01, 0xed, 0x01, 0xed, 0x01, 0x13, 0x71);
-
-const envelopePrefix = [0x82, 0x58, 0x40] as const; // list(2), bytes(64)
-const signedOffset = envelopePrefix.length + 64;
 
 type Kind = 'delegation' | 'invocation';
 const tagOf = { delegation: delegationTag, invocation: invocationTag } as const;
-
-// A plain loop: for the 8 bytes of a varsig header, wrapping them in a Buffer to compare costs more than comparing.
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * The SigPayload of `wirePayload`, the bytes its issuer signs. `requireFaithfulData` runs only when the payload is

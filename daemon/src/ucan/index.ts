@@ -9,13 +9,13 @@ export {
   decodeDelegation,
   decodeInvocation,
   delegationTag,
-  ed25519DagCborVarsigHeader,
   encodeDelegation,
   encodeDelegationWith,
   encodeInvocation,
   encodeInvocationWith,
   invocationTag,
 } from './envelope';
+export { ed25519DagCborVarsigHeader } from './envelopeLayout';
 export { PolicySyntaxError, UcanError, ucanErrorNames, type UcanErrorName } from './errors';
 export { evaluatePolicy, matchesLike, validatePolicy } from './policy';
 export type { Decoded, DelegationPayload, InvocationPayload, Policy, Selector, Statement } from './types';

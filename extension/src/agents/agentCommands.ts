@@ -2,9 +2,10 @@
 // Each is a command boundary: errors are shown to the person, with what to do, and logged.
 import * as vscode from 'vscode';
 import { DaemonRequestError } from '../../../daemon/src/client/daemonClient';
+import { parseDuration } from '../../../daemon/src/duration';
 import { schemas, type DelegationInfo } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
-import { formatDuration, formatExpiry, parseDuration, shortCid } from '../format';
+import { formatDuration, formatExpiry, shortCid } from '../format';
 import type { Log } from '../log';
 import { chainLabel, chainOf, type AgentsNode, type AgentsTreeProvider } from './agentsTree';
 

@@ -2,6 +2,7 @@
 // reconnects with backoff whenever the connection drops. Notification handlers registered here survive
 // reconnects, and every (re)connect is announced so that views reload what they show.
 import { DaemonClient, DaemonConnectionError, DaemonRequestError } from '../../../daemon/src/client/daemonClient';
+import { ExitCode } from '../../../daemon/src/cli/exitCode';
 import { homePaths } from '../../../daemon/src/home/signetHome';
 import type {
   DaemonRuntimeFile,
@@ -36,7 +37,13 @@ export interface DaemonLaunchSettings {
 export type ConnectionState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'connected'; status: DaemonStatusResult; runtime: DaemonRuntimeFile; startedByUs: boolean }
-  | { kind: 'disconnected'; reason: string; retryAt: number | undefined }
+  | {
+      kind: 'disconnected';
+      reason: string;
+      retryAt: number | undefined;
+      /** True when the daemon this window started stopped, or never came up: worth telling the user once. */
+      startFailed?: boolean;
+    }
   | { kind: 'keystore-unavailable'; message: string; fix: string; retryAt: number | undefined };
 
 const NOTIFICATIONS: readonly NotificationName[] = ['approval/didRequest', 'approval/didResolve', 'audit/didAppend'];
@@ -185,6 +192,7 @@ export class DaemonConnection implements Disposable {
       const token = await readUiTokenOf(settings.home);
       client = await DaemonClient.connect({ port: runtime.port, token, connectTimeoutMs: 5000 });
       const opened = client;
+      opened.onProtocolError((error) => this.log.warn(error.message));
       for (const name of NOTIFICATIONS) opened.onNotification(name, (params) => this.dispatch(name, params));
       const status = await opened.request('daemon/status', {}, { timeoutMs: 10_000 });
       if (status.role !== 'ui') throw new Error(`the daemon accepted this window as "${status.role}", not as a UI client; the UI token is wrong`);
@@ -239,7 +247,7 @@ export class DaemonConnection implements Disposable {
       this.setState({ kind: 'keystore-unavailable', message: keystore.message, fix: keystore.fix, retryAt });
     } else {
       this.log.warn(`cannot reach the Signet daemon: ${message} — retrying in ${Math.round(delay / 1000)} s`);
-      this.setState({ kind: 'disconnected', reason: message, retryAt });
+      this.setState({ kind: 'disconnected', reason: message, retryAt, ...(error instanceof DaemonStartError ? { startFailed: true } : {}) });
     }
   }
 
@@ -259,8 +267,9 @@ function keystoreProblem(error: unknown): { message: string; fix: string } | und
   if (error instanceof DaemonRequestError && error.code === SignetErrorCode.KeystoreUnavailable) {
     return { message: error.message, fix: error.data?.fix ?? '' };
   }
-  // The daemon refuses to start without its keychain and says why, with the fix, on stderr.
-  if (error instanceof DaemonStartError && /keychain|keyring|secret service|keystore|d-bus/i.test(error.daemonOutput)) {
+  // The daemon refuses to start without its keychain: it says why, with the fix, on stderr, and exits with the
+  // keystore's own exit code, which is what tells this case from the others.
+  if (error instanceof DaemonStartError && error.exitCode === ExitCode.KeystoreUnavailable) {
     return { message: error.message, fix: error.daemonOutput };
   }
   return undefined;

@@ -24,8 +24,10 @@ export interface StartDaemonOptions {
 export class DaemonStartError extends Error {
   constructor(
     message: string,
-    /** The daemon's own words on stderr, when it said why it stopped (e.g. the keychain fix). */
+    /** The daemon's own words on stderr, when it said why it stopped (e.g. the keychain fix). Shown, never parsed. */
     readonly daemonOutput: string,
+    /** The daemon's exit code (see cli/exitCode.ts), or null when it did not exit with one (killed, or still starting). */
+    readonly exitCode: number | null,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -123,12 +125,14 @@ async function waitForRuntime(home: string, timeoutMs: number, child: SpawnedDae
       throw new DaemonStartError(
         `the Signet daemon stopped while starting (exit ${exit.code ?? exit.signal})${output ? `: ${output}` : ''}`,
         output,
+        exit.code,
       );
     }
     if (Date.now() > deadline) {
       throw new DaemonStartError(
         `the Signet daemon for ${home} did not come up within ${Math.round(timeoutMs / 1000)} s; see ${daemonOutputPath(home)}`,
         lastDaemonWords(daemonOutputPath(home)),
+        null,
       );
     }
     await new Promise((r) => setTimeout(r, delay));

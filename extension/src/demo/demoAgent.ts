@@ -16,7 +16,7 @@ export async function letDemoAgentAsk(connection: DaemonConnection, home: string
   const agentClient = await DaemonClient.connect({ port: runtime.port, token: runtime.agentToken });
   try {
     void vscode.window.setStatusBarMessage('Signet: demo-agent is asking for a right…', 5000);
-    const result = await agentClient.request('authorize', {
+    const result = await agentClient.request('authz/authorize', {
       agent: 'demo-agent',
       cmd: '/mcp/tools/call',
       args: { server: 'demo-files', tool: 'write_file', arguments: { path: 'NOTES.md', content: 'Hello from the Signet demo agent' } },

@@ -113,7 +113,7 @@ test('an agent request that nothing covers becomes a pending prompt, and Allow o
   await signet.whenConnected(30_000);
   const agent = await agentClient();
   try {
-    const asked = agent.request('authorize', {
+    const asked = agent.request('authz/authorize', {
       agent: 'coder',
       cmd: '/mcp/tools/call',
       args: { server: 'files', tool: 'write_file', arguments: { path: 'src/auth.ts' } },
@@ -139,7 +139,7 @@ test('a request decided elsewhere (another UI client) closes its prompt in this 
   const agent = await agentClient();
   const cli = await uiClient();
   try {
-    const asked = agent.request('authorize', {
+    const asked = agent.request('authz/authorize', {
       agent: 'coder',
       cmd: '/mcp/tools/call',
       args: { server: 'files', tool: 'delete_file', arguments: { path: 'src/old.ts' } },
@@ -164,7 +164,7 @@ test('several requests at once are all kept, and each is decided on its own', as
   const agents = await Promise.all([agentClient(), agentClient(), agentClient(), agentClient()]);
   try {
     const asked = agents.map((client, i) =>
-      client.request('authorize', {
+      client.request('authz/authorize', {
         agent: 'coder',
         cmd: '/mcp/tools/call',
         args: { server: 'files', tool: 'read_file', arguments: { path: `docs/${i}.md` } },

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { ExitCode } from '../../../daemon/src/cli/exitCode';
 import { DaemonClient } from '../../../daemon/src/client/daemonClient';
 import { DaemonConnection, backoffDelay, type ConnectionState } from '../../../extension/src/daemon/daemonConnection';
 import { ensureDaemon, startLockPath } from '../../../extension/src/daemon/daemonProcess';
@@ -64,9 +65,33 @@ test('a daemon that cannot start is reported with its own words', { skip: !exist
     await assert.rejects(ensureDaemon({ home, cliPath, keystore: 'keychain', timeoutMs: 20_000 }), (error: Error & { daemonOutput?: string }) => {
       assert.match(error.message, /stopped while starting/);
       assert.match(error.daemonOutput ?? '', /keystore file/, 'the daemon names the way out');
+      assert.equal((error as Error & { exitCode?: number | null }).exitCode, ExitCode.KeystoreUnavailable, 'the exit code says it was the keystore');
       return true;
     });
   } finally {
+    process.env.DBUS_SESSION_BUS_ADDRESS = env.DBUS_SESSION_BUS_ADDRESS;
+    if (env.DBUS_SESSION_BUS_ADDRESS === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+  }
+});
+
+test('a daemon that stops for want of a keychain puts the connection in keystore-unavailable, told by its exit code', { skip: !existsSync(cliPath) && 'run npm run build first' }, async () => {
+  const home = freshHome();
+  const env = { ...process.env };
+  delete process.env.DBUS_SESSION_BUS_ADDRESS;
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const connection = new DaemonConnection(() => ({ home, cliPath, runtime: process.execPath, keystore: 'keychain' }), log);
+  try {
+    const settled = new Promise<ConnectionState>((resolve) => {
+      connection.onDidChangeState((state) => {
+        if (state.kind === 'keystore-unavailable' || state.kind === 'disconnected') resolve(state);
+      });
+    });
+    void connection.start();
+    const state = await settled;
+    assert.equal(state.kind, 'keystore-unavailable', JSON.stringify(state));
+    assert.match(state.kind === 'keystore-unavailable' ? state.fix : '', /keystore file/);
+  } finally {
+    connection.dispose();
     process.env.DBUS_SESSION_BUS_ADDRESS = env.DBUS_SESSION_BUS_ADDRESS;
     if (env.DBUS_SESSION_BUS_ADDRESS === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
   }

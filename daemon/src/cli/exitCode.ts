@@ -1,0 +1,12 @@
+// Exit codes of `signet`, documented in the README. In a file of their own because they are a contract with
+// other programs too: the extension tells a daemon that stopped for want of a keychain by its exit code.
+export const ExitCode = {
+  Ok: 0,
+  Error: 1,
+  Usage: 2,
+  Denied: 3,
+  DaemonNotRunning: 4,
+  KeystoreUnavailable: 5,
+  VerificationFailed: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
