@@ -23,7 +23,7 @@ describe('signet report', () => {
     await h.ui.request('agent/create', { name: 'other' });
     delegationCid = (await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']], ttl: 3600 })).cid;
     const call = (agent: string, tool: string, path: string) =>
-      h.agent.request('authorize', { agent, cmd: '/mcp/tools/call', args: { server: 'fs', tool, arguments: { path } }, workspace: h.workspace });
+      h.agent.request('authz/authorize', { agent, cmd: '/mcp/tools/call', args: { server: 'fs', tool, arguments: { path } }, workspace: h.workspace });
     assert.equal((await call('coder', 'read_file', 'src/a.ts')).decision, 'allow');
     // Not covered: a person decides, here a denial sent as the CLI would.
     const asked = nextNotification(h.ui, 'approval/didRequest');

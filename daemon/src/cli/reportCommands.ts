@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { buildAgentReport, formatReportHtml, formatReportMarkdown } from '../audit/agentReport';
 import { readRecords } from '../audit/export';
 import { homePaths } from '../home/signetHome';
-import { CliError, ExitCode, parseDuration } from './connect';
+import { CliError, parseDurationOption } from './connect';
+import { ExitCode } from './exitCode';
 
 type Globals = () => { json: boolean; home: string };
 
@@ -15,7 +16,7 @@ export function parseSince(text: string, now = Date.now()): number {
     if (Number.isNaN(at)) throw new CliError(`"${text}" is not a date and time`, ExitCode.Usage);
     return at;
   }
-  return now - parseDuration(text) * 1000;
+  return now - parseDurationOption(text) * 1000;
 }
 
 export function registerReportCommand(program: Command, globals: Globals): void {
