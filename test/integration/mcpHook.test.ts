@@ -97,8 +97,14 @@ describe('the PreToolUse hook adapter', () => {
     assert.equal(decision(await pending).permissionDecision, 'deny');
   });
 
-  test('a VS Code agent hook input is decided under /vscode/tools for the copilot agent', async () => {
-    const answer = decision(await decidePreToolUse(hookInput('vscode-edit-files', h.workspace), { ...options, flavor: 'vscode', agent: 'copilot' }));
+  test('a VS Code agent hook input is decided under /vscode/tools for the copilot agent, with its paths in canonical form', async () => {
+    const vscode = { ...options, flavor: 'vscode' as const, agent: 'copilot' };
+    // VS Code cannot be handed rewritten input, so a relative path it would resolve its own way is refused.
+    const relative = decision(await decidePreToolUse(hookInput('vscode-edit-files', h.workspace), vscode));
+    assert.equal(relative.permissionDecision, 'deny');
+    assert.match(relative.permissionDecisionReason, /not in canonical form/);
+    const absolute = hookInput('vscode-edit-files', h.workspace).replace('"src/main.ts"', JSON.stringify(join(h.workspace, 'src/main.ts')));
+    const answer = decision(await decidePreToolUse(absolute, vscode));
     assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
   });
 
