@@ -1,10 +1,12 @@
 // Which MCP requests need a right from Signet, what the daemon is asked for each, and how the proxy answers
 // the client when the answer is no. Pure functions over JSON-RPC messages, so the mapping is tested on its own.
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthorizeResult } from '../server/protocol';
+import type { AuthorizeResult, PathRefusalDetail } from '../server/protocol';
 
 /** The `_meta` key under which a forwarded request carries its signed invocation. */
 export const INVOCATION_META_KEY = 'signet/invocation';
+/** The `_meta` key of a refused tool call's result: `{ code, path? }`, the deny code and, for a path, which and why. */
+export const DENIAL_META_KEY = 'signet/denial';
 
 /**
  * What a tool author finds in `params._meta["signet/invocation"]`: the invocation signed by the acting agent and
@@ -103,12 +105,14 @@ export function withInvocation(message: JSONRPCRequest & { method: GatedMethod }
  * The answer to a refused request. A refused tool call is a tool result with `isError`, which the model reads and
  * can act on; a refused resource read or prompt is a JSON-RPC error, as the spec has no error result for those.
  */
-export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string): JSONRPCMessage {
+export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string, path?: PathRefusalDetail): JSONRPCMessage {
   const text = `Signet refused this ${method === 'tools/call' ? 'tool call' : method === 'resources/read' ? 'resource read' : 'prompt'}: ${reason}`;
+  // The stable code and the path refused, for a client that acts on them; the text is for the model and people.
+  const denial = { ...(code ? { code } : {}), ...(path ? { path } : {}) };
   if (method === 'tools/call') {
-    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } };
+    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true, ...(code ? { _meta: { [DENIAL_META_KEY]: denial } } : {}) } };
   }
-  return { jsonrpc: '2.0', id, error: { code: SIGNET_DENIED_ERROR_CODE, message: text, ...(code ? { data: { signet: code } } : {}) } };
+  return { jsonrpc: '2.0', id, error: { code: SIGNET_DENIED_ERROR_CODE, message: text, ...(code ? { data: { signet: code, ...(path ? { path } : {}) } } : {}) } };
 }
 
 /** A stable map key for a JSON-RPC id (the number 1 and the string "1" are different requests). */

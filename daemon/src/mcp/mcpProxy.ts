@@ -199,7 +199,7 @@ export class McpProxy {
       this.toServer(withInvocation(message, result));
     } else {
       this.log(`refused ${describe(request)}: ${result.reason}`);
-      this.toClient(denialFor(message.method, message.id, result.reason, result.code));
+      this.toClient(denialFor(message.method, message.id, result.reason, result.code, result.path));
     }
   }
 
