@@ -189,7 +189,7 @@ export class McpProxy {
     let result: AuthorizeResult;
     try {
       result = await this.options.authorize(request, key);
-      if (result.decision === 'allow') result = await recheckPaths(result);
+      if (result.decision === 'allow') result = fitsRequest(result, request) ? await recheckPaths(result) : mismatched(result);
     } catch (error) {
       result = { decision: 'deny', code: 'internal-error', reason: `Signet could not check this call (${(error as Error).message}), so it was refused` };
     }
@@ -232,6 +232,23 @@ export class McpProxy {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+/** Whether the daemon's signed arguments are for this very request: same server and tool, arguments an object. */
+function fitsRequest(result: Extract<AuthorizeResult, { decision: 'allow' }>, request: GateRequest): boolean {
+  const signed = result.args;
+  const asked = request.args;
+  if (signed.server !== asked.server || signed.tool !== asked.tool || signed.prompt !== asked.prompt) return false;
+  return 'uri' in asked ? typeof signed.uri === 'string' : signed.arguments !== null && typeof signed.arguments === 'object' && !Array.isArray(signed.arguments);
+}
+
+function mismatched(result: Extract<AuthorizeResult, { decision: 'allow' }>): AuthorizeResult {
+  return {
+    decision: 'deny',
+    code: 'internal-error',
+    reason: 'the daemon signed arguments that are not those of this call, so it was refused',
+    ...(result.approvalId ? { approvalId: result.approvalId } : {}),
+  };
 }
 
 /**
