@@ -61,6 +61,21 @@ describe('the PreToolUse hook adapter', () => {
     assert.match(answer.permissionDecisionReason, /invocation b[a-z2-7]+/);
   });
 
+  test('Claude Code is handed the input as authorized, its path canonical, so the tool edits the file that was checked', async () => {
+    const relative = hookInput('claude-code-edit', h.workspace).replace(JSON.stringify(join(h.workspace, 'src/auth.ts')), '"src/new/../auth.ts"');
+    const answer = decision(await decidePreToolUse(relative, options));
+    assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
+    assert.deepEqual(answer.updatedInput, { file_path: join(h.workspace, 'src/auth.ts'), old_string: 'const ttl = 60;', new_string: 'const ttl = 3600;', replace_all: false });
+  });
+
+  test('a path the hook cannot make canonical (~) is refused with the reason, and nobody is asked', async () => {
+    const home = hookInput('claude-code-edit', h.workspace).replace(JSON.stringify(join(h.workspace, 'src/auth.ts')), '"~/src/auth.ts"');
+    const answer = decision(await decidePreToolUse(home, options));
+    assert.equal(answer.permissionDecision, 'deny');
+    assert.match(answer.permissionDecisionReason, /starts with "~"/);
+    assert.equal(answer.updatedInput, undefined);
+  });
+
   test('a Write that climbs out of the workspace is refused, and the person was shown the real path', async () => {
     const requests: ApprovalRequest[] = [];
     const off = h.ui.onNotification('approval/didRequest', (r) => {

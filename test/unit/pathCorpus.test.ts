@@ -1,8 +1,10 @@
 // The adversarial corpus (test/fixtures/pathCorpus.ts) against the daemon's canonicaliser: every trick gets the
 // canonical target or the refusal written beside it.
 import assert from 'node:assert/strict';
+import { mkdirSync, rmdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { canonicalizeArgs, HARD_LINKED_MARK, PathRefusal, UNCLASSIFIED_MARK } from '../../daemon/src/authz/canonicalPaths';
+import { canonicalizeArgs, firstChangedPath, HARD_LINKED_MARK, PathRefusal, UNCLASSIFIED_MARK } from '../../daemon/src/authz/canonicalPaths';
 import { buildPathTree, pathCorpus } from '../fixtures/pathCorpus';
 import { tempDir } from '../support/daemonHarness';
 
@@ -42,6 +44,21 @@ describe('the adversarial path corpus', () => {
       }
     });
   }
+
+  test('a call whose paths come to more bytes than Signet walks is refused, not walked', async () => {
+    const paths = Array.from({ length: 40 }, (_, i) => `src/${'d/'.repeat(1000)}${i}`);
+    await assert.rejects(canonicalizeArgs({ paths }, tree.ws), { code: 'too-many-paths' });
+  });
+
+  test('a path that changed since it was made canonical is found, and unclassified entries are passed over', async () => {
+    const swapped = join(tree.ws, 'swapped');
+    mkdirSync(swapped);
+    const { paths } = await canonicalizeArgs({ path: 'swapped/x.txt', note: 'src/../x' }, tree.ws);
+    assert.equal(await firstChangedPath(paths), undefined);
+    rmdirSync(swapped);
+    symlinkSync(tree.outside, swapped);
+    assert.deepEqual(await firstChangedPath(paths), { path: join(tree.ws, 'swapped/x.txt'), now: join(tree.outside, 'x.txt') });
+  });
 
   test('a call naming more paths than Signet checks is refused, not walked', async () => {
     const paths = Array.from({ length: 300 }, (_, i) => `src/${i}.txt`);

@@ -201,7 +201,8 @@ export class Authorizer {
     if ('decision' in again) return again;
     const changedAt = firstDifference(canonical.paths, again.paths);
     if (changedAt !== undefined || !sameJson(canonical.args, again.args)) {
-      if (minted) await this.revoke(minted, 'a path of the approved call changed before the call went on').catch(() => undefined);
+      // An allow-once was for this call alone and goes; a wider approval stays what the person chose.
+      if (minted && this.delegations.get(minted)?.singleUse) await this.revoke(minted, 'a path of the approved call changed before the call went on');
       const before = changedAt === undefined ? '' : (canonical.paths[changedAt] ?? '');
       return this.deny(
         agent,

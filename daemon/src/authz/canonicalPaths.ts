@@ -43,6 +43,8 @@ export const MAX_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
 /** More path-like strings than this in one call are refused rather than examined one system call at a time. */
 export const MAX_PATHS_PER_CALL = 256;
+/** Nor more than this many bytes of paths in all, so that one call cannot ask for a million system calls. */
+const MAX_PATH_BYTES_PER_CALL = 64 * 1024;
 const MAX_SYMLINK_HOPS = 40;
 
 export interface CanonicalArgs {
@@ -108,6 +110,7 @@ export async function canonicalizeArgs(args: Record<string, unknown>, workspace:
   const root = await canonicalDirectory(workspace);
   const paths: string[] = [];
   let pathCount = 0;
+  let pathBytes = 0;
   const visit = async (value: unknown, key: string | undefined, node: JsonSchema | undefined, at: string): Promise<unknown> => {
     if (typeof value === 'string') {
       const hint = hintFor(key, node);
@@ -118,6 +121,12 @@ export async function canonicalizeArgs(args: Record<string, unknown>, workspace:
         return value;
       }
       if (++pathCount > MAX_PATHS_PER_CALL) throw new PathRefusal('too-many-paths', at, value, `the call names more than ${MAX_PATHS_PER_CALL} paths`);
+      const bytes = Buffer.byteLength(value);
+      pathBytes += bytes;
+      // One path too long for the kernel is refused as that, below.
+      if (pathBytes > MAX_PATH_BYTES_PER_CALL && bytes <= MAX_PATH_BYTES) {
+        throw new PathRefusal('too-many-paths', at, value.slice(0, 64), `the call's paths come to more than ${MAX_PATH_BYTES_PER_CALL} bytes`);
+      }
       const { canonical, forwarded, hardLinked } = await canonicalArgument(value, root, at);
       paths.push(hardLinked ? `${HARD_LINKED_MARK}${canonical}` : canonical);
       return forwarded;
@@ -290,4 +299,25 @@ async function walk(start: string, components: string[], state: WalkState): Prom
     checkLength(current, state.at);
   }
   return current;
+}
+
+/**
+ * The first of `paths` (a `_paths` list) that no longer resolves to itself, with what it resolves to now, or
+ * undefined when all still do: a component swapped for a symlink since the check shows up here. Unclassified
+ * entries name nothing to look at.
+ */
+export async function firstChangedPath(paths: readonly unknown[]): Promise<{ path: string; now: string } | undefined> {
+  for (const entry of paths) {
+    if (typeof entry !== 'string') continue;
+    const path = entry.startsWith(HARD_LINKED_MARK) ? entry.slice(HARD_LINKED_MARK.length) : entry;
+    if (!path.startsWith('/')) continue;
+    let now: string;
+    try {
+      now = await canonicalPath(path, '/');
+    } catch (error) {
+      now = (error as Error).message;
+    }
+    if (now !== path) return { path, now };
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@
 //   permissionDecisionReason } }.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { firstChangedPath } from '../authz/canonicalPaths';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
 
 export type HookFlavor = 'claude-code' | 'vscode';
@@ -143,6 +144,9 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
   }
   if (result.decision === 'allow') {
     const authorized = result.args.input as Record<string, unknown>;
+    const paths = result.args._paths;
+    const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
+    if (changed) return output('deny', `Signet refused ${input.tool_name}: ${changed.path} no longer names what was authorized (it now leads to ${changed.now})`);
     const reason = `Signet allowed ${input.tool_name} for ${options.agent} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
     // Claude Code runs the tool on `updatedInput`, the input with its paths canonical. A client that cannot be told
     // to (VS Code) would run the raw input, which may name another file than the one checked: unless the two are

@@ -13,7 +13,7 @@
 // that writes JSON the way JSON.stringify does, as the SDK does, that encoding is the very line it sent.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { canonicalPath } from '../authz/canonicalPaths';
+import { firstChangedPath } from '../authz/canonicalPaths';
 import { JsonRpcErrorCode, type AuthorizeResult } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
@@ -258,26 +258,15 @@ function mismatched(result: Extract<AuthorizeResult, { decision: 'allow' }>): Au
  */
 async function recheckPaths(result: Extract<AuthorizeResult, { decision: 'allow' }>): Promise<AuthorizeResult> {
   const paths = result.args._paths;
-  if (!Array.isArray(paths)) return result;
-  for (const path of paths) {
-    if (typeof path !== 'string' || !path.startsWith('/')) continue;
-    let now: string;
-    try {
-      now = await canonicalPath(path, '/');
-    } catch (error) {
-      now = (error as Error).message;
-    }
-    if (now !== path) {
-      return {
-        decision: 'deny',
-        code: 'path-changed',
-        reason: `${path} no longer names what was authorized (it now leads to ${now}), so the call was refused`,
-        path: { code: 'changed', at: '', value: path },
-        ...(result.approvalId ? { approvalId: result.approvalId } : {}),
-      };
-    }
-  }
-  return result;
+  const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
+  if (!changed) return result;
+  return {
+    decision: 'deny',
+    code: 'path-changed',
+    reason: `${changed.path} no longer names what was authorized (it now leads to ${changed.now}), so the call was refused`,
+    path: { code: 'changed', at: '', value: changed.path },
+    ...(result.approvalId ? { approvalId: result.approvalId } : {}),
+  };
 }
 
 function describe(request: GateRequest): string {
