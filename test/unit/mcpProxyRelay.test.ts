@@ -193,3 +193,22 @@ test('between line transports, a refusal is written to the client as one whole l
   assert.deepEqual(lines.map((m) => m.id ?? m.params?.data), ['a', 4, 'b']);
   assert.equal(r.atServer(), '');
 });
+
+test('between line transports, the input schemas of a tools/list answer go with later calls of those tools, and the answer passes byte for byte', async () => {
+  const asked: GateRequest[] = [];
+  const r = await lineRelay(async (request) => {
+    asked.push(request);
+    return allow(request);
+  });
+  const schema = { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } } };
+  r.client('{"jsonrpc":"2.0","id":"list-1","method":"tools/list"}\n');
+  await settle();
+  const answer = `{"jsonrpc":"2.0","id":"list-1","result":{"tools":[{"name":"write_file","inputSchema":${JSON.stringify(schema)}}]}}\n`;
+  r.server(answer);
+  await settle();
+  assert.equal(r.atClient(), answer);
+  r.client('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"a","content":"b"}}}\n');
+  r.client('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"unlisted","arguments":{}}}\n');
+  await settle();
+  assert.deepEqual(asked.map((a) => a.inputSchema), [schema, undefined]);
+});
