@@ -207,4 +207,19 @@ describe('what was approved is what the filesystem server runs', () => {
       await differ.close();
     }
   });
+
+  test('text that looks like a path reaches the tool unchanged: the file written holds exactly what was sent', async () => {
+    await h.ui.request('agent/create', { name: 'writer' });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'writer', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'write_file']], ttl: 3600 });
+    const writer = await connectThroughProxy(h.home, serverOver(t.home, t.ws), { agent: 'writer', serverName: 'fs', workspace: t.ws });
+    try {
+      await writer.client.listTools();
+      const content = '// header\n/* ../../etc/passwd */\n~/notes and file:../x\n';
+      const result = await writer.client.callTool({ name: 'write_file', arguments: { path: 'src/written.txt', content } });
+      assert.notEqual(result.isError, true, textOf(result));
+      assert.equal(readFileSync(join(src, 'written.txt'), 'utf8'), content);
+    } finally {
+      await writer.close();
+    }
+  });
 });

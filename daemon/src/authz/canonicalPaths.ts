@@ -5,11 +5,12 @@
 // or takes relative paths against a folder of its own choosing has nothing left to resolve differently.
 //
 // Which strings are paths is decided from the value and from the tool's own input schema, never from a fixed
-// list of names alone. A string is left alone as "not a path" only when the schema (or the argument's name) says
-// it is text and the value has no `/`, `~`, `..` or scheme in it. A string that could be a path but cannot be
-// told for sure is listed as unclassified, so that it counts against every path narrowing (fail closed). What
-// cannot be made canonical unambiguously (`~`, a scheme Signet does not understand where a path is expected, a
-// relative `file:` URI, a component after a file) is refused with a stable code.
+// list of names alone. A string is left alone as "not a path" only when the schema says it is text and the value
+// has no `/`, `~`, `..` or scheme in it. Where the name or schema says path, the value is rewritten canonical, and
+// what cannot be made canonical unambiguously (`~`, a scheme Signet does not understand, a relative `file:` URI,
+// a component after a file) is refused with a stable code. A value that only looks like a path is never rewritten
+// (it may be text); a string that could be a path but cannot be told for sure is listed as unclassified, so that
+// it counts against every path narrowing (fail closed).
 import { lstat, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,16 +117,21 @@ export async function canonicalizeArgs(args: Record<string, unknown>, workspace:
       const hint = hintFor(key, node);
       const kind = classify(value, hint);
       if (kind === 'text') return value;
-      if (kind === 'unclassified') {
-        paths.push(`${UNCLASSIFIED_MARK}${value}`);
-        return value;
-      }
-      if (++pathCount > MAX_PATHS_PER_CALL) throw new PathRefusal('too-many-paths', at, value, `the call names more than ${MAX_PATHS_PER_CALL} paths`);
+      const unclassified = (text: string) => {
+        paths.push(`${UNCLASSIFIED_MARK}${text}`);
+        return text;
+      };
+      if (kind === 'unclassified') return unclassified(value);
       const bytes = Buffer.byteLength(value);
-      pathBytes += bytes;
-      // One path too long for the kernel is refused as that, below.
-      if (pathBytes > MAX_PATH_BYTES_PER_CALL && bytes <= MAX_PATH_BYTES) {
-        throw new PathRefusal('too-many-paths', at, value.slice(0, 64), `the call's paths come to more than ${MAX_PATH_BYTES_PER_CALL} bytes`);
+      const withinBudget = ++pathCount <= MAX_PATHS_PER_CALL && (pathBytes += bytes) <= MAX_PATH_BYTES_PER_CALL;
+      if (hint !== 'path' && hint !== 'uri' && hint !== 'maybe-path') {
+        // A path by its look alone, where the schema declares text or says nothing (`content: "// header"`):
+        // rewriting it could change text, so it is taken as a path only when it is canonical already, and as
+        // unclassified otherwise. Never refused: it may not be a path at all.
+        return (await alreadyCanonical(value, root, at, withinBudget && bytes <= MAX_PATH_BYTES, paths)) ? value : unclassified(value);
+      }
+      if (!withinBudget && bytes <= MAX_PATH_BYTES) {
+        throw new PathRefusal('too-many-paths', at, value.slice(0, 64), `the call names more than ${MAX_PATHS_PER_CALL} paths, or more than ${MAX_PATH_BYTES_PER_CALL} bytes of them`);
       }
       const { canonical, forwarded, hardLinked } = await canonicalArgument(value, root, at);
       paths.push(hardLinked ? `${HARD_LINKED_MARK}${canonical}` : canonical);
@@ -153,6 +159,20 @@ export async function canonicalizeArgs(args: Record<string, unknown>, workspace:
     return out;
   };
   return { args: (await visit(args, undefined, asSchema(schema), '')) as Record<string, unknown>, paths };
+}
+
+/** Whether `value` is a path in canonical form already; if so, its canonical entry is added to `paths`. */
+async function alreadyCanonical(value: string, root: string, at: string, worthAsking: boolean, paths: string[]): Promise<boolean> {
+  if (!worthAsking || value.includes('\n')) return false;
+  try {
+    const { canonical, forwarded, hardLinked } = await canonicalArgument(value, root, at);
+    if (forwarded !== value) return false;
+    paths.push(hardLinked ? `${HARD_LINKED_MARK}${canonical}` : canonical);
+    return true;
+  } catch (error) {
+    if (error instanceof PathRefusal) return false;
+    throw error;
+  }
 }
 
 function classify(value: string, hint: Hint): 'path' | 'text' | 'unclassified' {
