@@ -64,6 +64,15 @@ describe('what was approved is what the filesystem server runs', () => {
     rmSync(t.root, { recursive: true, force: true });
   });
 
+  /** A new agent holding one tool of the server with any arguments, in a proxy session over `dir` that has listed the tools. */
+  async function agentWithTool(agent: string, tool: string, dir: string): Promise<ProxiedSession> {
+    await h.ui.request('agent/create', { name: agent });
+    await h.ui.request('delegation/issue', { from: 'user', to: agent, cmd: '/mcp/tools/call', pol: [['==', '.tool', tool]], ttl: 3600 });
+    const session = await connectThroughProxy(h.home, serverOver(t.home, dir), { agent, serverName: 'fs', workspace: t.ws });
+    await session.client.listTools();
+    return session;
+  }
+
   /** Runs `work` and returns the approval requests it caused. */
   async function askedDuring(work: () => Promise<void>): Promise<ApprovalRequest[]> {
     const from = asked.length;
@@ -178,11 +187,8 @@ describe('what was approved is what the filesystem server runs', () => {
   });
 
   test('for every trick of the corpus, the file the server opens is the file the daemon authorized', async () => {
-    await h.ui.request('agent/create', { name: 'differ' });
-    await h.ui.request('delegation/issue', { from: 'user', to: 'differ', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_text_file']], ttl: 3600 });
-    const differ = await connectThroughProxy(h.home, serverOver(t.home, t.root), { agent: 'differ', serverName: 'fs', workspace: t.ws });
+    const differ = await agentWithTool('differ', 'read_text_file', t.root);
     try {
-      await differ.client.listTools();
       const cases = pathCorpus(t).filter((c) => c.key === 'path' && !c.schema);
       assert.ok(cases.length >= 70, `${cases.length} cases`);
       const requests = await askedDuring(async () => {
@@ -209,11 +215,8 @@ describe('what was approved is what the filesystem server runs', () => {
   });
 
   test('text that looks like a path reaches the tool unchanged: the file written holds exactly what was sent', async () => {
-    await h.ui.request('agent/create', { name: 'writer' });
-    await h.ui.request('delegation/issue', { from: 'user', to: 'writer', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'write_file']], ttl: 3600 });
-    const writer = await connectThroughProxy(h.home, serverOver(t.home, t.ws), { agent: 'writer', serverName: 'fs', workspace: t.ws });
+    const writer = await agentWithTool('writer', 'write_file', t.ws);
     try {
-      await writer.client.listTools();
       const content = '// header\n/* ../../etc/passwd */\n~/notes and file:../x\n';
       const result = await writer.client.callTool({ name: 'write_file', arguments: { path: 'src/written.txt', content } });
       assert.notEqual(result.isError, true, textOf(result));
