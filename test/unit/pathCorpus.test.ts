@@ -60,6 +60,17 @@ describe('the adversarial path corpus', () => {
     assert.deepEqual(await firstChangedPath(paths), { path: join(tree.ws, 'swapped/x.txt'), now: join(tree.outside, 'x.txt') });
   });
 
+  test('a path of two thousand folders is walked without holding up a short one asked after it', async () => {
+    const deep = `deep/${'d/'.repeat(2000)}x.txt`;
+    mkdirSync(join(tree.ws, deep, '..'), { recursive: true });
+    const finished: string[] = [];
+    await Promise.all([
+      canonicalizeArgs({ path: deep }, tree.ws).then(() => finished.push('deep')),
+      canonicalizeArgs({ path: 'src/a.txt' }, tree.ws).then(() => finished.push('short')),
+    ]);
+    assert.deepEqual(finished, ['short', 'deep']);
+  });
+
   test('a call naming more paths than Signet checks is refused, not walked', async () => {
     const paths = Array.from({ length: 300 }, (_, i) => `src/${i}.txt`);
     await assert.rejects(canonicalizeArgs({ paths }, tree.ws), { code: 'too-many-paths' });

@@ -707,9 +707,13 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function summarize(cmd: string, args: Record<string, unknown>, paths: string[]): string {
+function summarize(cmd: string, args: Record<string, unknown>, allPaths: string[]): string {
   const tool = typeof args.tool === 'string' ? args.tool : undefined;
-  const target = paths.length ? paths.join(', ') : tool ? '' : JSON.stringify(args).slice(0, 120);
+  // Unclassified strings may be file contents; the prompt shows the arguments themselves, so they are counted here.
+  const paths = allPaths.filter((p) => !p.startsWith(UNCLASSIFIED_MARK));
+  const unclassified = allPaths.length - paths.length;
+  const more = unclassified ? `(and ${unclassified} ${unclassified === 1 ? 'string' : 'strings'} Signet could not tell from paths)` : '';
+  const target = paths.length || unclassified ? [paths.join(', '), more].filter(Boolean).join(' ') : tool ? '' : JSON.stringify(args).slice(0, 120);
   return [tool ?? cmd, target].filter(Boolean).join(' ');
 }
 
