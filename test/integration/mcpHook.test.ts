@@ -61,6 +61,21 @@ describe('the PreToolUse hook adapter', () => {
     assert.match(answer.permissionDecisionReason, /invocation b[a-z2-7]+/);
   });
 
+  test('Claude Code is handed the input as authorized, its path canonical, so the tool edits the file that was checked', async () => {
+    const relative = hookInput('claude-code-edit', h.workspace).replace(JSON.stringify(join(h.workspace, 'src/auth.ts')), '"src/new/../auth.ts"');
+    const answer = decision(await decidePreToolUse(relative, options));
+    assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
+    assert.deepEqual(answer.updatedInput, { file_path: join(h.workspace, 'src/auth.ts'), old_string: 'const ttl = 60;', new_string: 'const ttl = 3600;', replace_all: false });
+  });
+
+  test('a path the hook cannot make canonical (~) is refused with the reason, and nobody is asked', async () => {
+    const home = hookInput('claude-code-edit', h.workspace).replace(JSON.stringify(join(h.workspace, 'src/auth.ts')), '"~/src/auth.ts"');
+    const answer = decision(await decidePreToolUse(home, options));
+    assert.equal(answer.permissionDecision, 'deny');
+    assert.match(answer.permissionDecisionReason, /starts with "~"/);
+    assert.equal(answer.updatedInput, undefined);
+  });
+
   test('a Write that climbs out of the workspace is refused, and the person was shown the real path', async () => {
     const requests: ApprovalRequest[] = [];
     const off = h.ui.onNotification('approval/didRequest', (r) => {
@@ -97,8 +112,14 @@ describe('the PreToolUse hook adapter', () => {
     assert.equal(decision(await pending).permissionDecision, 'deny');
   });
 
-  test('a VS Code agent hook input is decided under /vscode/tools for the copilot agent', async () => {
-    const answer = decision(await decidePreToolUse(hookInput('vscode-edit-files', h.workspace), { ...options, flavor: 'vscode', agent: 'copilot' }));
+  test('a VS Code agent hook input is decided under /vscode/tools for the copilot agent, with its paths in canonical form', async () => {
+    const vscode = { ...options, flavor: 'vscode' as const, agent: 'copilot' };
+    // VS Code cannot be handed rewritten input, so a relative path it would resolve its own way is refused.
+    const relative = decision(await decidePreToolUse(hookInput('vscode-edit-files', h.workspace), vscode));
+    assert.equal(relative.permissionDecision, 'deny');
+    assert.match(relative.permissionDecisionReason, /not in canonical form/);
+    const absolute = hookInput('vscode-edit-files', h.workspace).replace('"src/main.ts"', JSON.stringify(join(h.workspace, 'src/main.ts')));
+    const answer = decision(await decidePreToolUse(absolute, vscode));
     assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
   });
 

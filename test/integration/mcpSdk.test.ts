@@ -59,6 +59,9 @@ describe('the Signet SDK', () => {
     assert.equal(!missing.ok && missing.error.name, 'MissingInvocation');
     const otherTool = verifySignetInvocation(meta, { trustedRoot: userDid, expect: { tool: 'delete' } });
     assert.equal(!otherTool.ok && otherTool.error.name, 'UnexpectedCommand');
+    const otherArguments = verifySignetInvocation(meta, { trustedRoot: userDid, expect: { tool: 'append', arguments: { text: 'hi', path: '/etc/passwd' } } });
+    assert.equal(!otherArguments.ok && otherArguments.error.name, 'UnexpectedArguments');
+    assert.equal(verifySignetInvocation(meta, { trustedRoot: userDid, expect: { tool: 'append', arguments: { text: 'hi' } } }).ok, true, 'the signed arguments themselves pass');
   });
 
   test('an agent delegates onward within what it holds, and an escalation is refused', async () => {

@@ -18,17 +18,33 @@ describe('which MCP requests Signet decides', () => {
     assert.deepEqual(gateRequestFor(call('tools/call', { name: 'write_file', arguments: { path: 'a' } }) as never, 'fs'), { cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'write_file', arguments: { path: 'a' } } });
     assert.deepEqual(gateRequestFor(call('resources/read', { uri: 'file:///etc/hosts' }) as never, 'fs'), { cmd: '/mcp/resources/read', args: { server: 'fs', uri: 'file:///etc/hosts' } });
     assert.deepEqual(gateRequestFor(call('prompts/get', { name: 'review', arguments: { lang: 'ts' } }) as never, 'p'), { cmd: '/mcp/prompts/get', args: { server: 'p', prompt: 'review', arguments: { lang: 'ts' } } });
-    assert.deepEqual(gateRequestFor(call('tools/call', { name: 'noargs' }) as never, 's').args.arguments, {});
+    assert.deepEqual((gateRequestFor(call('tools/call', { name: 'noargs' }) as never, 's') as { args: Record<string, unknown> }).args.arguments, {});
   });
 
-  test('an allowed request gains the invocation in _meta and keeps everything else, the client\'s _meta included', () => {
-    const original = call('tools/call', { name: 't', arguments: { a: 1 }, _meta: { progressToken: 9 } }, 'req-1');
-    const forwarded = withInvocation(original, { decision: 'allow', invocation: 'SU5W', invocationCid: 'bafyinv', chain: ['bafy1'], proofs: ['UFJG'], args: {} });
+  test('arguments that are not an object, and a name or URI that is not a string, are refused instead of authorized as something else', () => {
+    for (const params of [{ name: 'read_file', arguments: ['/etc/passwd'] }, { name: 'read_file', arguments: '/etc/passwd' }, { name: 'read_file', arguments: null }, { name: ['read_file'] }]) {
+      assert.ok('malformed' in gateRequestFor(call('tools/call', params) as never, 'fs'), JSON.stringify(params));
+    }
+    assert.ok('malformed' in gateRequestFor(call('resources/read', { uri: ['file:///etc/passwd'] }) as never, 'fs'));
+  });
+
+  test('the tool\'s input schema from tools/list goes with the request', () => {
+    const schema = { type: 'object', properties: { path: { type: 'string' } } };
+    assert.deepEqual(gateRequestFor(call('tools/call', { name: 'read_file', arguments: {} }) as never, 'fs', (tool) => (tool === 'read_file' ? schema : undefined)), {
+      cmd: '/mcp/tools/call',
+      args: { server: 'fs', tool: 'read_file', arguments: {} },
+      inputSchema: schema,
+    });
+  });
+
+  test('an allowed request carries the arguments as authorized, gains the invocation in _meta and keeps the client\'s _meta', () => {
+    const original = call('tools/call', { name: 't', arguments: { path: 'a', n: 1 }, _meta: { progressToken: 9 } }, 'req-1') as JSONRPCRequest & { method: 'tools/call' };
+    const forwarded = withInvocation(original, { decision: 'allow', invocation: 'SU5W', invocationCid: 'bafyinv', chain: ['bafy1'], proofs: ['UFJG'], args: { server: 's', tool: 't', arguments: { path: '/ws/a', n: 1 }, _paths: ['/ws/a'] } });
     assert.deepEqual(forwarded, {
       jsonrpc: '2.0',
       id: 'req-1',
       method: 'tools/call',
-      params: { name: 't', arguments: { a: 1 }, _meta: { progressToken: 9, [INVOCATION_META_KEY]: { invocation: 'SU5W', proofs: ['UFJG'], chain: ['bafy1'] } } },
+      params: { name: 't', arguments: { path: '/ws/a', n: 1 }, _meta: { progressToken: 9, [INVOCATION_META_KEY]: { invocation: 'SU5W', proofs: ['UFJG'], chain: ['bafy1'] } } },
     });
     assert.deepEqual(original.params?._meta, { progressToken: 9 }, 'the original message is not mutated');
   });

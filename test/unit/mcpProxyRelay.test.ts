@@ -10,9 +10,10 @@ import { McpProxy } from '../../daemon/src/mcp/mcpProxy';
 import { StdioLineTransport } from '../../daemon/src/mcp/stdioLineTransport';
 import type { AuthorizeResult } from '../../daemon/src/server/protocol';
 
-const allow: AuthorizeResult = { decision: 'allow', invocation: 'SU5W', invocationCid: 'bafyinv', chain: ['bafy1'], proofs: ['UFJG'], args: {} };
+/** The daemon's answer allowing `request`, with its arguments as the daemon would sign them. */
+const allow = (request: GateRequest): AuthorizeResult => ({ decision: 'allow', invocation: 'SU5W', invocationCid: 'bafyinv', chain: ['bafy1'], proofs: ['UFJG'], args: request.args });
 
-async function relay(decide: () => Promise<AuthorizeResult>) {
+async function relay(decide: (request: GateRequest) => Promise<AuthorizeResult>) {
   const [client, clientSide] = InMemoryTransport.createLinkedPair();
   const [serverSide, server] = InMemoryTransport.createLinkedPair();
   const toClient: JSONRPCMessage[] = [];
@@ -28,7 +29,7 @@ async function relay(decide: () => Promise<AuthorizeResult>) {
 const settle = () => new Promise((r) => setImmediate(r));
 
 test('a notification named like a gated request never reaches the server', async () => {
-  const r = await relay(async () => allow);
+  const r = await relay(async (request) => allow(request));
   await r.client.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'rm', arguments: {} } });
   await r.client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   await settle();
@@ -68,7 +69,7 @@ test('a decision function that throws is a denial, never a forwarded call', asyn
 });
 
 test('messages in both directions that need no decision pass unchanged', async () => {
-  const r = await relay(async () => allow);
+  const r = await relay(async (request) => allow(request));
   const list: JSONRPCMessage = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 'c', _meta: { x: 1 } } };
   const sampling: JSONRPCMessage = { jsonrpc: '2.0', id: 'srv-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } };
   await r.client.send(list);
@@ -110,7 +111,7 @@ async function lineRelay(decide: (request: GateRequest) => Promise<AuthorizeResu
 }
 
 test('between line transports, what the server writes reaches the client byte for byte, however it is formatted or cut', async () => {
-  const r = await lineRelay(async () => allow);
+  const r = await lineRelay(async (request) => allow(request));
   const odd = '{ "jsonrpc" : "2.0", "id":1,"result":{"text":"caf\\u00e9 \\/ é","n":1.50}}\r\n';
   const notification = '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}}\n';
   const big = `${JSON.stringify({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'x'.repeat(5 * 1024 * 1024) }] } })}\n`;
@@ -122,7 +123,7 @@ test('between line transports, what the server writes reaches the client byte fo
 });
 
 test('between line transports, a request the proxy does not gate reaches the server as the proxy read it', async () => {
-  const r = await lineRelay(async () => allow);
+  const r = await lineRelay(async (request) => allow(request));
   const list = '{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"cursor":"c"}}';
   // Read by JavaScript (and so by the proxy) as tools/list; a server whose parser keeps the first key would read
   // it as tools/call. The server is handed one method, the one the proxy judged.
@@ -136,7 +137,7 @@ test('between line transports, a gated request is asked about first and reaches 
   const asked: GateRequest[] = [];
   const r = await lineRelay(async (request) => {
     asked.push(request);
-    return allow;
+    return allow(request);
   });
   r.client('{"jsonrpc":"2.0","id":9,"method":"tools/list","method":"tools/call","params":{"name":"rm","arguments":{"path":"/"}}}\n');
   await settle();
@@ -150,7 +151,7 @@ test('between line transports, a gated request is asked about first and reaches 
 });
 
 test('between line transports, a line that is not one JSON-RPC message never reaches the server, and the session goes on', async () => {
-  const r = await lineRelay(async () => allow);
+  const r = await lineRelay(async (request) => allow(request));
   r.client('[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rm"}}]\n');
   r.client('{"jsonrpc":"2.0","id":2,"method":"tools/call"\n');
   r.client('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
@@ -160,7 +161,7 @@ test('between line transports, a line that is not one JSON-RPC message never rea
 });
 
 test('between line transports, a request that is not a valid message but has an id is answered with the reason, never passed on', async () => {
-  const r = await lineRelay(async () => allow);
+  const r = await lineRelay(async (request) => allow(request));
   r.client('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"rm"},"admin":true}\n');
   r.client(`{"jsonrpc":"2.0","id":"six","method":"tools/list","params":{"v":${'['.repeat(1000)}1${']'.repeat(1000)}}}\n`);
   await settle();
@@ -172,7 +173,7 @@ test('between line transports, a request that is not a valid message but has an 
 });
 
 test('between line transports, a client line nested past any stack is dropped with the reason, and the session goes on', async () => {
-  const r = await lineRelay(async () => allow);
+  const r = await lineRelay(async (request) => allow(request));
   const depth = 200_000;
   r.client(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"v":${'['.repeat(depth)}1${']'.repeat(depth)}}}\n`);
   r.client('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
@@ -191,4 +192,23 @@ test('between line transports, a refusal is written to the client as one whole l
   const lines = r.atClient().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id?: number; params?: { data: string } });
   assert.deepEqual(lines.map((m) => m.id ?? m.params?.data), ['a', 4, 'b']);
   assert.equal(r.atServer(), '');
+});
+
+test('between line transports, the input schemas of a tools/list answer go with later calls of those tools, and the answer passes byte for byte', async () => {
+  const asked: GateRequest[] = [];
+  const r = await lineRelay(async (request) => {
+    asked.push(request);
+    return allow(request);
+  });
+  const schema = { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } } };
+  r.client('{"jsonrpc":"2.0","id":"list-1","method":"tools/list"}\n');
+  await settle();
+  const answer = `{"jsonrpc":"2.0","id":"list-1","result":{"tools":[{"name":"write_file","inputSchema":${JSON.stringify(schema)}}]}}\n`;
+  r.server(answer);
+  await settle();
+  assert.equal(r.atClient(), answer);
+  r.client('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"a","content":"b"}}}\n');
+  r.client('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"unlisted","arguments":{}}}\n');
+  await settle();
+  assert.deepEqual(asked.map((a) => a.inputSchema), [schema, undefined]);
 });

@@ -18,6 +18,7 @@ import type {
   DelegationIssueParams,
   DelegationSource,
   DenyCode,
+  PathRefusalDetail,
 } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
@@ -33,7 +34,7 @@ import {
   type Statement,
 } from '../ucan/index';
 import { envelopeOf, invocationSigningInput } from '../ucan/envelope';
-import { canonicalizeArgs } from './canonicalPaths';
+import { canonicalPath, canonicalizeArgs, HARD_LINKED_MARK, PathRefusal, UNCLASSIFIED_MARK, type CanonicalArgs } from './canonicalPaths';
 import { freshNonce } from './freshNonce';
 import { SigningTurn } from './signingTurn';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
@@ -142,12 +143,9 @@ export class Authorizer {
       agent = await this.createAgent(params.agent, 'first use');
     }
     const workspace = params.workspace ?? this.defaultWorkspace;
-    let canonical;
-    try {
-      canonical = canonicalizeArgs(params.args, workspace);
-    } catch (error) {
-      return this.deny(agent, params, 'invalid-arguments', `the arguments could not be canonicalised: ${(error as Error).message}`);
-    }
+    const canonicalised = await this.canonicalise(agent, params, workspace);
+    if ('decision' in canonicalised) return canonicalised;
+    const canonical = canonicalised;
     const args: Record<string, unknown> = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
 
     const chain = this.findChain(agent.did, params.cmd, args);
@@ -197,6 +195,24 @@ export class Authorizer {
     }
     const minted = this.mintedForApproval.get(request.id);
     this.mintedForApproval.delete(request.id);
+    // The person approved what the paths named when they were asked. Should one name something else now (a
+    // symlink swapped in while the prompt was open), the approval is not for this call.
+    const again = await this.canonicalise(agent, params, workspace);
+    if ('decision' in again) return again;
+    const changedAt = firstDifference(canonical.paths, again.paths);
+    if (changedAt !== undefined || !sameJson(canonical.args, again.args)) {
+      // An allow-once was for this call alone and goes; a wider approval stays what the person chose.
+      if (minted && this.delegations.get(minted)?.singleUse) await this.revoke(minted, 'a path of the approved call changed before the call went on');
+      const before = changedAt === undefined ? '' : (canonical.paths[changedAt] ?? '');
+      return this.deny(
+        agent,
+        params,
+        'path-changed',
+        `${before || 'a path of the call'} no longer names what was approved (it now leads to ${changedAt === undefined ? 'another file' : (again.paths[changedAt] ?? 'nothing')}), so the call was refused`,
+        request.id,
+        { code: 'changed', at: '', value: before },
+      );
+    }
     const approvedChain = this.findChain(agent.did, params.cmd, args, minted);
     if (!approvedChain) {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
@@ -279,13 +295,23 @@ export class Authorizer {
     };
   }
 
-  private async deny(agent: AgentInfo | null, params: AuthorizeParams, code: DenyCode, reason: string, approvalId?: string): Promise<AuthorizeResult> {
+  private async deny(agent: AgentInfo | null, params: AuthorizeParams, code: DenyCode, reason: string, approvalId?: string, path?: PathRefusalDetail): Promise<AuthorizeResult> {
     await this.audit.append({
       agent: agent?.did ?? null,
       kind: 'authorize.denied',
-      data: { agentName: params.agent, cmd: params.cmd, args: auditableArgs(params.args), code, reason, ...(approvalId ? { approvalId } : {}) },
+      data: { agentName: params.agent, cmd: params.cmd, args: auditableArgs(params.args), code, reason, ...(approvalId ? { approvalId } : {}), ...(path ? { path } : {}) },
     });
-    return { decision: 'deny', code, reason, ...(approvalId ? { approvalId } : {}) };
+    return { decision: 'deny', code, reason, ...(approvalId ? { approvalId } : {}), ...(path ? { path } : {}) };
+  }
+
+  /** The call's arguments with every path canonical, or the denial when one cannot be made canonical. */
+  private async canonicalise(agent: AgentInfo, params: AuthorizeParams, workspace: string): Promise<CanonicalArgs | AuthorizeResult> {
+    try {
+      return await canonicalizeArgs(params.args, workspace, argumentsSchema(params.cmd, params.inputSchema));
+    } catch (error) {
+      if (error instanceof PathRefusal) return this.deny(agent, params, 'path-refused', error.message, undefined, error.detail);
+      return this.deny(agent, params, 'invalid-arguments', `the arguments could not be canonicalised: ${(error as Error).message}`);
+    }
   }
 
   // ───────────────────────── approvals ─────────────────────────
@@ -329,7 +355,19 @@ export class Authorizer {
       scopeParts.push(`tool ${request.tool}`);
     }
     if (params.narrow?.path) {
-      const prefix = canonicalizeArgs({ path: params.narrow.path }, this.workspaceOf(request)).paths[0] ?? params.narrow.path;
+      const unchecked = request.paths.filter((p) => p.startsWith(UNCLASSIFIED_MARK) || p.startsWith(HARD_LINKED_MARK));
+      if (unchecked.length) {
+        throw new RpcError(
+          SignetErrorCode.InvalidArgument,
+          `this request cannot be narrowed to a path: ${unchecked.join(', ')} ${unchecked.length === 1 ? 'is' : 'are'} not a path Signet could check (unclassified, or a file with more than one hard link)`,
+        );
+      }
+      let prefix: string;
+      try {
+        prefix = await canonicalPath(params.narrow.path, this.workspaceOf(request));
+      } catch (error) {
+        throw new RpcError(SignetErrorCode.InvalidArgument, `the path to narrow to cannot be used: ${(error as Error).message}`);
+      }
       const escaped = prefix.replace(/[\\*]/g, (c) => `\\${c}`);
       // Every path the call touches must be the prefix itself or lie below it, and there must be one.
       pol.push(['!=', `.${PATHS_FIELD}`, []]);
@@ -643,9 +681,39 @@ function uniquePrincipals<T extends { did: string }>(list: T[]): T[] {
   return list.filter((p) => !seen.has(p.did) && seen.add(p.did));
 }
 
-function summarize(cmd: string, args: Record<string, unknown>, paths: string[]): string {
+const TEXT_SCHEMA = { type: 'string' } as const;
+
+/**
+ * The JSON Schema of a whole `authorize` args object: the envelope each kind of call has (server and tool names are
+ * text), with the tool's own input schema where its arguments sit.
+ */
+function argumentsSchema(cmd: string, inputSchema: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const slot = (properties: Record<string, unknown>) => ({ type: 'object', properties });
+  if (cmd === '/mcp/tools/call' || cmd === '/mcp/prompts/get') {
+    return slot({ server: TEXT_SCHEMA, tool: TEXT_SCHEMA, prompt: TEXT_SCHEMA, ...(inputSchema ? { arguments: inputSchema } : {}) });
+  }
+  if (cmd === '/mcp/resources/read') return slot({ server: TEXT_SCHEMA, uri: { type: 'string', format: 'uri' } });
+  if (/^\/(claude-code|vscode)\/tools\//.test(cmd)) return slot({ tool: TEXT_SCHEMA, ...(inputSchema ? { input: inputSchema } : {}) });
+  return inputSchema;
+}
+
+/** The first index at which two lists of paths differ, or undefined when they are the same. */
+function firstDifference(a: string[], b: string[]): number | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return undefined;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function summarize(cmd: string, args: Record<string, unknown>, allPaths: string[]): string {
   const tool = typeof args.tool === 'string' ? args.tool : undefined;
-  const target = paths.length ? paths.join(', ') : tool ? '' : JSON.stringify(args).slice(0, 120);
+  // Unclassified strings may be file contents; the prompt shows the arguments themselves, so they are counted here.
+  const paths = allPaths.filter((p) => !p.startsWith(UNCLASSIFIED_MARK));
+  const unclassified = allPaths.length - paths.length;
+  const more = unclassified ? `(and ${unclassified} ${unclassified === 1 ? 'string' : 'strings'} Signet could not tell from paths)` : '';
+  const target = paths.length || unclassified ? [paths.join(', '), more].filter(Boolean).join(' ') : tool ? '' : JSON.stringify(args).slice(0, 120);
   return [tool ?? cmd, target].filter(Boolean).join(' ');
 }
 

@@ -9,6 +9,7 @@
 //   permissionDecisionReason } }.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { firstChangedPath } from '../authz/canonicalPaths';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
 
 export type HookFlavor = 'claude-code' | 'vscode';
@@ -37,8 +38,36 @@ export interface PreToolUseOutput {
     hookEventName: 'PreToolUse';
     permissionDecision: PermissionDecision;
     permissionDecisionReason: string;
+    /**
+     * Claude Code only: the tool input to run instead of the one the agent wrote. Signet sets it to the input it
+     * authorized, with every path canonical, so that the tool opens the file that was checked.
+     */
+    updatedInput?: Record<string, unknown>;
   };
 }
+
+const text = { type: 'string' } as const;
+const number = { type: 'number' } as const;
+const path = { type: 'string', description: 'an absolute file path' } as const;
+const object = (properties: Record<string, unknown>) => ({ type: 'object', properties });
+
+/**
+ * The input schemas of the agents' built-in tools (from Claude Code's SDK types; VS Code's tools take the same
+ * names for the same things), so that the daemon tells their paths from their text as it does for MCP tools.
+ */
+const builtInSchemas: Record<string, Record<string, unknown>> = {
+  read: object({ file_path: path, offset: number, limit: number }),
+  write: object({ file_path: path, content: text }),
+  edit: object({ file_path: path, old_string: text, new_string: text, replace_all: { type: 'boolean' } }),
+  multiedit: object({ file_path: path, edits: { type: 'array', items: object({ old_string: text, new_string: text, replace_all: { type: 'boolean' } }) } }),
+  notebookedit: object({ notebook_path: path, cell_id: text, new_source: text, cell_type: text, edit_mode: text }),
+  glob: object({ pattern: text, path }),
+  grep: object({ pattern: text, path, glob: text, type: text, output_mode: text, '-i': { type: 'boolean' }, '-n': { type: 'boolean' }, '-A': number, '-B': number, '-C': number, head_limit: number, multiline: { type: 'boolean' } }),
+  bash: object({ command: text, description: text, timeout: number, run_in_background: { type: 'boolean' } }),
+  webfetch: object({ url: { type: 'string', format: 'uri' }, prompt: text }),
+  websearch: object({ query: text, allowed_domains: { type: 'array', items: text }, blocked_domains: { type: 'array', items: text } }),
+  task: object({ description: text, prompt: text, subagent_type: text }),
+};
 
 export interface HookOptions {
   flavor: HookFlavor;
@@ -61,8 +90,8 @@ export function hookCommand(flavor: HookFlavor, toolName: string): string {
   return `/${flavor}/tools/${segment}`;
 }
 
-function output(permissionDecision: PermissionDecision, permissionDecisionReason: string): PreToolUseOutput {
-  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision, permissionDecisionReason } };
+function output(permissionDecision: PermissionDecision, permissionDecisionReason: string, updatedInput?: Record<string, unknown>): PreToolUseOutput {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision, permissionDecisionReason, ...(updatedInput ? { updatedInput } : {}) } };
 }
 
 /**
@@ -87,11 +116,14 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
   }
   if (!options.includeMcp && /^mcp__/.test(input.tool_name)) return undefined;
 
+  const toolInput = input.tool_input ?? {};
+  const inputSchema = builtInSchemas[input.tool_name.toLowerCase()];
   const params: AuthorizeParams = {
     agent: options.agent,
     cmd: hookCommand(options.flavor, input.tool_name),
-    args: { tool: input.tool_name, input: input.tool_input ?? {} },
+    args: { tool: input.tool_name, input: toolInput },
     createAgent: true,
+    ...(inputSchema ? { inputSchema } : {}),
   };
   const workspace = input.cwd ?? options.defaultWorkspace;
   // The daemon takes absolute workspaces only; a relative one is taken against this process's working directory.
@@ -111,7 +143,19 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
     );
   }
   if (result.decision === 'allow') {
-    return output('allow', `Signet allowed ${input.tool_name} for ${options.agent} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`);
+    const authorized = result.args.input as Record<string, unknown>;
+    const paths = result.args._paths;
+    const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
+    if (changed) return output('deny', `Signet refused ${input.tool_name}: ${changed.path} no longer names what was authorized (it now leads to ${changed.now})`);
+    const reason = `Signet allowed ${input.tool_name} for ${options.agent} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
+    // Claude Code runs the tool on `updatedInput`, the input with its paths canonical. A client that cannot be told
+    // to (VS Code) would run the raw input, which may name another file than the one checked: unless the two are
+    // the same, the call is refused with the path to use instead.
+    if (options.flavor === 'claude-code') return output('allow', reason, authorized);
+    if (JSON.stringify(authorized) !== JSON.stringify(toolInput)) {
+      return output('deny', `Signet refused ${input.tool_name}: its paths are not in canonical form, and this client cannot be handed the checked ones; call it again with ${JSON.stringify(authorized).slice(0, 400)}`);
+    }
+    return output('allow', reason);
   }
   if (result.code === 'disconnected' && options.fallback === 'ask') {
     return output('ask', `Signet could not decide: ${result.reason}`);

@@ -1,10 +1,12 @@
 // Which MCP requests need a right from Signet, what the daemon is asked for each, and how the proxy answers
 // the client when the answer is no. Pure functions over JSON-RPC messages, so the mapping is tested on its own.
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthorizeResult } from '../server/protocol';
+import type { AuthorizeResult, PathRefusalDetail } from '../server/protocol';
 
 /** The `_meta` key under which a forwarded request carries its signed invocation. */
 export const INVOCATION_META_KEY = 'signet/invocation';
+/** The `_meta` key of a refused tool call's result: `{ code, path? }`, the deny code and, for a path, which and why. */
+export const DENIAL_META_KEY = 'signet/denial';
 
 /**
  * What a tool author finds in `params._meta["signet/invocation"]`: the invocation signed by the acting agent and
@@ -36,6 +38,13 @@ export const SIGNET_DENIED_ERROR_CODE = 4100;
 export interface GateRequest {
   cmd: string;
   args: Record<string, unknown>;
+  /** The tool's `inputSchema` from the server's `tools/list`, when the proxy has seen it: it tells paths from text. */
+  inputSchema?: Record<string, unknown>;
+}
+
+/** A gated request the proxy refuses before asking, as its shape could be read two ways. */
+export interface MalformedGateRequest {
+  malformed: string;
 }
 
 export function isRequest(message: JSONRPCMessage): message is JSONRPCRequest {
@@ -50,40 +59,60 @@ function asObject(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-/** The command and arguments the daemon is asked to authorize for a gated request. */
-export function gateRequestFor(message: JSONRPCRequest & { method: GatedMethod }, server: string): GateRequest {
-  const params = asObject(message.params);
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The command and arguments the daemon is asked to authorize for a gated request. Arguments that are not a JSON
+ * object, or a name or URI that is not a string, are refused instead of being authorized as something else: what is
+ * authorized must be what the server receives.
+ */
+export function gateRequestFor(message: JSONRPCRequest & { method: GatedMethod }, server: string, inputSchemaOf?: (tool: string) => Record<string, unknown> | undefined): GateRequest | MalformedGateRequest {
+  if (message.params !== undefined && !isPlainObject(message.params)) return { malformed: 'its params are not a JSON object' };
+  const params = message.params ?? {};
+  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return { malformed: 'its arguments are not a JSON object' };
   const cmd = gatedMethods[message.method];
   switch (message.method) {
-    case 'tools/call':
-      return { cmd, args: { server, tool: String(params.name ?? ''), arguments: asObject(params.arguments) } };
+    case 'tools/call': {
+      if (typeof params.name !== 'string') return { malformed: 'it names no tool' };
+      const inputSchema = inputSchemaOf?.(params.name);
+      return { cmd, args: { server, tool: params.name, arguments: params.arguments ?? {} }, ...(inputSchema ? { inputSchema } : {}) };
+    }
     case 'resources/read':
-      return { cmd, args: { server, uri: String(params.uri ?? '') } };
+      if (typeof params.uri !== 'string') return { malformed: 'it names no URI' };
+      return { cmd, args: { server, uri: params.uri } };
     case 'prompts/get':
-      return { cmd, args: { server, prompt: String(params.name ?? ''), arguments: asObject(params.arguments) } };
+      if (typeof params.name !== 'string') return { malformed: 'it names no prompt' };
+      return { cmd, args: { server, prompt: params.name, arguments: params.arguments ?? {} } };
   }
 }
 
 /**
- * The request as the server receives it: unchanged, except that `params._meta` gains the invocation. The
- * client's own `_meta` entries (a progress token, say) stay as they were.
+ * The request as the server receives it: with the arguments exactly as the daemon checked and signed them (every
+ * path canonical), and `params._meta` gaining the invocation. The client's own `_meta` entries (a progress token,
+ * say) and any other params stay as they were.
  */
-export function withInvocation(message: JSONRPCRequest, allowed: Extract<AuthorizeResult, { decision: 'allow' }>): JSONRPCRequest {
+export function withInvocation(message: JSONRPCRequest & { method: GatedMethod }, allowed: Extract<AuthorizeResult, { decision: 'allow' }>): JSONRPCRequest {
   const params = asObject(message.params);
   const meta: SignetInvocationMeta = { invocation: allowed.invocation, proofs: allowed.proofs, chain: allowed.chain };
-  return { ...message, params: { ...params, _meta: { ...asObject(params._meta), [INVOCATION_META_KEY]: meta } } };
+  const authorized: Record<string, unknown> =
+    message.method === 'resources/read' ? { uri: allowed.args.uri } : { name: message.method === 'tools/call' ? allowed.args.tool : allowed.args.prompt, arguments: allowed.args.arguments };
+  return { ...message, params: { ...params, ...authorized, _meta: { ...asObject(params._meta), [INVOCATION_META_KEY]: meta } } };
 }
 
 /**
  * The answer to a refused request. A refused tool call is a tool result with `isError`, which the model reads and
  * can act on; a refused resource read or prompt is a JSON-RPC error, as the spec has no error result for those.
  */
-export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string): JSONRPCMessage {
+export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string, path?: PathRefusalDetail): JSONRPCMessage {
   const text = `Signet refused this ${method === 'tools/call' ? 'tool call' : method === 'resources/read' ? 'resource read' : 'prompt'}: ${reason}`;
+  // The stable code and the path refused, for a client that acts on them; the text is for the model and people.
+  const denial = { ...(code ? { code } : {}), ...(path ? { path } : {}) };
   if (method === 'tools/call') {
-    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } };
+    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true, ...(code ? { _meta: { [DENIAL_META_KEY]: denial } } : {}) } };
   }
-  return { jsonrpc: '2.0', id, error: { code: SIGNET_DENIED_ERROR_CODE, message: text, ...(code ? { data: { signet: code } } : {}) } };
+  return { jsonrpc: '2.0', id, error: { code: SIGNET_DENIED_ERROR_CODE, message: text, ...(code ? { data: { signet: code, ...(path ? { path } : {}) } } : {}) } };
 }
 
 /** A stable map key for a JSON-RPC id (the number 1 and the string "1" are different requests). */

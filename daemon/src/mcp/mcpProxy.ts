@@ -13,6 +13,7 @@
 // that writes JSON the way JSON.stringify does, as the SDK does, that encoding is the very line it sent.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { firstChangedPath } from '../authz/canonicalPaths';
 import { JsonRpcErrorCode, type AuthorizeResult } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
@@ -47,6 +48,10 @@ export class McpProxy {
   /** The two sides as line transports, when they are. */
   private readonly clientLines: LineTransport | undefined;
   private readonly serverLines: LineTransport | undefined;
+  /** Ids of the client's `tools/list` requests still unanswered: their answers carry the tools' input schemas. */
+  private readonly toolListsPending = new Set<string>();
+  /** Each tool's `inputSchema` as the server last listed it, which tells the daemon paths from text. */
+  private readonly inputSchemas = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly options: McpProxyOptions) {
     this.clientLines = isLineTransport(options.client) ? options.client : undefined;
@@ -60,6 +65,8 @@ export class McpProxy {
     if (this.serverLines && clientLines) {
       this.serverLines.onlines = (lines) => {
         if (this.closed) return;
+        // Only while a tools/list is unanswered is the server's output decoded, to read the schemas in its answer.
+        if (this.toolListsPending.size) forEachLine(lines, (line) => this.readToolList(line));
         clientLines.sendLines(lines).catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
       };
     } else {
@@ -120,6 +127,7 @@ export class McpProxy {
       this.log(`dropped a "${message.method}" notification: it must be a request to be authorized`);
       return;
     }
+    if (isRequest(message) && message.method === 'tools/list') this.toolListsPending.add(idKey(message.id));
     if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
       const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       const entry = requestId === undefined ? undefined : this.waiting.get(idKey(requestId));
@@ -135,7 +143,30 @@ export class McpProxy {
   }
 
   private fromServer(message: JSONRPCMessage): void {
+    this.noteToolList(message);
     this.toClient(message);
+  }
+
+  private readToolList(line: Buffer): void {
+    try {
+      this.noteToolList(parseMessageLine(line));
+    } catch {
+      // A line the client cannot read either; it passes on as it is.
+    }
+  }
+
+  /** Keeps the input schemas of a `tools/list` answer (the page it is; later pages add to it). */
+  private noteToolList(message: JSONRPCMessage): void {
+    if (!this.toolListsPending.size || !('id' in message) || 'method' in message || message.id === undefined) return;
+    if (!this.toolListsPending.delete(idKey(message.id)) || !('result' in message)) return;
+    const tools = (message.result as { tools?: unknown }).tools;
+    if (!Array.isArray(tools)) return;
+    for (const tool of tools as { name?: unknown; inputSchema?: unknown }[]) {
+      const schema = tool?.inputSchema;
+      if (typeof tool?.name === 'string' && schema && typeof schema === 'object' && !Array.isArray(schema)) {
+        this.inputSchemas.set(tool.name, schema as Record<string, unknown>);
+      }
+    }
   }
 
   private async gate(message: Parameters<typeof gateRequestFor>[0]): Promise<void> {
@@ -148,10 +179,17 @@ export class McpProxy {
     }
     const entry: WaitingCall = { cancelled: false };
     this.waiting.set(key, entry);
-    const request = gateRequestFor(message, this.options.serverName);
+    const request = gateRequestFor(message, this.options.serverName, (tool) => this.inputSchemas.get(tool));
+    if ('malformed' in request) {
+      this.waiting.delete(key);
+      this.log(`refused a "${message.method}" request: ${request.malformed}`);
+      this.toClient(denialFor(message.method, message.id, `the request cannot be checked as sent: ${request.malformed}`, 'invalid-arguments'));
+      return;
+    }
     let result: AuthorizeResult;
     try {
       result = await this.options.authorize(request, key);
+      if (result.decision === 'allow') result = fitsRequest(result, request) ? await recheckPaths(result) : mismatched(result);
     } catch (error) {
       result = { decision: 'deny', code: 'internal-error', reason: `Signet could not check this call (${(error as Error).message}), so it was refused` };
     }
@@ -161,7 +199,7 @@ export class McpProxy {
       this.toServer(withInvocation(message, result));
     } else {
       this.log(`refused ${describe(request)}: ${result.reason}`);
-      this.toClient(denialFor(message.method, message.id, result.reason, result.code));
+      this.toClient(denialFor(message.method, message.id, result.reason, result.code, result.path));
     }
   }
 
@@ -194,6 +232,41 @@ export class McpProxy {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+/** Whether the daemon's signed arguments are for this very request: same server and tool, arguments an object. */
+function fitsRequest(result: Extract<AuthorizeResult, { decision: 'allow' }>, request: GateRequest): boolean {
+  const signed = result.args;
+  const asked = request.args;
+  if (signed.server !== asked.server || signed.tool !== asked.tool || signed.prompt !== asked.prompt) return false;
+  return 'uri' in asked ? typeof signed.uri === 'string' : signed.arguments !== null && typeof signed.arguments === 'object' && !Array.isArray(signed.arguments);
+}
+
+function mismatched(result: Extract<AuthorizeResult, { decision: 'allow' }>): AuthorizeResult {
+  return {
+    decision: 'deny',
+    code: 'internal-error',
+    reason: 'the daemon signed arguments that are not those of this call, so it was refused',
+    ...(result.approvalId ? { approvalId: result.approvalId } : {}),
+  };
+}
+
+/**
+ * Looks at every authorized path once more right before the call goes on: a canonical path must still resolve to
+ * itself, or something along it was swapped for a symlink since the daemon checked it. What is left is the moment
+ * between this look and the server's open, which only the server itself could close.
+ */
+async function recheckPaths(result: Extract<AuthorizeResult, { decision: 'allow' }>): Promise<AuthorizeResult> {
+  const paths = result.args._paths;
+  const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
+  if (!changed) return result;
+  return {
+    decision: 'deny',
+    code: 'path-changed',
+    reason: `${changed.path} no longer names what was authorized (it now leads to ${changed.now}), so the call was refused`,
+    path: { code: 'changed', at: '', value: changed.path },
+    ...(result.approvalId ? { approvalId: result.approvalId } : {}),
+  };
 }
 
 function describe(request: GateRequest): string {

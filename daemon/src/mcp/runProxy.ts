@@ -103,7 +103,8 @@ export async function startMcpProxy(options: McpProxyProcessOptions, client: Tra
     server,
     serverName,
     log,
-    authorize: (request, requestId) => link.authorize({ agent: options.agent, cmd: request.cmd, args: request.args, workspace, createAgent: true, requestId }),
+    authorize: (request, requestId) =>
+      link.authorize({ agent: options.agent, cmd: request.cmd, args: request.args, workspace, createAgent: true, requestId, ...(request.inputSchema ? { inputSchema: request.inputSchema } : {}) }),
     withdraw: (requestId) => link.withdraw(requestId),
   });
   let stopSignal: NodeJS.Signals | undefined;

@@ -83,13 +83,17 @@ export interface VerifyOptions {
   trustedRoot: string;
   /** Unix seconds; now by default. */
   now?: number;
-  /** Refuse an invocation for another command or tool than the request it came with. */
-  expect?: { cmd?: string; tool?: string };
+  /**
+   * Refuse an invocation for another command, tool or arguments than the request it came with. `arguments` are
+   * the call's own (`params.arguments` of a tools/call): they must equal, value for value, the arguments the agent
+   * signed, which a Signet proxy forwards exactly, paths canonical.
+   */
+  expect?: { cmd?: string; tool?: string; arguments?: Record<string, unknown> };
   /** Replay protection: return true when this invoker already used this nonce (and remember it otherwise). */
   nonceSeen?: (issuer: string, nonce: Uint8Array) => boolean;
 }
 
-export type VerifyErrorName = UcanErrorName | 'MissingInvocation' | 'UntrustedRoot' | 'UnexpectedCommand';
+export type VerifyErrorName = UcanErrorName | 'MissingInvocation' | 'UntrustedRoot' | 'UnexpectedCommand' | 'UnexpectedArguments';
 
 export type VerifyResult =
   | {
@@ -148,6 +152,9 @@ export function verifySignetInvocation(meta: unknown, options: VerifyOptions): V
   if (options.expect?.tool !== undefined && result.invocation.args.tool !== options.expect.tool) {
     return fail('UnexpectedCommand', `the invocation is for the tool ${String(result.invocation.args.tool)}, not ${options.expect.tool}`);
   }
+  if (options.expect?.arguments !== undefined && !sameValue(result.invocation.args.arguments, options.expect.arguments)) {
+    return fail('UnexpectedArguments', 'the call\'s arguments are not the ones the invocation was signed for');
+  }
   return {
     ok: true,
     issuer: result.invocation.iss,
@@ -157,4 +164,15 @@ export function verifySignetInvocation(meta: unknown, options: VerifyOptions): V
     chain: result.chain.map((link) => link.cid),
     invocation: result.invocation,
   };
+}
+
+/** JSON-like deep equality, key order aside; an integer decoded as a bigint equals the same number. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && BigInt(a) === BigInt(b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return keysA.length === keysB.length && keysA.every((k) => Object.hasOwn(b, k) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

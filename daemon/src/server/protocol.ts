@@ -218,8 +218,55 @@ export const AuthorizeParams = z.strictObject({
   createAgent: z.boolean().optional(),
   /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authz/cancel`. */
   requestId: z.string().min(1).max(128).optional(),
+  /**
+   * The JSON Schema of the tool's own arguments (`inputSchema` from the server's `tools/list`, or the hook's
+   * built-in tool), which tells the daemon which strings are paths. It can only make Signet treat more strings
+   * as paths or exempt strings that could not be paths anyway (no `/`, `~`, `..` or scheme).
+   */
+  inputSchema: z
+    .record(z.string(), z.unknown())
+    .refine((schema) => !nestedDeeperThan(schema, MAX_ARGS_DEPTH), { message: `the input schema nests more than ${MAX_ARGS_DEPTH} levels deep` })
+    .optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
+
+/** Why a path-like argument could not be authorized (see daemon/src/authz/canonicalPaths.ts). */
+export const PathRefusalCode = z.enum([
+  /** `~` or `~user`: the kernel has no home shorthand, but many tools expand it, each its own way. */
+  'home-relative',
+  /** A scheme other than `file:` where a file path is expected (`ab:/../x` reads as a relative path to a server). */
+  'unknown-scheme',
+  /** `file:` without an absolute path (`file:../x`): URL parsers and path functions read it differently. */
+  'relative-file-uri',
+  /** `file://host/…` with a host other than localhost: one reader would drop the host and another not. */
+  'file-uri-host',
+  /** A `file:` URI with a query, a fragment, or an encoded `/` or NUL, which some readers keep and some drop. */
+  'ambiguous-file-uri',
+  /** A NUL byte: the kernel ends the path there, JavaScript does not. */
+  'nul-byte',
+  /** Longer than the kernel's PATH_MAX, or a component longer than NAME_MAX. */
+  'too-long',
+  /** More path-like strings in one call, or more bytes of them, than Signet checks. */
+  'too-many-paths',
+  /** More symbolic links along the path than the kernel follows (ELOOP). */
+  'symlink-loop',
+  /** A component after something that exists and is not a directory (ENOTDIR). */
+  'not-a-directory',
+  /** A folder along the path could not be examined (permission denied, say). */
+  'unreadable',
+  /** What the path names changed between the check and the moment the call was to go on (a symlink swapped in). */
+  'changed',
+]);
+export type PathRefusalCode = z.infer<typeof PathRefusalCode>;
+
+export const PathRefusalDetail = z.object({
+  code: PathRefusalCode,
+  /** Where the value sits in the call's arguments, as a JSON Pointer (`/arguments/paths/1`). */
+  at: z.string(),
+  /** The value as the agent sent it (its first 64 characters when it was refused for its length). */
+  value: z.string(),
+});
+export type PathRefusalDetail = z.infer<typeof PathRefusalDetail>;
 
 /**
  * A stable machine-readable cause of a deny. Each is chosen from what caused the refusal, never from the
@@ -238,8 +285,12 @@ export const DenyCode = z.enum([
   'withdrawn',
   /** No agent of that name, and `createAgent` was not set. */
   'unknown-agent',
-  /** The arguments could not be canonicalised (a path that cannot be resolved). */
+  /** The arguments could not be checked as sent (not an object, say). */
   'invalid-arguments',
+  /** A path-like argument cannot be made canonical unambiguously; `path` says which and why. */
+  'path-refused',
+  /** A path named something else by the time the call was to go on (a symlink swapped in during the prompt). */
+  'path-changed',
   /** The agent's key could not be read from, or written to, the keystore; the reason carries the fix. */
   'keystore-unavailable',
   /** Anything else; the daemon log (or the client's) has the cause. */
@@ -270,6 +321,8 @@ export const AuthorizeResult = z.discriminatedUnion('decision', [
     /** A stable machine-readable cause. */
     code: DenyCode,
     approvalId: z.string().optional(),
+    /** For `path-refused` and `path-changed`: which argument, and why. */
+    path: PathRefusalDetail.optional(),
   }),
 ]);
 export type AuthorizeResult = z.infer<typeof AuthorizeResult>;
