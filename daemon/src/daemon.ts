@@ -9,7 +9,7 @@ import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
-import { DelegationStore } from './authz/delegationStore';
+import { DELEGATION_STATE_NEEDLES, DelegationStore, delegationStatesOf } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
 import { didForName } from './keys/agentNames';
@@ -93,7 +93,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const uiToken = await loadOrCreateUiToken(store, home);
     const agentToken = randomBytes(24).toString('base64url');
 
-    const { store: delegations, endedSessions } = await DelegationStore.open(paths.delegations);
+    // The store is checked against the log before anything is served: an offline edit that brings a revoked or
+    // used-up delegation back, or adds one the log never issued, refuses the start (DelegationStoreError).
+    const logged = delegationStatesOf(await audit.recordsMentioning(DELEGATION_STATE_NEEDLES));
+    const { store: delegations, endedSessions, unrecordedRevocations } = await DelegationStore.open(paths.delegations, logged);
+    for (const d of unrecordedRevocations) {
+      await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'revoked before the daemon stopped; recorded at the next start', cmd: d.payload.cmd } });
+    }
     for (const d of endedSessions) {
       await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'its session ended when the daemon stopped', cmd: d.payload.cmd } });
     }
@@ -127,7 +133,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (stopping) throw new RpcError(SignetErrorCode.ShuttingDown, 'signetd is shutting down');
     };
 
-    const nonces = new NonceLedger();
+    // Kept in a file so that an invocation accepted before a restart (or a SIGKILL) is refused after it.
+    const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
+    cleanups.push(() => nonces.close());
     const verifiedDelegations = new Map<string, DelegationPayload>();
     const verifyPresentedInvocation = ({ invocation, proofs }: InvocationVerifyParams): InvocationVerifyResult => {
       const now = Math.floor(Date.now() / 1000);
@@ -136,14 +144,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         now,
         isRevoked: (cid) => delegations.get(cid)?.revoked === true,
         verifiedDelegations,
-        nonceSeen: (iss, nonce) => nonces.checkAndRecord(iss, nonce, now),
+        nonceSeen: (iss, nonce) => nonces.has(iss, nonce, now),
       });
       if (!result.ok) return result;
-      nonces.forgetAfter(result.invocation.iss, result.invocation.nonce, result.invocation.exp);
       const root = result.chain.at(-1)?.payload.iss;
       if (root !== identities.user.did) {
         return { ok: false, error: { name: 'InvalidSubject', message: `the chain roots at ${root}, not at this user (${identities.user.did})` } };
       }
+      // Recorded (and written to the ledger file) before the acceptance is answered.
+      nonces.record(result.invocation.iss, result.invocation.nonce, result.invocation.exp);
       return { ok: true, invocationCid: result.cid, iss: identities.principalOf(result.invocation.iss), cmd: result.invocation.cmd, args: result.invocation.args, chain: result.chain.map((c) => c.cid) };
     };
 

@@ -685,6 +685,31 @@ export class AuditLog {
     return all.slice(Math.max(0, all.length - limit));
   }
 
+  /**
+   * Every durable record whose line contains one of `needles` (byte strings such as `"kind":"delegation.revoked"`),
+   * oldest first. One streaming pass; lines without a needle are not parsed. The daemon reads the states the log
+   * certifies (revocations, used-up delegations) with it at start.
+   */
+  async recordsMentioning(needles: string[]): Promise<AuditRecord[]> {
+    if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
+    const out: AuditRecord[] = [];
+    const fh = await open(join(this.dir, LOG_FILE), constants.O_RDONLY);
+    try {
+      const reader = new LineReader(fh, 0, this.#bytes);
+      for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
+        for (let i = 0; i < chunk.starts.length; i++) {
+          const line = chunk.data.subarray(chunk.starts[i], chunk.ends[i]);
+          if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
+          const parsed = parseRecordLine(line);
+          if (parsed.ok) out.push(parsed.record);
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return out;
+  }
+
   /** Matching records among the complete lines of bytes [from, to), oldest first, at most `max`. */
   async #scan(from: number, to: number, filter: AuditQuery, max?: number): Promise<AuditRecord[]> {
     const { agent, kind, since } = filter;

@@ -576,7 +576,8 @@ export class Authorizer {
       scope: spec.scope,
       ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
     };
-    await this.delegations.add(stored);
+    // Recorded before it is stored: a crash between the two leaves an issued record for a delegation that was
+    // never stored (harmless), never a stored delegation the log does not know (which refuses the next start).
     await this.audit.append({
       agent: spec.audience,
       kind: 'delegation.issued',
@@ -593,6 +594,7 @@ export class Authorizer {
         ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
       },
     });
+    await this.delegations.add(stored);
     return stored;
   }
 

@@ -330,6 +330,11 @@ function reportError(error: unknown): number {
   if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
+  const refused = error as { message?: string; fix?: string; code?: string; refusedStart?: boolean; data?: unknown };
+  if (refused?.refusedStart === true && typeof refused.fix === 'string') {
+    const message = refused.message ?? '';
+    return fail(message.includes(refused.fix) ? message : `${message}\nTo recover: ${refused.fix}`, ExitCode.StateRefused, { code: refused.code, data: refused.data });
+  }
   if (isKeystoreFailure(error)) return fail(keystoreMessageWithFix(error, '\n'), ExitCode.KeystoreUnavailable);
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }
