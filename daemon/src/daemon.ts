@@ -16,6 +16,7 @@ import { didForName } from './keys/agentNames';
 import { IdentityRegistry } from './keys/identities';
 import { openSecretStore } from './keys/openSecretStore';
 import type { SecretStore } from './keys/secretStore';
+import { checkpointAnchorIn } from './keys/logAnchor';
 import { loadOrCreateLogKey } from './keys/logKey';
 import { loadOrCreateUiToken } from './keys/uiToken';
 import type { Logger } from './logger';
@@ -81,8 +82,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const logKey = await loadOrCreateLogKey(store, home, existsSync(join(paths.auditDir, CHECKPOINT_FILE)));
     const checkpointSigner = createCheckpointSigner(checkpointOrigin(identities.user.did, home), logKey);
     const verifierKey = formatVerifierKey(checkpointSigner.keyName, checkpointSigner.publicKey);
+    const anchor = checkpointAnchorIn(store, home);
     const audit = await AuditLog.open(paths.auditDir, {
       checkpointSigner,
+      anchor,
       onTruncated: (notice) => log.warn(`the audit log ended in a torn record (a crash mid-write); removed it and recorded #${notice.record.seq}`),
       onError: (error) => log.error('audit log', error),
     });
@@ -207,7 +210,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'audit/proveInclusion': ({ seq }) => audit.inclusionProof(seq),
       'audit/proveConsistency': ({ from, to }) => audit.consistencyProof(from, to),
       'audit/verify': async () => {
-        const result = await verifyLog(paths.auditDir, { verifierKey });
+        const anchored = await anchor.read();
+        const result = await verifyLog(paths.auditDir, { verifierKey, checkpoints: anchored ? [{ text: anchored, source: `the checkpoint anchored in ${anchor.describe()}` }] : [] });
         return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
       },
       'audit/query': async (params) => {

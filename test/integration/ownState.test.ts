@@ -1,7 +1,7 @@
 // Signet's own state against a process of the same user that edits it while the daemon is stopped, or
 // replays what it saw: each through the real CLI and socket, with the file keystore (the headless opt-in).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
@@ -98,4 +98,70 @@ describe('an invocation is accepted once, across restarts', () => {
       }
     });
   }
+});
+
+describe('a laundered audit log is caught without a saved checkpoint', () => {
+  test('an edited log with its checkpoint and index deleted fails audit verify and refuses the start; audit reanchor recovers on purpose and records what was lost', async () => {
+    const home = tempDir('signet-own-');
+    const auditDir = join(home, 'audit');
+    let daemon = await startDaemonProcess(home, fileKeystore);
+    assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+    await stopDaemonProcess(daemon);
+    const clean = await runSignet(home, ['audit', 'verify']);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /anchored in .*the log matches it/);
+
+    // Rewrite history so that the log still parses, and remove everything in the folder that could tell.
+    const path = join(auditDir, 'audit.log');
+    const text = readFileSync(path, 'utf8');
+    assert.ok(text.includes('"name":"coder"'));
+    writeFileSync(path, text.replace('"name":"coder"', '"name":"cod3r"'));
+    for (const derived of ['audit.tree', 'audit.offsets', 'checkpoint']) rmSync(join(auditDir, derived), { force: true });
+
+    const verify = await runSignet(home, ['--json', 'audit', 'verify']);
+    assert.equal(verify.code, 6, verify.stdout + verify.stderr);
+    const report = JSON.parse(verify.stdout) as { problems: { kind: string; message: string }[] };
+    assert.ok(report.problems.some((p) => p.kind === 'root-mismatch' && /anchored in/.test(p.message)), verify.stdout);
+
+    const refused = await runSignet(home, ['--json', 'daemon']);
+    assert.equal(refused.code, 7, refused.stderr);
+    const error = JSON.parse(refused.stderr.trim().split('\n').at(-1) as string) as { error: string; code: string; data: { seq: number } };
+    assert.equal(error.code, 'unanchored');
+    assert.equal(typeof error.data.seq, 'number');
+    assert.match(error.error, /signet audit reanchor/);
+
+    const reanchored = await runSignet(home, ['--json', 'audit', 'reanchor']);
+    assert.equal(reanchored.code, 0, reanchored.stderr);
+    const done = JSON.parse(reanchored.stdout) as { reanchored: boolean; seq: number; lost: string; problems: unknown[] };
+    assert.equal(done.reanchored, true);
+    assert.ok(done.problems.length > 0);
+    assert.match(done.lost, /can no longer be proven/);
+
+    assert.equal((await runSignet(home, ['audit', 'verify'])).code, 0);
+    daemon = await startDaemonProcess(home);
+    try {
+      const tail = await runSignet(home, ['--json', 'audit', 'tail', '--limit', '5']);
+      const kinds = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number; kind: string }));
+      assert.ok(kinds.some((r) => r.kind === 'log.reanchored' && r.seq === done.seq));
+      // A second reanchor with nothing wrong does nothing and records nothing.
+    } finally {
+      await stopDaemonProcess(daemon);
+    }
+    const again = await runSignet(home, ['--json', 'audit', 'reanchor']);
+    assert.equal(JSON.parse(again.stdout).reanchored, false);
+  });
+
+  test('a log whose records were removed after the last anchor is refused at start, even with the checkpoint file rewritten away', async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+    await stopDaemonProcess(daemon);
+    const path = join(home, 'audit', 'audit.log');
+    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(path, `${lines.slice(0, 2).join('\n')}\n`);
+    for (const derived of ['audit.tree', 'audit.offsets', 'checkpoint']) rmSync(join(home, 'audit', derived), { force: true });
+    const refused = await runSignet(home, ['--json', 'daemon']);
+    assert.equal(refused.code, 7, refused.stderr);
+    assert.match(refused.stderr, /records were removed/);
+  });
 });

@@ -82,7 +82,7 @@ export class DelegationStoreError extends Error {
     readonly data: { path: string; cid?: string; seq?: number | null },
     readonly fix: string,
   ) {
-    super(message);
+    super(`${message}. To recover: ${fix}`);
   }
 }
 
