@@ -1,12 +1,13 @@
 // Signet's own state against a process of the same user that edits it while the daemon is stopped, or
 // replays what it saw: each through the real CLI and socket, with the file keystore (the headless opt-in).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
-import { runSignet, startDaemonProcess, stopDaemonProcess } from '../support/cliProcess';
-import { tempDir } from '../support/daemonHarness';
+import { cliPath, exited, pendingApprovalId, runSignet, startDaemonProcess, stopDaemonProcess } from '../support/cliProcess';
+import { nextNotification, tempDir, withHarness } from '../support/daemonHarness';
 
 const fileKeystore = ['--keystore', 'file'];
 
@@ -163,5 +164,107 @@ describe('a laundered audit log is caught without a saved checkpoint', () => {
     const refused = await runSignet(home, ['--json', 'daemon']);
     assert.equal(refused.code, 7, refused.stderr);
     assert.match(refused.stderr, /records were removed/);
+  });
+});
+
+describe('approvals bind to who asked, names cannot pass for another, and the proxied server learns nothing of Signet', () => {
+  test('a session approval covers only the connection that asked: the same request from another connection is asked anew', async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    const first = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+    const second = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+    try {
+      assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+      const ask = (client: DaemonClient) => client.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/a' } });
+      const asked = ask(first);
+      assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home), '--session'])).code, 0);
+      assert.equal((await asked).decision, 'allow');
+      assert.equal((await ask(first)).decision, 'allow', 'the asking connection holds the session');
+
+      const elsewhere = ask(second);
+      const id = await pendingApprovalId(home);
+      assert.equal((await runSignet(home, ['deny', id])).code, 0);
+      const result = await elsewhere;
+      assert.equal(result.decision, 'deny');
+      assert.equal(result.decision === 'deny' && result.code, 'denied-by-user');
+    } finally {
+      first.close();
+      second.close();
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+
+  test('an allow-once is taken by the call it was approved for, not by an identical call from another connection made meanwhile', async () => {
+    await withHarness({}, async (h) => {
+      await h.ui.request('agent/create', { name: 'coder' });
+      const other = h.daemon.connectInMemory('agent');
+      try {
+        const params = { agent: 'coder', cmd: '/fs/write', args: { path: 'x.txt' } };
+        const requested = nextNotification(h.ui, 'approval/didRequest');
+        const approved = h.agent.request('authorize', params);
+        const { id } = await requested;
+        // The moment the once-delegation exists, the same call arrives from another connection.
+        let meanwhile: ReturnType<typeof other.request<'authorize'>> | undefined;
+        const off = h.ui.onNotification('audit/didAppend', (r) => {
+          if (r.kind === 'delegation.issued' && !meanwhile) meanwhile = other.request('authorize', params);
+        });
+        const otherAsks = nextNotification(h.ui, 'approval/didRequest');
+        await h.ui.request('approval/decide', { id, decision: 'once' });
+        const result = await approved;
+        off();
+        assert.equal(result.decision, 'allow', JSON.stringify(result));
+        const second = await otherAsks;
+        assert.notEqual(second.id, id);
+        await h.ui.request('approval/decide', { id: second.id, decision: 'deny' });
+        const late = await meanwhile;
+        assert.equal(late?.decision, 'deny');
+      } finally {
+        other.close();
+      }
+    });
+  });
+
+  test('no agent may be named user, nor look like it or like another agent', async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    try {
+      const reserved = await runSignet(home, ['agent', 'create', 'user']);
+      assert.equal(reserved.code, 1);
+      assert.match(reserved.stderr, /"user" cannot name an agent/);
+      assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+      assert.equal((await runSignet(home, ['agent', 'create', 'my-bot'])).code, 0);
+      for (const lookalike of ['c0der', 'my_bot', 'u5er']) {
+        const refused = await runSignet(home, ['--json', 'agent', 'create', lookalike]);
+        assert.equal(refused.code, 1, lookalike);
+        assert.match(refused.stderr, /cannot name an agent/);
+      }
+      const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+      try {
+        const asked = await agent.request('authorize', { agent: 'user', cmd: '/fs/read', args: {}, createAgent: true });
+        assert.equal(asked.decision, 'deny');
+      } catch (error) {
+        assert.match((error as Error).message, /cannot name an agent/);
+      } finally {
+        agent.close();
+      }
+      const list = JSON.parse((await runSignet(home, ['--json', 'agent', 'list'])).stdout) as { agents: { name: string }[] };
+      assert.deepEqual(list.agents.map((a) => a.name), ['coder', 'my-bot']);
+    } finally {
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+
+  test('the MCP server the proxy spawns gets the environment without any SIGNET_ variable', async () => {
+    const home = tempDir('signet-own-');
+    const out = join(tempDir('signet-own-env-'), 'env.json');
+    const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(process.env)))`;
+    const proxy = spawn(process.execPath, [cliPath, 'mcp-proxy', '--agent', 'coder', '--', process.execPath, '-e', script], {
+      env: { ...process.env, SIGNET_HOME: home, SIGNET_MCP_HEADERS: '{}', SIGNET_ANYTHING: 'x', KEEP_ME: 'yes' },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    assert.equal(await exited(proxy), 0);
+    const names = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    assert.ok(names.includes('KEEP_ME'));
+    assert.deepEqual(names.filter((n) => n.toUpperCase().startsWith('SIGNET_')), []);
   });
 });
