@@ -192,9 +192,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
       'approval/list': () => ({ pending: approvals.list() }),
-      'approval/decide': (params) => {
+      'approval/decide': (params, connection) => {
         refuseWhileStopping();
-        return authorizer.decide(params);
+        return authorizer.decide(params, connection);
       },
       'delegation/issue': (params, connection) => {
         refuseWhileStopping();

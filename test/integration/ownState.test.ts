@@ -2,10 +2,12 @@
 // replays what it saw: each through the real CLI and socket, with the file keystore (the headless opt-in).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
+import { openSecretStore } from '../../daemon/src/keys/openSecretStore';
+import { readUiToken } from '../../daemon/src/keys/uiToken';
 import { cliPath, exited, pendingApprovalId, runSignet, startDaemonProcess, stopDaemonProcess } from '../support/cliProcess';
 import { nextNotification, tempDir, withHarness } from '../support/daemonHarness';
 
@@ -268,3 +270,67 @@ describe('approvals bind to who asked, names cannot pass for another, and the pr
     assert.deepEqual(names.filter((n) => n.toUpperCase().startsWith('SIGNET_')), []);
   });
 });
+
+const keychainAvailable = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS && process.env.GNOME_KEYRING_CONTROL);
+
+describe('who may approve, and what the daemon can tell about who did', () => {
+  test('with the OS keychain the UI token is in no file of the Signet home', { skip: keychainAvailable ? false : 'no Secret Service in this environment (npm test starts one)' }, async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, ['--keystore', 'keychain']);
+    try {
+      const token = await readUiToken(openSecretStore({ kind: 'keychain', home }), home);
+      assert.ok(token);
+      const raw = Buffer.from(token, 'base64url');
+      for (const file of filesUnder(home)) {
+        const bytes = readFileSync(file);
+        for (const form of [token, raw.toString('base64'), raw.toString('hex')]) assert.equal(bytes.includes(form), false, `${file} holds the UI token`);
+        assert.equal(bytes.includes(raw), false, `${file} holds the UI token's bytes`);
+      }
+      const status = JSON.parse((await runSignet(home, ['--json', 'status'])).stdout) as { approvals: { uiToken: string } };
+      assert.equal(status.approvals.uiToken, 'the OS keychain only');
+    } finally {
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+
+  test('with the file keystore, signet status says plainly that approvals are not protected from local processes', async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    try {
+      const human = await runSignet(home, ['status']);
+      assert.match(human.stdout, /approvals are NOT protected from local processes on this machine/);
+      const json = JSON.parse((await runSignet(home, ['--json', 'status'])).stdout) as { approvals: { protectedFromLocalProcesses: boolean } };
+      assert.equal(json.approvals.protectedFromLocalProcesses, false);
+    } finally {
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+
+  test('each approval records the deciding process as the daemon verified it from the socket, not as the client claims', { skip: process.platform === 'linux' ? false : 'the peer process is read from /proc' }, async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+    try {
+      assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+      const asked = agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/x' } });
+      // The CLI claims to be "cli"; what counts is the process the kernel says holds the socket.
+      assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home)])).code, 0);
+      assert.equal((await asked).decision, 'allow');
+      const tail = await runSignet(home, ['--json', 'audit', 'tail', '--limit', '20']);
+      const decided = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: { decidedBy: string; decidedFrom: { verified: boolean; process?: { pid: number; executable: string }; parents?: { pid: number }[] } } }).find((r) => r.kind === 'approval.decided');
+      assert.ok(decided);
+      assert.equal(decided.data.decidedBy, 'cli');
+      assert.equal(decided.data.decidedFrom.verified, true, JSON.stringify(decided.data.decidedFrom));
+      assert.equal(decided.data.decidedFrom.process?.executable, realpathSync(process.execPath));
+      assert.notEqual(decided.data.decidedFrom.process?.pid, process.pid);
+      assert.equal(decided.data.decidedFrom.parents?.[0]?.pid, process.pid, 'the CLI was started by this test');
+    } finally {
+      agent.close();
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+}

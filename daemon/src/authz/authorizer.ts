@@ -21,6 +21,7 @@ import type {
   PathRefusalDetail,
 } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
+import type { PeerIdentity } from '../server/peerProcess';
 import type { Connection } from '../server/rpcServer';
 import { RpcError } from '../server/wireErrors';
 import {
@@ -322,12 +323,14 @@ export class Authorizer {
 
   // ───────────────────────── approvals ─────────────────────────
 
-  async decide(params: ApprovalDecideParams): Promise<ApprovalDecideResult> {
+  async decide(params: ApprovalDecideParams, connection?: Connection): Promise<ApprovalDecideResult> {
     const request = this.approvals.get(params.id);
     if (!request) {
       throw new RpcError(SignetErrorCode.UnknownApproval, `no pending approval "${params.id}": it was decided elsewhere, timed out, or never existed`);
     }
+    // `decidedBy` is what the client says; `decidedFrom` is what the daemon could verify about the deciding process.
     const decidedBy = params.decidedBy ?? 'user';
+    const decidedFrom: PeerIdentity = connection ? await connection.peer : { verified: false, reason: 'decided without a connection' };
     let delegation: StoredDelegation | undefined;
     if (params.decision !== 'deny') {
       delegation = await this.mintApprovalDelegation(request, params, this.approvals.requesterOf(request.id));
@@ -336,7 +339,7 @@ export class Authorizer {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.
