@@ -177,7 +177,7 @@ describe('approvals bind to who asked, names cannot pass for another, and the pr
     const second = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
     try {
       assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
-      const ask = (client: DaemonClient) => client.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/a' } });
+      const ask = (client: DaemonClient) => client.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/a' } });
       const asked = ask(first);
       assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home), '--session'])).code, 0);
       assert.equal((await asked).decision, 'allow');
@@ -203,12 +203,12 @@ describe('approvals bind to who asked, names cannot pass for another, and the pr
       try {
         const params = { agent: 'coder', cmd: '/fs/write', args: { path: 'x.txt' } };
         const requested = nextNotification(h.ui, 'approval/didRequest');
-        const approved = h.agent.request('authorize', params);
+        const approved = h.agent.request('authz/authorize', params);
         const { id } = await requested;
         // The moment the once-delegation exists, the same call arrives from another connection.
-        let meanwhile: ReturnType<typeof other.request<'authorize'>> | undefined;
+        let meanwhile: ReturnType<typeof other.request<'authz/authorize'>> | undefined;
         const off = h.ui.onNotification('audit/didAppend', (r) => {
-          if (r.kind === 'delegation.issued' && !meanwhile) meanwhile = other.request('authorize', params);
+          if (r.kind === 'delegation.issued' && !meanwhile) meanwhile = other.request('authz/authorize', params);
         });
         const otherAsks = nextNotification(h.ui, 'approval/didRequest');
         await h.ui.request('approval/decide', { id, decision: 'once' });
@@ -242,7 +242,7 @@ describe('approvals bind to who asked, names cannot pass for another, and the pr
       }
       const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
       try {
-        const asked = await agent.request('authorize', { agent: 'user', cmd: '/fs/read', args: {}, createAgent: true });
+        const asked = await agent.request('authz/authorize', { agent: 'user', cmd: '/fs/read', args: {}, createAgent: true });
         assert.equal(asked.decision, 'deny');
       } catch (error) {
         assert.match((error as Error).message, /cannot name an agent/);
@@ -312,7 +312,7 @@ describe('who may approve, and what the daemon can tell about who did', () => {
     const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
     try {
       assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
-      const asked = agent.request('authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/x' } });
+      const asked = agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/x' } });
       // The CLI claims to be "cli"; what counts is the process the kernel says holds the socket.
       assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home)])).code, 0);
       assert.equal((await asked).decision, 'allow');
