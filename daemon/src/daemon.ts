@@ -9,13 +9,14 @@ import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
-import { DelegationStore } from './authz/delegationStore';
+import { DELEGATION_STATE_NEEDLES, DelegationStore, delegationStatesOf } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
 import { didForName } from './keys/agentNames';
 import { IdentityRegistry } from './keys/identities';
 import { openSecretStore } from './keys/openSecretStore';
 import type { SecretStore } from './keys/secretStore';
+import { checkpointAnchorIn } from './keys/logAnchor';
 import { loadOrCreateLogKey } from './keys/logKey';
 import { loadOrCreateUiToken } from './keys/uiToken';
 import type { Logger } from './logger';
@@ -81,8 +82,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const logKey = await loadOrCreateLogKey(store, home, existsSync(join(paths.auditDir, CHECKPOINT_FILE)));
     const checkpointSigner = createCheckpointSigner(checkpointOrigin(identities.user.did, home), logKey);
     const verifierKey = formatVerifierKey(checkpointSigner.keyName, checkpointSigner.publicKey);
+    const anchor = checkpointAnchorIn(store, home);
     const audit = await AuditLog.open(paths.auditDir, {
       checkpointSigner,
+      anchor,
       onTruncated: (notice) => log.warn(`the audit log ended in a torn record (a crash mid-write); removed it and recorded #${notice.record.seq}`),
       onError: (error) => log.error('audit log', error),
     });
@@ -93,7 +96,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const uiToken = await loadOrCreateUiToken(store, home);
     const agentToken = randomBytes(24).toString('base64url');
 
-    const { store: delegations, endedSessions } = await DelegationStore.open(paths.delegations);
+    // The store is checked against the log before anything is served: an offline edit that brings a revoked or
+    // used-up delegation back, or adds one the log never issued, refuses the start (DelegationStoreError).
+    const logged = delegationStatesOf(await audit.recordsMentioning(DELEGATION_STATE_NEEDLES));
+    const { store: delegations, endedSessions, unrecordedRevocations } = await DelegationStore.open(paths.delegations, logged);
+    for (const d of unrecordedRevocations) {
+      await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'revoked before the daemon stopped; recorded at the next start', cmd: d.payload.cmd } });
+    }
     for (const d of endedSessions) {
       await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'its session ended when the daemon stopped', cmd: d.payload.cmd } });
     }
@@ -127,7 +136,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (stopping) throw new RpcError(SignetErrorCode.ShuttingDown, 'signetd is shutting down');
     };
 
-    const nonces = new NonceLedger();
+    // Kept in a file so that an invocation accepted before a restart (or a SIGKILL) is refused after it.
+    const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
+    cleanups.push(() => nonces.close());
     const verifiedDelegations = new Map<string, DelegationPayload>();
     const verifyPresentedInvocation = ({ invocation, proofs }: InvocationVerifyParams): InvocationVerifyResult => {
       const now = Math.floor(Date.now() / 1000);
@@ -136,14 +147,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         now,
         isRevoked: (cid) => delegations.get(cid)?.revoked === true,
         verifiedDelegations,
-        nonceSeen: (iss, nonce) => nonces.checkAndRecord(iss, nonce, now),
+        nonceSeen: (iss, nonce) => nonces.has(iss, nonce, now),
       });
       if (!result.ok) return result;
-      nonces.forgetAfter(result.invocation.iss, result.invocation.nonce, result.invocation.exp);
       const root = result.chain.at(-1)?.payload.iss;
       if (root !== identities.user.did) {
         return { ok: false, error: { name: 'InvalidSubject', message: `the chain roots at ${root}, not at this user (${identities.user.did})` } };
       }
+      // Recorded (and written to the ledger file) before the acceptance is answered.
+      nonces.record(result.invocation.iss, result.invocation.nonce, result.invocation.exp);
       return { ok: true, invocationCid: result.cid, iss: identities.principalOf(result.invocation.iss), cmd: result.invocation.cmd, args: result.invocation.args, chain: result.chain.map((c) => c.cid) };
     };
 
@@ -180,9 +192,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
       'approval/list': () => ({ pending: approvals.list() }),
-      'approval/decide': (params) => {
+      'approval/decide': (params, connection) => {
         refuseWhileStopping();
-        return authorizer.decide(params);
+        return authorizer.decide(params, connection);
       },
       'delegation/issue': (params, connection) => {
         refuseWhileStopping();
@@ -198,7 +210,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'audit/proveInclusion': ({ seq }) => audit.inclusionProof(seq),
       'audit/proveConsistency': ({ from, to }) => audit.consistencyProof(from, to),
       'audit/verify': async () => {
-        const result = await verifyLog(paths.auditDir, { verifierKey });
+        const anchored = await anchor.read();
+        const result = await verifyLog(paths.auditDir, { verifierKey, checkpoints: anchored ? [{ text: anchored, source: `the checkpoint anchored in ${anchor.describe()}` }] : [] });
         return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
       },
       'audit/query': async (params) => {

@@ -15,7 +15,7 @@ import { copyAgentReport } from './report/agentReportCommand';
 import type { CommandId } from './commandIds';
 import { shortDid } from './format';
 import type { Log } from './log';
-import { SignetStatusBar } from './statusBar';
+import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { TimelinePanel } from './timeline/timelinePanel';
 
@@ -156,6 +156,7 @@ export class Signet implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'signet.connected', state.kind === 'connected');
     this.treeView.message = state.kind === 'connected' ? undefined : `Not connected to the Signet daemon: ${describeState(state)}`;
     if (state.kind === 'connected') {
+      if (state.status.keystore === 'file') this.log.warn(FILE_KEYSTORE_WARNING);
       this.keystoreWarned = false;
       this.startFailureWarned = false;
     } else if (state.kind === 'keystore-unavailable' && !this.keystoreWarned) {

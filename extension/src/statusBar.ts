@@ -3,6 +3,10 @@
 import * as vscode from 'vscode';
 import type { ConnectionState } from './daemon/daemonConnection';
 
+/** Said wherever the daemon's state is shown when keys and the UI token are plain files (the headless opt-in). */
+export const FILE_KEYSTORE_WARNING =
+  'Approvals are not protected from local processes on this machine: the keys and the UI token are plain files (file keystore), so any process running as you, an agent’s shell included, can approve its own requests.';
+
 export const STATUS_BAR_ID = 'signet.status';
 
 export class SignetStatusBar implements vscode.Disposable {
@@ -40,7 +44,10 @@ export class SignetStatusBar implements vscode.Disposable {
       } else {
         item.text = '$(shield) Signet';
       }
-      item.tooltip = `Signet: connected to signetd ${s.status.version} (pid ${s.status.pid}), ${s.status.agents} agent(s), ${this.pending} approval(s) pending.\nClick to show pending approvals.`;
+      item.tooltip =
+        `Signet: connected to signetd ${s.status.version} (pid ${s.status.pid}), ${s.status.agents} agent(s), ${this.pending} approval(s) pending.` +
+        (s.status.keystore === 'file' ? `\n${FILE_KEYSTORE_WARNING}` : '') +
+        '\nClick to show pending approvals.';
       item.command = 'signet.showPendingApprovals';
     } else if (s.kind === 'connecting') {
       item.text = '$(sync~spin) Signet: connecting';

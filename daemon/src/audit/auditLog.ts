@@ -17,6 +17,10 @@
 // are re-indexed by streaming only the tail, so starting costs O(log n) plus the unindexed records,
 // not a read of the whole log. A log that no longer matches its own signed checkpoint refuses to open:
 // signing on top of it would certify the change.
+//
+// Whoever can edit audit.log can also delete the checkpoint and the index beside it. So the latest checkpoint is
+// also kept outside the log folder (the anchor, in the keystore next to the log key), and a log that no longer
+// extends the anchor refuses to open too; only `signet audit reanchor` opens it on purpose, and records that it did.
 import { constants, fdatasyncSync } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,24 +84,61 @@ export interface AuditLogOptions {
   commitWindowMs?: number;
   /** Most records per write + fdatasync (default 4096; 1 means a sync per record, for comparison). */
   maxBatchRecords?: number;
+  /** Keeps the latest checkpoint outside the log folder and refuses a log that does not extend it (needs `checkpointSigner`). */
+  anchor?: CheckpointAnchor;
+  /**
+   * Opens a log that no longer extends its anchor or its own checkpoint, and anchors it as it is: only for
+   * `signet audit reanchor`, which records the reanchoring as the first thing it appends.
+   */
+  reanchor?: boolean;
 }
 
 /** Proofs as the daemon serves them (`audit/proveInclusion`, `audit/proveConsistency`): hashes in standard base64. */
 export type AuditInclusionProof = AuditProveInclusionResult;
 export type AuditConsistencyProof = AuditProveConsistencyResult;
 
-export type AuditLogErrorCode = 'closed' | 'invalid-entry' | 'write-failed' | 'unusable' | 'corrupt' | 'inconsistent' | 'index-unavailable';
+export type AuditLogErrorCode = 'closed' | 'invalid-entry' | 'write-failed' | 'unusable' | 'corrupt' | 'inconsistent' | 'unanchored' | 'index-unavailable';
 
 export class AuditLogError extends Error {
   override name = 'AuditLogError';
   constructor(
     readonly code: AuditLogErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { fix?: string; data?: { seq?: number | null; anchoredSize?: number; records?: number } },
   ) {
-    super(message, options);
+    super(options?.fix !== undefined ? `${message}. To recover: ${options.fix}` : message, options);
+    if (options?.fix !== undefined) this.fix = options.fix;
+    if (options?.data !== undefined) this.data = options.data;
+  }
+
+  /** How to recover, for errors that refuse to open a log that was changed. */
+  readonly fix?: string;
+  readonly data?: { seq?: number | null; anchoredSize?: number; records?: number };
+
+  /** The log refused to open because it was changed: the daemon refuses to start on it (`signet` exits 7). */
+  get refusedStart(): boolean {
+    return this.fix !== undefined;
   }
 }
+
+/**
+ * Where the latest checkpoint is kept outside the log folder, so that deleting the folder's own checkpoint does
+ * not let an edited history pass (the daemon keeps it in the keystore, beside the log key).
+ */
+export interface CheckpointAnchor {
+  /** The anchored checkpoint note, or null when none was ever kept. */
+  read(): Promise<string | null>;
+  write(note: string): Promise<void>;
+  /** Where it is, for people: "the keychain (Secret Service …)". */
+  describe(): string;
+}
+
+/** What to tell a user whose log no longer extends its anchor or its own checkpoint. */
+export const REANCHOR_FIX =
+  'run `signet audit verify` to see what changed, then `signet audit reanchor` (with the daemon stopped) to go on recording from the log as it is now; reanchoring records what was lost in the log itself';
+
+/** The least time between two writes of the anchor under steady appends (each is a keychain call). */
+export const ANCHOR_SPACING_MS = 1000;
 
 interface Pending {
   time: string;
@@ -169,6 +210,12 @@ export class AuditLog {
   #checkpointDirty = false;
   /** Ends the pause between two checkpoint writes early (at close). */
   #wakeCheckpointWriter: (() => void) | null = null;
+  #anchor: CheckpointAnchor | undefined;
+  #reanchor: boolean;
+  #anchoredSize = -1;
+  #anchoredAt = 0;
+  /** The anchor found at open, before this log moved it on; `signet audit reanchor` reports against it. */
+  #previousAnchor: { size: number; rootHash: Uint8Array } | null = null;
 
   private constructor(dir: string, fh: FileHandle, store: TreeStore, opts: AuditLogOptions) {
     this.dir = dir;
@@ -183,6 +230,8 @@ export class AuditLog {
     this.#onError = opts.onError ?? ((error) => log?.error('audit log', error));
     this.#commitWindowMs = opts.commitWindowMs ?? 0;
     this.#maxBatch = Math.max(1, opts.maxBatchRecords ?? DEFAULT_MAX_BATCH);
+    this.#anchor = opts.checkpointSigner ? opts.anchor : undefined;
+    this.#reanchor = opts.reanchor === true;
   }
 
   /** Opens or creates the log in `dir`, repairing what a crash left (see the file comment). */
@@ -213,8 +262,8 @@ export class AuditLog {
         });
         if (opts.onTruncated) opts.onTruncated({ ...truncated, record });
         else opts.log?.warn(`the audit log ended in a torn line (${truncated.bytes} bytes) left by a crash; it was removed and recorded as seq ${record.seq}`);
-      } else if (log.#signer && log.#lastCheckpoint?.size !== log.size) {
-        await log.#writeCheckpoint();
+      } else if (log.#signer && (log.#lastCheckpoint?.size !== log.size || (log.#anchor && log.#anchoredSize !== log.size))) {
+        await log.#writeCheckpoint(true);
       }
       return log;
     } catch (error) {
@@ -246,19 +295,56 @@ export class AuditLog {
   // ───────────────────────────── start-up ─────────────────────────────
 
   async #recover(): Promise<{ bytes: number; offset: number } | null> {
-    const saved = await this.#readSavedCheckpoint();
+    // Reanchoring trusts nothing derived: the index is rebuilt from the log as it is.
+    if (this.#reanchor) await this.#store.truncate(0);
+    const saved = this.#reanchor ? null : await this.#readSavedCheckpoint();
+    const anchored = await this.#readAnchor();
     const trusted = saved?.size ?? 0;
     const truncated = await this.#reindex(true, trusted);
-    if (saved && this.#compareWithCheckpoint(saved)) {
+    const problemWith = (): AuditLogError | null => (saved && this.#compareWithCheckpoint(saved)) || (anchored && this.#compareWithCheckpoint(anchored, this.#anchor?.describe())) || null;
+    if (problemWith()) {
       // The node file may be what is wrong (it is not synced): rebuild it from the log, parsing every
       // line this time so that a damaged one is named, before blaming the log as a whole.
       await this.#store.truncate(0);
       await this.#reindex(false, 0);
-      const problem = this.#compareWithCheckpoint(saved);
-      if (problem) throw problem;
+      const problem = problemWith();
+      if (problem && !this.#reanchor) throw problem;
+    }
+    if (this.#anchor && !anchored && !this.#reanchor && this.size > 0 && !saved) {
+      // Records, but neither an anchor nor a checkpoint of the log's own: whatever signed them was removed.
+      throw new AuditLogError(
+        'unanchored',
+        `${join(this.dir, LOG_FILE)} holds ${this.size} records, but neither its checkpoint file nor an anchor in ${this.#anchor.describe()} is there to prove them: the log may have been rewritten. Signet does not sign on top of it`,
+        { fix: REANCHOR_FIX, data: { seq: null, records: this.size } },
+      );
     }
     if (saved) this.#lastCheckpoint = { size: saved.size, note: saved.note };
+    if (anchored) this.#anchoredSize = anchored.size;
+    this.#previousAnchor = anchored ? { size: anchored.size, rootHash: anchored.rootHash } : null;
     return truncated;
+  }
+
+  /** The anchor kept outside the log folder, verified with the log key; a note the key did not sign is refused. */
+  async #readAnchor(): Promise<{ size: number; rootHash: Uint8Array; note: string } | null> {
+    if (!this.#anchor || !this.#verifier) return null;
+    const note = await this.#anchor.read();
+    if (note === null) return null;
+    try {
+      const { size, rootHash } = verifyCheckpoint(note, this.#verifier);
+      return { size, rootHash, note };
+    } catch (error) {
+      if (this.#reanchor) return null;
+      throw new AuditLogError('unanchored', `the checkpoint anchored in ${this.#anchor.describe()} is not signed by this log's key (${(error as Error).message})`, {
+        cause: error,
+        fix: REANCHOR_FIX,
+        data: { seq: null },
+      });
+    }
+  }
+
+  /** The anchor the log was checked against at open (before it moved on), or null when there was none. */
+  get previousAnchor(): { size: number; rootHash: Uint8Array } | null {
+    return this.#previousAnchor;
   }
 
   /**
@@ -368,20 +454,21 @@ export class AuditLog {
   }
 
   /** Compares the log with the checkpoint it last signed; returns the problem, if any. */
-  #compareWithCheckpoint({ size, rootHash }: { size: number; rootHash: Uint8Array }): AuditLogError | null {
-    const advice = 'Run `signet audit verify` to find the change; to go on recording, move the audit folder aside and start the daemon again.';
+  #compareWithCheckpoint({ size, rootHash }: { size: number; rootHash: Uint8Array }, anchoredIn?: string): AuditLogError | null {
+    const which = anchoredIn ? `the checkpoint anchored in ${anchoredIn}` : 'its signed checkpoint';
+    const code = anchoredIn ? 'unanchored' : 'inconsistent';
     if (size > this.size) {
-      return new AuditLogError(
-        'inconsistent',
-        `${join(this.dir, LOG_FILE)} holds ${this.size} records, but its signed checkpoint covers ${size}: records were removed. ${advice}`,
-      );
+      return new AuditLogError(code, `${join(this.dir, LOG_FILE)} holds ${this.size} records, but ${which} covers ${size}: records were removed`, {
+        fix: REANCHOR_FIX,
+        data: { seq: this.size, anchoredSize: size, records: this.size },
+      });
     }
     const root = size === this.size ? this.#tree.root() : this.#store.rootAt(size);
     if (!hashesEqual(root, rootHash)) {
-      return new AuditLogError(
-        'inconsistent',
-        `the first ${size} records of ${join(this.dir, LOG_FILE)} no longer hash to the root in its signed checkpoint: the log was changed. ${advice}`,
-      );
+      return new AuditLogError(code, `the first ${size} records of ${join(this.dir, LOG_FILE)} no longer hash to the root in ${which}: the log was changed at or before seq ${size - 1}`, {
+        fix: REANCHOR_FIX,
+        data: { seq: size - 1, anchoredSize: size, records: this.size },
+      });
     }
     return null;
   }
@@ -612,10 +699,11 @@ export class AuditLog {
     })();
   }
 
-  async #writeCheckpoint(): Promise<void> {
+  async #writeCheckpoint(anchorNow = false): Promise<void> {
     if (!this.#signer || !this.#origin) return;
+    let note: string;
     try {
-      const note = this.#signCurrent();
+      note = this.#signCurrent();
       const path = join(this.dir, CHECKPOINT_FILE);
       // Written beside and renamed over, so a reader never sees half a checkpoint. Not synced: after a
       // power loss an older checkpoint may reappear, which is still a true statement about the log.
@@ -623,6 +711,21 @@ export class AuditLog {
       await rename(`${path}.tmp`, path);
     } catch (cause) {
       this.#onError(new AuditLogError('index-unavailable', `the checkpoint could not be written (${describe(cause)})`, { cause }));
+      return;
+    }
+    // The anchor is a keychain call: under steady appends it moves at most once per ANCHOR_SPACING_MS, and at close.
+    if (anchorNow || Date.now() - this.#anchoredAt >= ANCHOR_SPACING_MS) await this.#writeAnchor(note);
+  }
+
+  async #writeAnchor(note: string): Promise<void> {
+    if (!this.#anchor || this.#anchoredSize === this.#lastCheckpoint?.size) return;
+    const size = this.#lastCheckpoint?.size ?? -1;
+    try {
+      await this.#anchor.write(note);
+      this.#anchoredSize = size;
+      this.#anchoredAt = Date.now();
+    } catch (cause) {
+      this.#onError(new AuditLogError('index-unavailable', `the checkpoint could not be anchored in ${this.#anchor.describe()} (${describe(cause)}); records are still durable`, { cause }));
     }
   }
 
@@ -683,6 +786,31 @@ export class AuditLog {
     }
     const all = parts.flat();
     return all.slice(Math.max(0, all.length - limit));
+  }
+
+  /**
+   * Every durable record whose line contains one of `needles` (byte strings such as `"kind":"delegation.revoked"`),
+   * oldest first. One streaming pass; lines without a needle are not parsed. The daemon reads the states the log
+   * certifies (revocations, used-up delegations) with it at start.
+   */
+  async recordsMentioning(needles: string[]): Promise<AuditRecord[]> {
+    if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
+    const out: AuditRecord[] = [];
+    const fh = await open(join(this.dir, LOG_FILE), constants.O_RDONLY);
+    try {
+      const reader = new LineReader(fh, 0, this.#bytes);
+      for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
+        for (let i = 0; i < chunk.starts.length; i++) {
+          const line = chunk.data.subarray(chunk.starts[i], chunk.ends[i]);
+          if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
+          const parsed = parseRecordLine(line);
+          if (parsed.ok) out.push(parsed.record);
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return out;
   }
 
   /** Matching records among the complete lines of bytes [from, to), oldest first, at most `max`. */
@@ -787,6 +915,7 @@ export class AuditLog {
     this.#runDeferred();
     this.#wakeCheckpointWriter?.();
     if (this.#checkpointWriting) await this.#checkpointWriting;
+    if (this.#anchor && this.#signer && this.#anchoredSize !== this.size) await this.#writeCheckpoint(true);
     for (const w of this.#indexWaiters) w.reject(new AuditLogError('closed', 'the audit log is closed'));
     this.#indexWaiters = [];
     await this.#fh.close();

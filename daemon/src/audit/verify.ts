@@ -24,7 +24,7 @@ import type { AuditRecord } from '../server/protocol';
 import { parseRecordLine, seqPrefix, type ParsedRecord } from './record';
 import { TreeStore } from './treeStore';
 
-export type VerifyProblemKind = 'edited' | 'removed' | 'reordered' | 'inserted' | 'malformed' | 'root-mismatch' | 'bad-signature';
+export type VerifyProblemKind = 'edited' | 'removed' | 'reordered' | 'inserted' | 'malformed' | 'root-mismatch' | 'bad-signature' | 'unanchored';
 
 export interface VerifyProblem {
   /** The sequence number concerned, or null for a problem with a checkpoint itself. */

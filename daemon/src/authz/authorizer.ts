@@ -21,6 +21,7 @@ import type {
   PathRefusalDetail,
 } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
+import type { PeerIdentity } from '../server/peerProcess';
 import type { Connection } from '../server/rpcServer';
 import { RpcError } from '../server/wireErrors';
 import {
@@ -148,7 +149,7 @@ export class Authorizer {
     const canonical = canonicalised;
     const args: Record<string, unknown> = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
 
-    const chain = this.findChain(agent.did, params.cmd, args);
+    const chain = this.findChain(agent.did, params.cmd, args, undefined, connection.id);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     this.watch(connection);
@@ -213,7 +214,7 @@ export class Authorizer {
         { code: 'changed', at: '', value: before },
       );
     }
-    const approvedChain = this.findChain(agent.did, params.cmd, args, minted);
+    const approvedChain = this.findChain(agent.did, params.cmd, args, minted, connection.id);
     if (!approvedChain) {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
     }
@@ -229,20 +230,26 @@ export class Authorizer {
   /**
    * The chain of live delegations from the user to `did` covering `cmd` on `args`, leaf first (the
    * `prf` order). `prefer` puts one delegation first, so an approval uses the delegation it just minted.
+   * An "allow once" delegation is usable only as `prefer`, by the call whose approval minted it, and a
+   * session delegation only by the connection (`connectionId`) that asked for it: an identical request
+   * from elsewhere asks anew.
    */
-  findChain(did: string, cmd: string, args: Record<string, unknown>, prefer?: string, depth = 0): StoredDelegation[] | undefined {
+  findChain(did: string, cmd: string, args: Record<string, unknown>, prefer?: string, connectionId?: string, depth = 0): StoredDelegation[] | undefined {
     if (depth >= MAX_CHAIN_DEPTH) return undefined;
     const now = this.now();
     const held = this.delegations.heldBy(did);
     const candidates = prefer ? [...held].sort((a, b) => Number(b.cid === prefer) - Number(a.cid === prefer)) : held;
     for (const d of candidates) {
       if (!this.isLive(d, now) || !commandCovers(d.payload.cmd, cmd)) continue;
+      if (d.singleUse && d.cid !== prefer) continue;
+      // Above the leaf the asker is another agent; a session delegation there still ends with its own connection.
+      if (depth === 0 && d.sessionBound && d.sessionConnection !== connectionId) continue;
       if (!safeEvaluate(d.payload.pol, args)) continue;
       if (d.payload.iss === this.identities.user.did) return [d];
       if (!d.parent) continue;
       const parent = this.delegations.get(d.parent);
       if (!parent || parent.payload.aud !== d.payload.iss) continue;
-      const above = this.findChain(d.payload.iss, cmd, args, parent.cid, depth + 1);
+      const above = this.findChain(d.payload.iss, cmd, args, parent.cid, connectionId, depth + 1);
       if (above && above[0]?.cid === parent.cid) return [d, ...above];
     }
     return undefined;
@@ -316,12 +323,14 @@ export class Authorizer {
 
   // ───────────────────────── approvals ─────────────────────────
 
-  async decide(params: ApprovalDecideParams): Promise<ApprovalDecideResult> {
+  async decide(params: ApprovalDecideParams, connection?: Connection): Promise<ApprovalDecideResult> {
     const request = this.approvals.get(params.id);
     if (!request) {
       throw new RpcError(SignetErrorCode.UnknownApproval, `no pending approval "${params.id}": it was decided elsewhere, timed out, or never existed`);
     }
+    // `decidedBy` is what the client says; `decidedFrom` is what the daemon could verify about the deciding process.
     const decidedBy = params.decidedBy ?? 'user';
+    const decidedFrom: PeerIdentity = connection ? await connection.peer : { verified: false, reason: 'decided without a connection' };
     let delegation: StoredDelegation | undefined;
     if (params.decision !== 'deny') {
       delegation = await this.mintApprovalDelegation(request, params, this.approvals.requesterOf(request.id));
@@ -330,7 +339,7 @@ export class Authorizer {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.
@@ -435,7 +444,8 @@ export class Authorizer {
     if (from.did === to.did) throw new RpcError(SignetErrorCode.InvalidArgument, 'an agent cannot delegate to itself');
     // The issuing agent must hold a live chain for a command at least as broad; the new delegation
     // cannot outlive it. Policies need no comparison: every policy along the chain applies to each call.
-    const parent = this.activeHeldBy(from.did).find((d) => commandCovers(d.payload.cmd, params.cmd) && this.chainIsLive(d));
+    // Never from an "allow once": it covers one call, and delegating it onward would make it many.
+    const parent = this.activeHeldBy(from.did).find((d) => !d.singleUse && commandCovers(d.payload.cmd, params.cmd) && this.chainIsLive(d));
     if (!parent) {
       const held = this.activeHeldBy(from.did).map((d) => d.payload.cmd);
       throw new RpcError(
@@ -576,7 +586,8 @@ export class Authorizer {
       scope: spec.scope,
       ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
     };
-    await this.delegations.add(stored);
+    // Recorded before it is stored: a crash between the two leaves an issued record for a delegation that was
+    // never stored (harmless), never a stored delegation the log does not know (which refuses the next start).
     await this.audit.append({
       agent: spec.audience,
       kind: 'delegation.issued',
@@ -593,6 +604,7 @@ export class Authorizer {
         ...(spec.approvalId ? { approvalId: spec.approvalId } : {}),
       },
     });
+    await this.delegations.add(stored);
     return stored;
   }
 

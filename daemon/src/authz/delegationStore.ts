@@ -37,6 +37,55 @@ const PersistedDelegation = z.object({
 });
 const PersistedFile = z.object({ version: z.literal(1), delegations: z.array(PersistedDelegation) });
 
+/**
+ * What the Merkle-checked audit log says about delegations: the record that issued each one, and the record
+ * that revoked it or used it up. The store is a cache of tokens; where it and the log differ, the log is right.
+ */
+export interface LoggedDelegationStates {
+  issued: Map<string, number>;
+  ended: Map<string, number>;
+}
+
+/** Reads the delegation states out of audit records (`delegation.issued`, `delegation.revoked`, `authorize.allowed` with `usedUp`). */
+export function delegationStatesOf(records: readonly { seq: number; kind: string; data: Record<string, unknown> }[]): LoggedDelegationStates {
+  const issued = new Map<string, number>();
+  const ended = new Map<string, number>();
+  for (const r of records) {
+    if (r.kind === 'delegation.issued' && typeof r.data.cid === 'string') issued.set(r.data.cid, r.seq);
+    else if (r.kind === 'delegation.revoked' && typeof r.data.cid === 'string') {
+      if (!ended.has(r.data.cid)) ended.set(r.data.cid, r.seq);
+    } else if (r.kind === 'authorize.allowed' && Array.isArray(r.data.usedUp)) {
+      for (const cid of r.data.usedUp) if (typeof cid === 'string' && !ended.has(cid)) ended.set(cid, r.seq);
+    }
+  }
+  return { issued, ended };
+}
+
+/** The lines `delegationStatesOf` needs, as byte needles for `AuditLog.recordsMentioning`. */
+export const DELEGATION_STATE_NEEDLES = ['"kind":"delegation.issued"', '"kind":"delegation.revoked"', '"usedUp":'];
+
+export type DelegationStoreErrorCode = 'revoked-in-log' | 'not-in-log' | 'damaged';
+
+/**
+ * `delegations.json` says what the audit log does not: a delegation the log revoked or used up is active again,
+ * or one the log never issued is there. Both are what an offline edit does (a crash cannot cause either, since a
+ * delegation is recorded before it is stored and stored revoked before the revocation is recorded), so the daemon
+ * does not start on it.
+ */
+export class DelegationStoreError extends Error {
+  override name = 'DelegationStoreError';
+  /** The daemon refused to start on this; `signet` exits with ExitCode.StateRefused. */
+  readonly refusedStart = true;
+  constructor(
+    readonly code: DelegationStoreErrorCode,
+    message: string,
+    readonly data: { path: string; cid?: string; seq?: number | null },
+    readonly fix: string,
+  ) {
+    super(`${message}. To recover: ${fix}`);
+  }
+}
+
 export class DelegationStore {
   private readonly byCid = new Map<string, StoredDelegation>();
   private readonly byAudience = new Map<string, StoredDelegation[]>();
@@ -48,9 +97,13 @@ export class DelegationStore {
    * Loads and re-verifies every stored delegation. Session delegations of a previous daemon run cannot
    * outlive it: they come back revoked and are listed in `endedSessions` for the audit log.
    */
-  static async open(path: string): Promise<{ store: DelegationStore; endedSessions: StoredDelegation[] }> {
+  static async open(
+    path: string,
+    logged?: LoggedDelegationStates,
+  ): Promise<{ store: DelegationStore; endedSessions: StoredDelegation[]; unrecordedRevocations: StoredDelegation[] }> {
     const store = new DelegationStore(path);
     const endedSessions: StoredDelegation[] = [];
+    const unrecordedRevocations: StoredDelegation[] = [];
     let text: string | undefined;
     try {
       text = await readFile(path, 'utf8');
@@ -59,11 +112,34 @@ export class DelegationStore {
     }
     if (text !== undefined) {
       const parsed = PersistedFile.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${path} is damaged (${parsed.error.issues[0]?.message}); restore it from a backup`);
+      if (!parsed.success) {
+        throw new DelegationStoreError('damaged', `${path} is damaged (${parsed.error.issues[0]?.message})`, { path }, `restore it from a backup, or move it aside (every delegation is then lost and must be approved again)`);
+      }
+      const aside = `move ${path} aside to start again without delegations (each must then be approved again), or restore a copy that agrees with the log`;
       for (const entry of parsed.data.delegations) {
         const bytes = new Uint8Array(Buffer.from(entry.token, 'base64'));
         const { payload } = decodeDelegation(bytes);
         const stored: StoredDelegation = { ...entry, cid: cidOf(bytes), bytes, payload };
+        if (logged) {
+          const endedAt = logged.ended.get(stored.cid);
+          if (endedAt !== undefined && !stored.revoked) {
+            throw new DelegationStoreError(
+              'revoked-in-log',
+              `${path} lists delegation ${stored.cid} as active, but audit record ${endedAt} ${stored.singleUse ? 'used it up' : 'revoked it'}: the file was changed outside Signet. Signet does not start on it`,
+              { path, cid: stored.cid, seq: endedAt },
+              aside,
+            );
+          }
+          if (!logged.issued.has(stored.cid)) {
+            throw new DelegationStoreError(
+              'not-in-log',
+              `${path} holds delegation ${stored.cid}, which the audit log never issued: it was added outside Signet. Signet does not start on it`,
+              { path, cid: stored.cid, seq: null },
+              aside,
+            );
+          }
+          if (stored.revoked && endedAt === undefined) unrecordedRevocations.push(stored);
+        }
         if (stored.sessionBound && !stored.revoked) {
           stored.revoked = true;
           endedSessions.push(stored);
@@ -72,7 +148,7 @@ export class DelegationStore {
       }
       if (endedSessions.length) await store.save();
     }
-    return { store, endedSessions };
+    return { store, endedSessions, unrecordedRevocations };
   }
 
   add(delegation: StoredDelegation): Promise<void> {

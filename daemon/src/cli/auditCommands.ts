@@ -5,10 +5,12 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_FILE } from '../audit/auditLog';
-import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from '../audit/checkpoint';
+import { AuditLog } from '../audit/auditLog';
+import { checkpointOrigin, createCheckpointSigner, formatVerifierKey, type CheckpointSigner } from '../audit/checkpoint';
 import { exportJsonl, exportOtlp } from '../audit/export';
 import { formatVerifyReport, verifyLog } from '../audit/verify';
-import { homePaths, loadConfig } from '../home/signetHome';
+import { acquireDaemonLock, homePaths, loadConfig } from '../home/signetHome';
+import { checkpointAnchorIn } from '../keys/logAnchor';
 import { readLogKey } from '../keys/logKey';
 import { openSecretStore } from '../keys/openSecretStore';
 import { CliError, connectToDaemon } from './connect';
@@ -18,6 +20,11 @@ type Globals = () => { json: boolean; home: string };
 
 /** The verifier key of a home's log, from its public user DID and the log key in the keystore. */
 async function verifierKeyOf(home: string): Promise<string> {
+  const signer = await checkpointSignerOf(home);
+  return formatVerifierKey(signer.keyName, signer.publicKey);
+}
+
+async function checkpointSignerOf(home: string): Promise<CheckpointSigner> {
   let userDid: string;
   try {
     userDid = (JSON.parse(await readFile(homePaths(home).identities, 'utf8')) as { user: { did: string } }).user.did;
@@ -32,8 +39,15 @@ async function verifierKeyOf(home: string): Promise<string> {
     throw new CliError(`cannot read the log key: ${(error as Error).message} (or pass --key)`, ExitCode.KeystoreUnavailable, { cause: error });
   }
   if (!seed) throw new CliError('the keystore holds no log key for this home; pass the verifier key with --key', ExitCode.KeystoreUnavailable);
-  const signer = createCheckpointSigner(checkpointOrigin(userDid, home), seed);
-  return formatVerifierKey(signer.keyName, signer.publicKey);
+  return createCheckpointSigner(checkpointOrigin(userDid, home), seed);
+}
+
+/** The checkpoint anchored in the home's keystore (see keys/logAnchor.ts), or null when there is none. */
+async function anchoredCheckpointOf(home: string): Promise<{ text: string; source: string } | null> {
+  const store = openSecretStore({ kind: (await loadConfig(home)).keystore, home });
+  const anchor = checkpointAnchorIn(store, home);
+  const text = await anchor.read();
+  return text === null ? null : { text, source: `the checkpoint anchored in ${anchor.describe()}` };
 }
 
 export function registerAuditCommands(audit: Command, globals: Globals): void {
@@ -43,13 +57,82 @@ export function registerAuditCommands(audit: Command, globals: Globals): void {
     .option('--checkpoint <file...>', 'saved checkpoints (signet audit checkpoint > FILE) the log must still extend')
     .option('--key <verifierKey>', 'the log verifier key; default: derived from this home and its keystore')
     .option('--dir <dir>', 'verify a copy of the log in this folder instead of the home’s')
-    .action(async (opts: { checkpoint?: string[]; key?: string; dir?: string }) => {
+    .option('--no-anchor', 'do not compare with the checkpoint anchored in the keystore')
+    .action(async (opts: { checkpoint?: string[]; key?: string; dir?: string; anchor: boolean }) => {
       const { json, home } = globals();
       const verifierKey = opts.key ?? (await verifierKeyOf(home));
-      const checkpoints = (opts.checkpoint ?? []).map((file) => readFileSync(file, 'utf8'));
-      const result = await verifyLog(opts.dir ?? homePaths(home).auditDir, { verifierKey, checkpoints });
+      const checkpoints: (string | { text: string; source: string })[] = (opts.checkpoint ?? []).map((file) => ({ text: readFileSync(file, 'utf8'), source: file }));
+      const notes: string[] = [];
+      let anchored: { text: string; source: string } | null = null;
+      if (opts.anchor) {
+        try {
+          anchored = await anchoredCheckpointOf(home);
+        } catch (error) {
+          // With --key the log may be a copy from elsewhere; without it the keystore was readable a moment ago.
+          if (!opts.key) throw new CliError(`cannot read the anchored checkpoint: ${(error as Error).message} (or pass --no-anchor)`, ExitCode.KeystoreUnavailable, { cause: error });
+          notes.push(`the anchored checkpoint could not be read (${(error as Error).message})`);
+        }
+        if (anchored) checkpoints.push(anchored);
+      }
+      const dir = opts.dir ?? homePaths(home).auditDir;
+      const result = await verifyLog(dir, { verifierKey, checkpoints });
+      result.notes.push(...notes);
+      if (opts.anchor && !anchored && !opts.dir && !opts.key && result.records > 0) {
+        // Records and no anchor: the keychain entry was removed (or the log predates anchors and was never opened since).
+        result.ok = false;
+        result.problems.push({ seq: null, kind: 'unanchored', message: `the keystore holds no anchored checkpoint for this log of ${result.records} records, so a rewritten history cannot be told from the original; \`signet audit reanchor\` anchors the log as it is` });
+      }
       process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerifyReport(result)}\n`);
       if (!result.ok) process.exitCode = ExitCode.VerificationFailed;
+    });
+
+  audit
+    .command('reanchor')
+    .description('with the daemon stopped: accept the log as it is now after it no longer extends its anchor, recording what is lost')
+    .action(async () => {
+      const { json, home } = globals();
+      const lock = acquireDaemonLock(home);
+      try {
+        const signer = await checkpointSignerOf(home);
+        const verifierKey = formatVerifierKey(signer.keyName, signer.publicKey);
+        const store = openSecretStore({ kind: (await loadConfig(home)).keystore, home });
+        const anchor = checkpointAnchorIn(store, home);
+        const anchored = await anchor.read();
+        const dir = homePaths(home).auditDir;
+        const before = await verifyLog(dir, { verifierKey, checkpoints: anchored ? [{ text: anchored, source: `the checkpoint anchored in ${anchor.describe()}` }] : [] });
+        if (before.ok && anchored) {
+          const report = { reanchored: false, records: before.records, reason: 'the log extends its anchor and every checkpoint; nothing to do' };
+          process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `nothing to reanchor: the log of ${before.records} records extends its anchor\n`);
+          return;
+        }
+        const log = await AuditLog.open(dir, { checkpointSigner: signer, anchor, reanchor: true });
+        const previous = log.previousAnchor;
+        const lost = before.problems.map(({ seq, kind, message }) => ({ seq, kind, message }));
+        const lostSummary = previous
+          ? `the anchored checkpoint of ${previous.size} records is replaced by the log as it is now (${log.size} records); ` +
+            (lost.length ? `${lost.length} problem(s) show what can no longer be proven as first written` : 'the log itself shows no edit, only its checkpoints were missing')
+          : `no anchored checkpoint was there; the log as it is now (${log.size} records) is anchored without proof that it was never rewritten`;
+        const record = await log.append({
+          agent: null,
+          kind: 'log.reanchored',
+          data: {
+            previous: previous ? { size: previous.size, rootHash: Buffer.from(previous.rootHash).toString('base64') } : null,
+            records: log.size,
+            lost: lostSummary,
+            problems: lost.slice(0, 20),
+            problemCount: lost.length,
+          },
+        });
+        await log.close();
+        const report = { reanchored: true, seq: record.seq, previous: record.data.previous, records: log.size, lost: lostSummary, problems: lost };
+        process.stdout.write(
+          json
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : [`reanchored the audit log (recorded as seq ${record.seq}): ${lostSummary}`, ...lost.map((p) => `  lost: ${p.kind}${p.seq === null ? '' : ` (seq ${p.seq})`}: ${p.message}`)].join('\n') + '\n',
+        );
+      } finally {
+        lock.release();
+      }
     });
 
   audit

@@ -8,5 +8,7 @@ export const ExitCode = {
   DaemonNotRunning: 4,
   KeystoreUnavailable: 5,
   VerificationFailed: 6,
+  /** The daemon refused to start on state that disagrees with the audit log or with the anchor kept in the keystore. */
+  StateRefused: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

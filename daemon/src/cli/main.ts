@@ -94,11 +94,17 @@ program
     const client = await connectToDaemon(home, 'agent');
     try {
       const status = await client.request('daemon/status', {});
-      print(json, status, () =>
+      // Said plainly: with the file keystore, the UI token is a file any process of this user can read.
+      const approvals =
+        status.keystore === 'file'
+          ? { protectedFromLocalProcesses: false, uiToken: `a plain file under ${status.home}/keys`, warning: 'approvals are NOT protected from local processes on this machine: any process running as you, an agent\'s shell included, can read the UI token and approve its own requests. Use the OS keychain where there is one (signet daemon --keystore keychain).' }
+          : { protectedFromLocalProcesses: false, uiToken: 'the OS keychain only', warning: 'the UI token is only in the OS keychain; a process running as you that can use the keychain can still read it (on Linux the Secret Service does not tell applications apart): see the README\'s security model.' };
+      print(json, { ...status, approvals }, () =>
         [
           `signetd ${status.version} (pid ${status.pid}) — home ${status.home}`,
           `user       ${status.user.did}`,
           `keystore   ${status.keystore}`,
+          `approvals  ${approvals.warning}`,
           `ed25519    ${status.ed25519}`,
           `agents     ${status.agents}`,
           `pending    ${status.pendingApprovals} approval(s), timeout ${status.approvalTimeoutSeconds} s`,
@@ -330,6 +336,11 @@ function reportError(error: unknown): number {
   if (error instanceof RequestTooLargeError || error instanceof UnserializableRequestError) return fail(error.message, ExitCode.Usage);
   if (error instanceof DaemonConnectionError) return fail(error.message, ExitCode.DaemonNotRunning);
   if (error instanceof DaemonAlreadyRunningError) return fail(error.message, ExitCode.Error);
+  const refused = error as { message?: string; fix?: string; code?: string; refusedStart?: boolean; data?: unknown };
+  if (refused?.refusedStart === true && typeof refused.fix === 'string') {
+    const message = refused.message ?? '';
+    return fail(message.includes(refused.fix) ? message : `${message}\nTo recover: ${refused.fix}`, ExitCode.StateRefused, { code: refused.code, data: refused.data });
+  }
   if (isKeystoreFailure(error)) return fail(keystoreMessageWithFix(error, '\n'), ExitCode.KeystoreUnavailable);
   return fail((error as Error)?.message ?? String(error), ExitCode.Error);
 }

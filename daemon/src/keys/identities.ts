@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../home/atomicFile';
 import { homePaths } from '../home/signetHome';
 import type { AgentInfo, Principal } from '../server/protocol';
 import { Ed25519Signer } from '../ucan/index';
+import { nameConflict, ROOT_NAME } from './agentNames';
 import { KeystoreError } from './keystoreError';
 import type { SecretStore } from './secretStore';
 
@@ -22,7 +23,7 @@ type IdentitiesFile = z.infer<typeof IdentitiesFile>;
 export class IdentityError extends Error {
   constructor(
     message: string,
-    readonly kind: 'unknown-agent' | 'agent-exists' | 'key-missing',
+    readonly kind: 'unknown-agent' | 'agent-exists' | 'reserved-name' | 'key-missing',
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -126,6 +127,9 @@ export class IdentityRegistry {
 
   async createAgent(name: string): Promise<AgentInfo> {
     if (this.agentsByName.has(name)) throw new IdentityError(`an agent named "${name}" exists already`, 'agent-exists');
+    const conflict = nameConflict(name, this.agentsByName.keys());
+    if (conflict?.kind === 'reserved') throw new IdentityError(`"${name}" cannot name an agent: it is, or looks like, "${ROOT_NAME}", the name of the user who approves`, 'reserved-name');
+    if (conflict) throw new IdentityError(`"${name}" cannot name an agent: it looks too much like the agent "${conflict.like}" to tell them apart in a prompt`, 'reserved-name');
     const seed = randomBytes(32);
     const signer = Ed25519Signer.fromSeed(seed);
     await this.store.set(keyAccountFor(signer.did), seed);

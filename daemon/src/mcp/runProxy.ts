@@ -92,7 +92,7 @@ export async function startMcpProxy(options: McpProxyProcessOptions, client: Tra
   if (options.url) {
     server = new HttpUpstreamTransport(new URL(options.url), options.headers);
   } else if (options.command) {
-    child = new ChildProcessTransport({ command: options.command, args: options.args ?? [] });
+    child = new ChildProcessTransport({ command: options.command, args: options.args ?? [], env: withoutSignetVariables(process.env) });
     server = child;
   } else {
     throw new Error('mcp-proxy needs a server: `-- COMMAND ARGS…` for a stdio server, or `--url URL`');
@@ -176,4 +176,12 @@ export async function runMcpProxyProcess(options: Omit<McpProxyProcessOptions, '
     process.exit(signalExitCode(exit.signal));
   }
   process.exit(exit.code ?? 1);
+}
+
+/**
+ * The proxy's environment for the server it spawns, less every `SIGNET_*` variable: the server is what the
+ * proxy guards, and it has no business knowing where the Signet home is or which agent the proxy speaks for.
+ */
+export function withoutSignetVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.toUpperCase().startsWith('SIGNET_')));
 }

@@ -12,4 +12,5 @@ export const AUDIT_KINDS = [
   'authorize.allowed',
   'authorize.denied',
   'log.truncated',
+  'log.reanchored',
 ] as const;

@@ -18,6 +18,7 @@ import {
   type NotificationName,
   type Notifications,
 } from './protocol';
+import type { PeerIdentity } from './peerProcess';
 import type { MessageTransport } from './transport';
 import { wireErrorOf } from './wireErrors';
 
@@ -29,6 +30,8 @@ export interface Connection {
   notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
   onClose(listener: () => void): void;
   readonly isOpen: boolean;
+  /** Who connected, as the daemon verified it itself (peerProcess.ts); never from what the client says. */
+  readonly peer: Promise<PeerIdentity>;
 }
 
 type ParsedParams<M extends MethodName> = z.output<(typeof methods)[M]['params']>;
@@ -54,8 +57,8 @@ export class RpcServer {
   ) {}
 
   /** Serves one client on `transport` with the role its token earned. */
-  accept(transport: MessageTransport, role: ClientRole, label: string): Connection {
-    const connection = new ConnectionImpl(randomUUID(), role, label, transport);
+  accept(transport: MessageTransport, role: ClientRole, label: string, peer?: Promise<PeerIdentity>): Connection {
+    const connection = new ConnectionImpl(randomUUID(), role, label, transport, peer ?? Promise.resolve({ verified: false, reason: 'an in-process connection, not a socket' }));
     this.connections.set(connection.id, connection);
     transport.onMessage((frame, byteLength) => void this.handleFrame(connection, frame, byteLength));
     transport.onClose(() => {
@@ -155,6 +158,7 @@ class ConnectionImpl implements Connection {
     readonly role: ClientRole,
     readonly label: string,
     readonly transport: MessageTransport,
+    readonly peer: Promise<PeerIdentity>,
   ) {}
 
   get isOpen(): boolean {

@@ -29,6 +29,7 @@ const auditCodes: Record<AuditLogErrorCode, { code: SignetErrorCode; fix?: strin
   unusable: { code: SignetErrorCode.AuditUnavailable, fix: 'restart the daemon ("Signet: Restart Daemon" or `signet daemon`); it repairs the log at start' },
   corrupt: { code: SignetErrorCode.AuditUnavailable, fix: 'run `signet audit verify` to see which record is damaged' },
   inconsistent: { code: SignetErrorCode.AuditUnavailable, fix: 'run `signet audit verify` to see where the log and its checkpoint disagree' },
+  unanchored: { code: SignetErrorCode.AuditUnavailable, fix: 'run `signet audit verify` to see where the log and its anchored checkpoint disagree, then `signet audit reanchor`' },
   'index-unavailable': { code: SignetErrorCode.AuditUnavailable, fix: 'restart the daemon, which rebuilds the Merkle index from the records' },
 };
 
@@ -47,6 +48,8 @@ export function wireErrorOf(error: unknown): JsonRpcError | undefined {
         return withData(SignetErrorCode.UnknownAgent, error.message, { cause: error.kind });
       case 'agent-exists':
         return withData(SignetErrorCode.AgentExists, error.message, { cause: error.kind });
+      case 'reserved-name':
+        return withData(SignetErrorCode.InvalidArgument, error.message, { cause: error.kind });
       case 'key-missing':
         return withData(SignetErrorCode.KeystoreUnavailable, error.message, { fix: keystoreFix(error), cause: error.kind });
     }

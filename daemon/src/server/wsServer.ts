@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, type ClientRole } from './protocol';
+import { identifyLoopbackPeer } from './peerProcess';
 import type { RpcServer, RpcServerLogger } from './rpcServer';
 import { webSocketTransport } from './transport';
 
@@ -45,7 +46,9 @@ export async function listenWebSocket(rpc: RpcServer, tokens: WsServerTokens, lo
       // Oversized frames close the socket inside `ws` (1009); frames at the limit reach the dispatcher,
       // which answers with an error and keeps the connection.
       ws.on('error', (error) => log.warn(`socket error on port ${req.socket.remotePort}: ${error.message}`));
-      rpc.accept(webSocketTransport(ws, req.socket), role, `${role}@${req.socket.remotePort}`);
+      // Only a UI connection can decide, so only its process is looked up (it costs a walk of /proc).
+      const peer = role === 'ui' && req.socket.remotePort !== undefined ? identifyLoopbackPeer(actualPort(), req.socket.remotePort) : undefined;
+      rpc.accept(webSocketTransport(ws, req.socket), role, `${role}@${req.socket.remotePort}`, peer);
     });
   });
 
