@@ -81,7 +81,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     console.log(
-      `(a) warm authorize over WebSocket, daemon in its own process signing with ${ed25519} (a busy turn's signatures on its worker thread), each allow audited durably before it is answered:\n` +
+      `(a) warm authorize over WebSocket, daemon in its own process signing with ${ed25519}, each allow audited durably before it is answered:\n` +
         `    ${inFlight} in flight, no editor connected: ${withoutEditor}\n` +
         `    ${inFlight} in flight, an editor connected: ${withEditor}\n` +
         `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync)`,

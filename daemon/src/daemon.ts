@@ -126,9 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       approvals,
       audit,
       defaultWorkspace: options.workspace ?? process.cwd(),
-      onSigningWorkerFailure: (error) => log.warn(`signing on the event loop from now on: ${error.message}`),
     });
-    cleanups.push(() => authorizer.close());
     let stopping = false;
     /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
     const inFlight = new Set<Promise<unknown>>();

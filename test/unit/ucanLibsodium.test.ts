@@ -84,23 +84,6 @@ test('without the libsodium binding, signing falls back to node:crypto and signs
   assert.equal(signature, nodeCryptoSignature(Buffer.alloc(32, 7), Buffer.from('hello')).toString('hex'));
 });
 
-test('without the libsodium binding, the signing thread signs with node:crypto too, the same bytes', () => {
-  const { library, offThread, signatures } = withoutLibsodium(`
-    const { SigningTurn } = await import(${JSON.stringify(`${repoRoot}daemon/src/authz/signingTurn.ts`)});
-    const turn = new SigningTurn();
-    turn.startWorker();
-    for (let waited = 0; !turn.worker?.library && waited < 10000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-    const signer = ucan.Ed25519Signer.fromSeed(Buffer.alloc(32, 7));
-    const signed = await Promise.all(Array.from({ length: 8 }, (_, i) => turn.sign(signer, Buffer.from('hello ' + i))));
-    const result = { library: turn.worker?.library ?? turn.worker?.failure?.message, offThread: turn.signedOffThread, signatures: signed.map((s) => Buffer.from(s).toString('hex')) };
-    await turn.close();
-    return result;
-  `) as { library: string; offThread: number; signatures: string[] };
-  assert.equal(library, 'node:crypto');
-  assert.equal(offThread, 8, 'the worker made them');
-  signatures.forEach((signature, i) => assert.equal(signature, nodeCryptoSignature(Buffer.alloc(32, 7), Buffer.from(`hello ${i}`)).toString('hex')));
-});
-
 const groupOrder = 2n ** 252n + 27742317777372353535851937790883648493n;
 const fieldPrime = 2n ** 255n - 19n;
 

@@ -10,10 +10,9 @@ import { didKeyFromPublicKey, publicKeyFromDidKey } from './didKey';
 import { ed25519PublicKeyLength, ed25519PublicKeyProblem, isCanonicalSignature, isSmallOrderEncoding } from './ed25519Key';
 import { libsodiumSignerFor, libsodiumVerify } from './libsodium';
 
-// Fixed DER wrappers around raw Ed25519 keys (RFC 8410): PKCS#8 for a 32-byte seed, SPKI for a public key. The
-// signing thread (authz/signingWorker.ts) is handed the same two.
-export const pkcs8Prefix: Buffer = Buffer.from('302e020100300506032b657004220420', 'hex');
-export const spkiPrefix: Buffer = Buffer.from('302a300506032b6570032100', 'hex');
+// Fixed DER wrappers around raw Ed25519 keys (RFC 8410): PKCS#8 for a 32-byte seed, SPKI for a public key.
+const pkcs8Prefix: Buffer = Buffer.from('302e020100300506032b657004220420', 'hex');
+const spkiPrefix: Buffer = Buffer.from('302a300506032b6570032100', 'hex');
 
 const seedLength = 32;
 

@@ -52,7 +52,7 @@ function signingInput(kind: Kind, wirePayload: Record<string, unknown>, requireF
 }
 
 /** The token: signed bytes (a SigPayload) behind their 64-byte Ed25519 signature. */
-export function envelopeOf(signed: Uint8Array, signature: Uint8Array): Uint8Array {
+function envelopeOf(signed: Uint8Array, signature: Uint8Array): Uint8Array {
   if (signature.length !== 64) throw new TypeError(`an Ed25519 signature is 64 bytes, got ${signature.length}`);
   const token = new Uint8Array(signedOffset + signed.length);
   token.set(envelopePrefix, 0);
@@ -81,18 +81,10 @@ export function encodeDelegationWith(payload: DelegationPayload, signer: Ed25519
 
 /** Signs an invocation with a signer whose key is already imported (the daemon's path). */
 export function encodeInvocationWith(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
-  const signed = invocationSigningInput(payload, signer);
-  return envelopeOf(signed, signer.sign(signed));
-}
-
-/**
- * What `encodeInvocationWith` signs, checked as it checks it, for a caller that makes the signature itself (the
- * daemon signs the invocations of one turn together); `envelopeOf(signed, signature)` is then the token.
- */
-export function invocationSigningInput(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
   const wire = invocationToWire(payload);
   requireIssuer('invocation', wire.iss as string, signer);
-  return signingInput('invocation', wire, () => requireFaithfulInvocationData(wire));
+  const signed = signingInput('invocation', wire, () => requireFaithfulInvocationData(wire));
+  return envelopeOf(signed, signer.sign(signed));
 }
 
 /** Signs a delegation with a 32-byte Ed25519 private key. */

@@ -23,7 +23,6 @@ interface SodiumNative {
 }
 
 let binding: SodiumNative | null | undefined;
-let bindingPath: string | undefined;
 let unavailableBecause = '';
 
 function loadBinding(): SodiumNative | null {
@@ -33,7 +32,6 @@ function loadBinding(): SodiumNative | null {
       // CommonJS and has `require`; the sources run as ES modules under tsx (tests, benchmarks).
       const requireHere = typeof require === 'function' ? require : createRequire(import.meta.url);
       binding = requireHere('sodium-native') as SodiumNative;
-      bindingPath = requireHere.resolve('sodium-native');
     } catch (error) {
       binding = null;
       unavailableBecause = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -47,11 +45,6 @@ export type Ed25519Library = 'libsodium' | 'node:crypto';
 /** Which library signs and verifies in this process, and why not libsodium when it is node:crypto. */
 export function ed25519Library(): { library: Ed25519Library; reason?: string } {
   return loadBinding() ? { library: 'libsodium' } : { library: 'node:crypto', reason: `sodium-native did not load: ${unavailableBecause}` };
-}
-
-/** Where the binding was loaded from, for a worker thread to load the same one; undefined where it did not load. */
-export function libsodiumModulePath(): string | undefined {
-  return loadBinding() ? bindingPath : undefined;
 }
 
 /**
