@@ -4,7 +4,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
-import { ed25519Library } from '../daemon/src/ucan/libsodium';
+import { ed25519Library } from '../daemon/src/ucan/ed25519Implementation';
 import { startAuthorizeLoad } from './authorizeLoad';
 
 /** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */

@@ -27,7 +27,7 @@ import { RpcServer, type MethodHandlers } from './server/rpcServer';
 import { RpcError } from './server/wireErrors';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
-import { ed25519Library } from './ucan/libsodium';
+import { ed25519Library } from './ucan/ed25519Implementation';
 import { SIGNET_VERSION } from './version';
 
 export interface DaemonOptions {
