@@ -23,16 +23,25 @@ export interface LoadRun {
 }
 
 export interface AuthorizeLoad {
+  /** The CLI bundle the daemon runs from, and its home: a proxy or a hook of the same build is run from them. */
+  cli: string;
+  home: string;
   /** The UI client (an editor, as far as the daemon knows); close it to measure without one. */
   ui: DaemonClient;
   /** One authorize call, which must be allowed. */
   authorizeOnce(): Promise<void>;
   /** `calls` authorize calls with `inFlight` of them in flight at every moment. */
   keepInFlight(calls: number, inFlight?: number): Promise<LoadRun>;
+  /** The same, returning how long each call took from request to answer, in microseconds, in no set order. */
+  latencies(calls: number, inFlight: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
-/** Starts `signet daemon` from the CLI bundle `cli` in a fresh home and sets up the agent and its delegation. */
+/**
+ * Starts `signet daemon` from the CLI bundle `cli` in a fresh home and sets up its agents and their delegations:
+ * coder may call read_file (what authorize is timed with), bench may call the everything server's echo (through a
+ * proxy) and claude-code may use its Read tool (through the hook).
+ */
 export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
   const home = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-')));
   const daemonProcess = spawn(process.execPath, [cli, '--home', home, 'daemon', '--keystore', 'file'], { stdio: 'ignore' });
@@ -54,6 +63,10 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
     const agent = await DaemonClient.connect({ port, token: runtime.agentToken });
     await ui.request('agent/create', { name: 'coder' });
     await ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'read_file']] });
+    await ui.request('agent/create', { name: 'bench' });
+    await ui.request('delegation/issue', { from: 'user', to: 'bench', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'echo']] });
+    await ui.request('agent/create', { name: 'claude-code' });
+    await ui.request('delegation/issue', { from: 'user', to: 'claude-code', cmd: '/claude-code/tools/read', pol: [] });
     const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
     const authorizeOnce = async () => {
       const r = await agent.request('authz/authorize', params);
@@ -75,10 +88,26 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
       const steal = stealShare(machine0, machineCpuTicks());
       return { wall, daemonCpu: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / calls, steal };
     };
+    const latencies = async (calls: number, inFlight: number): Promise<number[]> => {
+      const samples: number[] = [];
+      let remaining = calls;
+      const caller = async () => {
+        while (remaining-- > 0) {
+          const t0 = process.hrtime.bigint();
+          await authorizeOnce();
+          samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, caller));
+      return samples;
+    };
     return {
+      cli,
+      home,
       ui,
       authorizeOnce,
       keepInFlight,
+      latencies,
       stop: async () => {
         ui.close();
         agent.close();

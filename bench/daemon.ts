@@ -4,7 +4,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { Ed25519Signer, encodeDelegationWith, encodeInvocationWith, cidOf, validateInvocation } from '../daemon/src/ucan/index';
-import { ed25519Library } from '../daemon/src/ucan/libsodium';
+import { ed25519Library } from '../daemon/src/ucan/ed25519Implementation';
 import { startAuthorizeLoad } from './authorizeLoad';
 
 /** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns microseconds per call. */
@@ -81,7 +81,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     console.log(
-      `(a) warm authorize over WebSocket, daemon in its own process signing with ${ed25519} (a busy turn's signatures on its worker thread), each allow audited durably before it is answered:\n` +
+      `(a) warm authorize over WebSocket, daemon in its own process signing with ${ed25519}, each allow audited durably before it is answered:\n` +
         `    ${inFlight} in flight, no editor connected: ${withoutEditor}\n` +
         `    ${inFlight} in flight, an editor connected: ${withEditor}\n` +
         `    one at a time: p50 ${fmt(percentile(latencies, 50))} p99 ${fmt(percentile(latencies, 99))} (${(percentile(latencies, 50) / rawSign).toFixed(1)}× one sign; each answer waits for its record's fdatasync)`,

@@ -27,7 +27,7 @@ import { RpcServer, type MethodHandlers } from './server/rpcServer';
 import { RpcError } from './server/wireErrors';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
-import { ed25519Library } from './ucan/libsodium';
+import { ed25519Library } from './ucan/ed25519Implementation';
 import { SIGNET_VERSION } from './version';
 
 export interface DaemonOptions {
@@ -126,9 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       approvals,
       audit,
       defaultWorkspace: options.workspace ?? process.cwd(),
-      onSigningWorkerFailure: (error) => log.warn(`signing on the event loop from now on: ${error.message}`),
     });
-    cleanups.push(() => authorizer.close());
     let stopping = false;
     /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
     const inFlight = new Set<Promise<unknown>>();

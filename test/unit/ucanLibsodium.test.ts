@@ -1,16 +1,17 @@
-// Ed25519 through libsodium: it must be what actually signs and verifies where a prebuilt binding exists, it must
-// sign exactly what node:crypto signs and reach the same verdicts, and without it Ed25519 must fall back to
-// node:crypto with the same results.
+// Ed25519 through libsodium: it must be the implementation chosen where a prebuilt binding exists, it must sign
+// exactly what node:crypto signs and reach the same verdicts, and without it node:crypto must be chosen, with the
+// same results.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createPrivateKey, randomBytes, sign as nodeSign } from 'node:crypto';
+import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { Ed25519Signer, smallOrderPublicKeys, verifyEd25519 } from '../../daemon/src/ucan/index';
 import { ed25519SignatureProblem } from '../../daemon/src/ucan/ed25519';
-import { libsodiumSignerFor, ed25519Library } from '../../daemon/src/ucan/libsodium';
+import { ed25519Library, nodeCryptoEd25519 } from '../../daemon/src/ucan/ed25519Implementation';
+import { loadLibsodiumEd25519 } from '../../daemon/src/ucan/libsodium';
 import { prng } from '../support/prng';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
@@ -23,7 +24,7 @@ function nodeCryptoSignature(seed: Uint8Array, message: Uint8Array): Buffer {
 
 /**
  * Runs `body` in a child process in which `require('sodium-native')` fails, as on a platform without a prebuilt
- * binary. The body sees `ucan` (the public API), `ed25519`, `libsodium` (the modules) and `input` (what was given
+ * binary. The body sees `ucan` (the public API), `ed25519`, `implementation` (the modules) and `input` (what was given
  * here, through JSON), and returns what it found, which comes back through JSON.
  */
 function withoutLibsodium(body: string, input: unknown = null): unknown {
@@ -36,7 +37,7 @@ function withoutLibsodium(body: string, input: unknown = null): unknown {
       if (request === 'sodium-native') throw new Error('no binding on this platform');
       return resolve.call(this, request, ...rest);
     };
-    const [ucan, ed25519, libsodium] = await Promise.all([import(${source('index')}), import(${source('ed25519')}), import(${source('libsodium')})]);
+    const [ucan, ed25519, implementation] = await Promise.all([import(${source('index')}), import(${source('ed25519')}), import(${source('ed25519Implementation')})]);
     const input = JSON.parse(readFileSync(0, 'utf8'));
     process.stdout.write(JSON.stringify(await (async () => { ${body} })()));
   `;
@@ -47,7 +48,7 @@ function withoutLibsodium(body: string, input: unknown = null): unknown {
 
 const prebuildShipped = existsSync(join(dirname(requireHere.resolve('sodium-native/package.json')), 'prebuilds', `${process.platform}-${process.arch}`));
 
-test('where sodium-native ships a binary for the platform, libsodium is what signs and verifies', { skip: !prebuildShipped && `no sodium-native binary for ${process.platform}-${process.arch}` }, () => {
+test('where sodium-native ships a binary for the platform, libsodium is the implementation chosen', { skip: !prebuildShipped && `no sodium-native binary for ${process.platform}-${process.arch}` }, () => {
   assert.deepEqual(ed25519Library(), { library: 'libsodium' });
 });
 
@@ -58,47 +59,24 @@ test('libsodium signs byte for byte what node:crypto signs, for many keys and me
     const seed = bytes(32);
     const message = bytes(i < 40 ? i : Math.floor(random() * 4096));
     const signer = Ed25519Signer.fromSeed(seed);
-    const viaLibsodium = libsodiumSignerFor(seed, signer.publicKey);
-    assert.ok(viaLibsodium, 'libsodium takes the key');
+    const libsodium = loadLibsodiumEd25519();
+    assert.ok(typeof libsodium !== 'string', 'libsodium loads');
+    const viaLibsodium = libsodium.keyPair(seed);
+    assert.deepEqual(viaLibsodium.publicKey, nodeCryptoEd25519.keyPair(seed).publicKey, `key ${i}: both derive one public key`);
     const expected = nodeCryptoSignature(seed, message);
-    assert.deepEqual(Buffer.from(viaLibsodium(message)), expected, `key ${i}, ${message.length}-byte message`);
+    assert.deepEqual(Buffer.from(viaLibsodium.sign(message)), expected, `key ${i}, ${message.length}-byte message`);
     assert.deepEqual(Buffer.from(signer.sign(message)), expected, `the signer, key ${i}`);
   }
 });
 
-test('a signer from libsodium is refused when its key is not the one node:crypto derived from the seed', { skip: !prebuildShipped && 'no sodium-native binary here' }, () => {
-  const seed = new Uint8Array(randomBytes(32));
-  const signer = Ed25519Signer.fromSeed(seed);
-  assert.ok(libsodiumSignerFor(seed, signer.publicKey), 'the matching key is used');
-  const otherKey = Ed25519Signer.generate().publicKey;
-  assert.equal(libsodiumSignerFor(seed, otherKey), undefined);
-});
-
-test('without the libsodium binding, signing falls back to node:crypto and signs the same bytes', () => {
+test('without the libsodium binding, node:crypto is chosen and signs the same bytes', () => {
   const { signing, signature } = withoutLibsodium(`
     const signature = Buffer.from(ucan.Ed25519Signer.fromSeed(Buffer.alloc(32, 7)).sign(Buffer.from('hello'))).toString('hex');
-    return { signing: libsodium.ed25519Library(), signature };
+    return { signing: implementation.ed25519Library(), signature };
   `) as { signing: { library: string; reason: string }; signature: string };
   assert.equal(signing.library, 'node:crypto');
   assert.match(signing.reason, /sodium-native did not load: no binding on this platform/);
   assert.equal(signature, nodeCryptoSignature(Buffer.alloc(32, 7), Buffer.from('hello')).toString('hex'));
-});
-
-test('without the libsodium binding, the signing thread signs with node:crypto too, the same bytes', () => {
-  const { library, offThread, signatures } = withoutLibsodium(`
-    const { SigningTurn } = await import(${JSON.stringify(`${repoRoot}daemon/src/authz/signingTurn.ts`)});
-    const turn = new SigningTurn();
-    turn.startWorker();
-    for (let waited = 0; !turn.worker?.library && waited < 10000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-    const signer = ucan.Ed25519Signer.fromSeed(Buffer.alloc(32, 7));
-    const signed = await Promise.all(Array.from({ length: 8 }, (_, i) => turn.sign(signer, Buffer.from('hello ' + i))));
-    const result = { library: turn.worker?.library ?? turn.worker?.failure?.message, offThread: turn.signedOffThread, signatures: signed.map((s) => Buffer.from(s).toString('hex')) };
-    await turn.close();
-    return result;
-  `) as { library: string; offThread: number; signatures: string[] };
-  assert.equal(library, 'node:crypto');
-  assert.equal(offThread, 8, 'the worker made them');
-  signatures.forEach((signature, i) => assert.equal(signature, nodeCryptoSignature(Buffer.alloc(32, 7), Buffer.from(`hello ${i}`)).toString('hex')));
 });
 
 const groupOrder = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -157,7 +135,7 @@ test('libsodium and node:crypto reach the same verdict, with the same reason, on
 
   const { library, verdicts } = withoutLibsodium(
     `return {
-      library: libsodium.ed25519Library().library,
+      library: implementation.ed25519Library().library,
       verdicts: input.map((c) => ed25519.ed25519SignatureProblem(Buffer.from(c.key, 'hex'), Buffer.from(c.message, 'hex'), Buffer.from(c.signature, 'hex'))),
     };`,
     cases,

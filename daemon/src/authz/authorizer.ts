@@ -28,16 +28,15 @@ import {
   cidOf,
   commandCovers,
   encodeDelegationWith,
+  encodeInvocationWith,
   evaluatePolicy,
   validatePolicy,
   type DelegationPayload,
   type Policy,
   type Statement,
 } from '../ucan/index';
-import { envelopeOf, invocationSigningInput } from '../ucan/envelope';
 import { canonicalPath, canonicalizeArgs, HARD_LINKED_MARK, PathRefusal, UNCLASSIFIED_MARK, type CanonicalArgs } from './canonicalPaths';
 import { freshNonce } from './freshNonce';
-import { SigningTurn } from './signingTurn';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
 
 /** Where records go. The audit log implements it; `append` resolves once the record is durable. */
@@ -64,8 +63,6 @@ export interface AuthorizerOptions {
   audit: AuditSink;
   defaultWorkspace: string;
   now?: () => number;
-  /** Told when signing under load cannot go on off the event loop (see signingTurn.ts). */
-  onSigningWorkerFailure?: (error: Error) => void;
 }
 
 export class Authorizer {
@@ -84,7 +81,6 @@ export class Authorizer {
   private readonly mintedForApproval = new Map<string, string>();
   /** Base64 of each delegation's token, made on first use (see tokenText). */
   private readonly tokenTexts = new WeakMap<StoredDelegation, string>();
-  private readonly signing: SigningTurn;
 
   constructor(options: AuthorizerOptions) {
     this.identities = options.identities;
@@ -93,30 +89,6 @@ export class Authorizer {
     this.audit = options.audit;
     this.defaultWorkspace = options.defaultWorkspace;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
-    this.signing = new SigningTurn({ ...(options.onSigningWorkerFailure ? { onWorkerFailure: options.onSigningWorkerFailure } : {}) });
-  }
-
-  /** How many invocations were signed on the signing thread (for tests and diagnostics). */
-  get signaturesMadeOffThread(): number {
-    return this.signing.signedOffThread;
-  }
-
-  /**
-   * Starts the signing thread ahead of load (see SigningTurn.startWorker). The daemon leaves it to the first busy
-   * turn, so that a daemon that never sees one never holds the thread's memory (about 9 MB).
-   */
-  startSigningThread(): void {
-    this.signing.startWorker();
-  }
-
-  /** Whether the signing thread has started and takes busy turns. */
-  get signingThreadReady(): boolean {
-    return this.signing.worker?.library !== undefined;
-  }
-
-  /** Stops the signing thread; calls still answered afterwards (the shutdown's own denials) sign on the event loop. */
-  close(): Promise<void> {
-    return this.signing.close();
   }
 
   // ───────────────────────── authorize ─────────────────────────
@@ -258,7 +230,7 @@ export class Authorizer {
   private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string): Promise<AuthorizeResult> {
     const signer = await this.identities.signerFor(agent.name);
     const now = this.now();
-    const signed = invocationSigningInput(
+    const invocation = encodeInvocationWith(
       {
         iss: agent.did,
         sub: this.identities.user.did,
@@ -271,7 +243,6 @@ export class Authorizer {
       },
       signer,
     );
-    const invocation = envelopeOf(signed, await this.signing.sign(signer, signed));
     const invocationCid = cidOf(invocation);
     const usedUp = chain.filter((d) => d.singleUse);
     if (usedUp.length) await this.delegations.markRevoked(usedUp);

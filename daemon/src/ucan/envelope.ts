@@ -8,16 +8,14 @@
 //
 // Because a signature is always 64 bytes, a canonical envelope is 0x82 (list of 2), 0x58 0x40 (64 bytes), the
 // signature, then the SigPayload bytes verbatim; encoding writes exactly that, and decoding reads the signed bytes
-// straight out of the token. The SigPayload is written as canonical DAG-CBOR: plain data by dagCborWriter.ts
-// (the bytes @ipld/dag-cbor would write, faster), anything else by @ipld/dag-cbor once payload.ts has checked that
-// it holds only what the codec writes as given (no undefined, integer times, well-formed strings …).
+// straight out of the token. The SigPayload is written as canonical DAG-CBOR by @ipld/dag-cbor once payload.ts has
+// checked that it holds only what the codec writes as given (no undefined, integer times, well-formed strings …).
 // Decoding insists the signed bytes are canonical DAG-CBOR (dagCbor.ts), as the spec requires of
 // everything signed, so no two spellings of one token can exist and no decoder can read a token differently from
 // this one.
 import { encode } from '@ipld/dag-cbor';
 import { sameBytes } from './bytes';
 import { decodeCanonicalDagCbor } from './dagCbor';
-import { encodePlainDagCbor } from './dagCborWriter';
 import { didWithoutFragment } from './didKey';
 import { Ed25519Signer, ed25519SignatureProblem } from './ed25519';
 import { ed25519DagCborVarsigHeader, envelopePrefix, signedOffset } from './envelopeLayout';
@@ -29,19 +27,12 @@ import type { Decoded, DelegationPayload, InvocationPayload } from './types';
 export const delegationTag = 'ucan/dlg@1.0.0';
 export const invocationTag = 'ucan/inv@1.0.0';
 
-
 type Kind = 'delegation' | 'invocation';
 const tagOf = { delegation: delegationTag, invocation: invocationTag } as const;
 
-/**
- * The SigPayload of `wirePayload`, the bytes its issuer signs. `requireFaithfulData` runs only when the payload is
- * not plain data (see dagCborWriter.ts), so that what the daemon signs on every authorize is not walked twice.
- */
-function signingInput(kind: Kind, wirePayload: Record<string, unknown>, requireFaithfulData?: () => void): Uint8Array {
+/** The SigPayload of `wirePayload`, the bytes its issuer signs; the payload's data has been checked already. */
+function signingInput(kind: Kind, wirePayload: Record<string, unknown>): Uint8Array {
   const sigPayload = { h: ed25519DagCborVarsigHeader, [tagOf[kind]]: wirePayload };
-  const plain = encodePlainDagCbor(sigPayload);
-  if (plain !== undefined) return plain;
-  requireFaithfulData?.();
   try {
     return encode(sigPayload);
   } catch (error) {
@@ -52,7 +43,7 @@ function signingInput(kind: Kind, wirePayload: Record<string, unknown>, requireF
 }
 
 /** The token: signed bytes (a SigPayload) behind their 64-byte Ed25519 signature. */
-export function envelopeOf(signed: Uint8Array, signature: Uint8Array): Uint8Array {
+function envelopeOf(signed: Uint8Array, signature: Uint8Array): Uint8Array {
   if (signature.length !== 64) throw new TypeError(`an Ed25519 signature is 64 bytes, got ${signature.length}`);
   const token = new Uint8Array(signedOffset + signed.length);
   token.set(envelopePrefix, 0);
@@ -81,18 +72,11 @@ export function encodeDelegationWith(payload: DelegationPayload, signer: Ed25519
 
 /** Signs an invocation with a signer whose key is already imported (the daemon's path). */
 export function encodeInvocationWith(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
-  const signed = invocationSigningInput(payload, signer);
-  return envelopeOf(signed, signer.sign(signed));
-}
-
-/**
- * What `encodeInvocationWith` signs, checked as it checks it, for a caller that makes the signature itself (the
- * daemon signs the invocations of one turn together); `envelopeOf(signed, signature)` is then the token.
- */
-export function invocationSigningInput(payload: InvocationPayload, signer: Ed25519Signer): Uint8Array {
   const wire = invocationToWire(payload);
   requireIssuer('invocation', wire.iss as string, signer);
-  return signingInput('invocation', wire, () => requireFaithfulInvocationData(wire));
+  requireFaithfulInvocationData(wire);
+  const signed = signingInput('invocation', wire);
+  return envelopeOf(signed, signer.sign(signed));
 }
 
 /** Signs a delegation with a 32-byte Ed25519 private key. */

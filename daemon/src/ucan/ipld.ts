@@ -24,7 +24,7 @@ const loneSurrogate = /\p{Cs}/u;
 const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /** False when `text` holds a lone surrogate, which UTF-8 cannot carry. */
-export function isWellFormedText(text: string): boolean {
+function isWellFormedText(text: string): boolean {
   return nativeIsWellFormed ? nativeIsWellFormed.call(text) : !loneSurrogate.test(text);
 }
 const int64Min = -(2n ** 64n);

@@ -189,7 +189,7 @@ export function invocationFromWire(input: unknown): InvocationPayload {
 
 /**
  * The DAG-CBOR form of a caller's invocation payload, its shape checked. Whether the data it holds is written
- * faithfully is `requireFaithfulInvocationData`'s to check; signing asks only when the data is not plain.
+ * faithfully is `requireFaithfulInvocationData`'s to check, which signing asks before it encodes.
  */
 export function invocationToWire(input: InvocationPayload): Record<string, unknown> {
   const kind = 'invocation';
