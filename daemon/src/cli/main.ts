@@ -286,7 +286,7 @@ program
   .command('verify')
   .description('verify an invocation and its proof chain offline (no daemon needed)')
   .requiredOption('--invocation <b64>', 'the invocation envelope, base64')
-  .requiredOption('--proofs <b64list>', 'the delegations, base64, comma-separated')
+  .option('--proofs <b64list>', 'the delegations, base64, comma-separated (none for a self-issued invocation)', '')
   .option('--now <seconds>', 'validate at this unix time instead of now', (v) => Number.parseInt(v, 10))
   .action((opts: { invocation: string; proofs: string; now?: number }) => {
     const { json } = globals();
