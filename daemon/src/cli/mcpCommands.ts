@@ -9,7 +9,7 @@ import { HEADERS_ENV, mcpClientKinds, type McpClientKind } from '../mcp/protectC
 import { protect, secondPromptHint, undoProtect, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
 import { runMcpProxyProcess } from '../mcp/runProxy';
 import { schemas } from '../server/protocol';
-import { CliError } from './connect';
+import { CliError, requireOneServer } from './connect';
 import { ExitCode } from './exitCode';
 
 type Globals = () => { json: boolean; home: string };
@@ -101,15 +101,7 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
     .argument('[server...]', 'the stdio server command and its arguments, after --')
     .action(async (server: string[], opts: { agent: string; serverName?: string; workspace?: string; url?: string; header: string[] }) => {
       const { home } = globals();
-      if (opts.url && server.length) throw new CliError('give either --url or a server command after --, not both', ExitCode.Usage);
-      if (!opts.url && !server.length) throw new CliError('give the MCP server to run after --, e.g. `signet mcp-proxy --agent coder -- npx -y @modelcontextprotocol/server-filesystem .`, or --url', ExitCode.Usage);
-      if (opts.url) {
-        try {
-          new URL(opts.url);
-        } catch {
-          throw new CliError(`--url "${opts.url}" is not a URL`, ExitCode.Usage);
-        }
-      }
+      requireOneServer(server, opts.url, 'give the MCP server to run after --, e.g. `signet mcp-proxy --agent coder -- npx -y @modelcontextprotocol/server-filesystem .`, or --url');
       const [command, ...args] = server;
       await runMcpProxyProcess({
         home,
