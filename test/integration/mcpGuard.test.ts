@@ -72,7 +72,7 @@ describe('signet mcp-guard and the SDK middleware against the real MCP SDK', () 
 
   /** An invocation the daemon signs for tester, as the proxy would ask for it: the "captured" token of an attack. */
   async function signedCall(server: string, tool: string, args: Record<string, unknown>): Promise<Allowed> {
-    const answer = await h.agent.request('authorize', { agent: 'tester', cmd: '/mcp/tools/call', args: { server, tool, arguments: args } });
+    const answer = await h.agent.request('authz/authorize', { agent: 'tester', cmd: '/mcp/tools/call', args: { server, tool, arguments: args } });
     assert.equal(answer.decision, 'allow', answer.decision === 'deny' ? answer.reason : '');
     return answer as Allowed;
   }
