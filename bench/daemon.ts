@@ -99,7 +99,7 @@ export async function runDaemonBenchmarks(): Promise<void> {
   const d2 = hop(planner, reviewer, '/fs/write');
   const d3 = hop(reviewer, coder, '/fs/write');
   const invocation = encodeInvocationWith(
-    { iss: coder.did, sub: user.did, cmd: '/fs/write', args: { path: '/repo/src/a.ts' }, prf: [cidOf(d3), cidOf(d2), cidOf(d1)], nonce: nonce(), exp: null },
+    { iss: coder.did, sub: user.did, cmd: '/fs/write', args: { path: '/repo/src/a.ts' }, prf: [cidOf(d1), cidOf(d2), cidOf(d3)], nonce: nonce(), exp: null },
     coder,
   );
   const now = Math.floor(Date.now() / 1000);

@@ -148,7 +148,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         nonceSeen: (iss, nonce) => nonces.has(iss, nonce, now),
       });
       if (!result.ok) return result;
-      const root = result.chain.at(-1)?.payload.iss;
+      const root = result.chain[0]?.payload.iss ?? result.invocation.sub;
       if (root !== identities.user.did) {
         return { ok: false, error: { name: 'InvalidSubject', message: `the chain roots at ${root}, not at this user (${identities.user.did})` } };
       }

@@ -153,9 +153,12 @@ describe('authorize', () => {
 
     const pushed = await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/repo/push', args: { branch: 'main' } });
     assertAllowed(pushed);
-    assert.deepEqual(pushed.chain, [coder.cid, planner.cid]);
+    // Root first, as UCAN 1.0 orders prf, and as the invocation itself lists it.
+    assert.deepEqual(pushed.chain, [planner.cid, coder.cid]);
     const verdict = validateInvocation(b64(pushed.invocation), pushed.proofs.map(b64), { now: now() });
     assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.error.message);
+    assert.equal(verdict.ok && verdict.proofOrder, 'root-first');
+    assert.deepEqual(verdict.ok && verdict.invocation.prf, [planner.cid, coder.cid]);
 
     const { revoked } = await h.ui.request('delegation/revoke', { cid: planner.cid });
     assert.deepEqual(new Set(revoked), new Set([planner.cid, coder.cid]));

@@ -53,7 +53,7 @@ interface Chain {
   root: Uint8Array;
   middle: Uint8Array;
   leaf: Uint8Array;
-  /** In `prf` order: delegated to the invoker first, root last. */
+  /** In `prf` order: the root first, the delegation to the invoker last. */
   proofs: Uint8Array[];
 }
 
@@ -62,7 +62,7 @@ function chain(change: { root?: Partial<DelegationPayload>; middle?: Partial<Del
   const root = delegate(alice, bob, change.root);
   const middle = delegate(bob, carol, change.middle);
   const leaf = delegate(carol, dan, change.leaf);
-  return { root, middle, leaf, proofs: [leaf, middle, root] };
+  return { root, middle, leaf, proofs: [root, middle, leaf] };
 }
 
 function expectFailure(result: ValidationResult, name: string, message?: RegExp): void {
@@ -91,16 +91,17 @@ test('a three-hop chain from the subject to the invoker validates and reports th
   const result = expectSuccess(validateInvocation(invocation, c.proofs, opts));
   assert.deepEqual(
     result.chain.map((link) => link.cid),
-    [cidOf(c.leaf), cidOf(c.middle), cidOf(c.root)],
+    [cidOf(c.root), cidOf(c.middle), cidOf(c.leaf)],
   );
   assert.deepEqual(
     result.chain.map((link) => [link.payload.iss, link.payload.aud]),
     [
-      [carol.did, dan.did],
-      [bob.did, carol.did],
       [alice.did, bob.did],
+      [bob.did, carol.did],
+      [carol.did, dan.did],
     ],
   );
+  assert.equal(result.proofOrder, 'root-first');
   assert.equal(result.invocation.iss, dan.did);
   assert.deepEqual(result.invocation.args, args);
   assert.equal(result.cid, cidOf(invocation));
@@ -118,8 +119,14 @@ test('a single delegation from the subject to the invoker is a valid chain', () 
   expectSuccess(validateInvocation(invoke(dan, [only]), [only], opts));
 });
 
-test('an invocation without proofs is an InvalidClaim', () => {
+test('an invocation without proofs is an InvalidClaim when its invoker is not its subject', () => {
   expectFailure(validateInvocation(invoke(dan, []), [], opts), 'InvalidClaim', /no proofs/);
+});
+
+test('a self-issued invocation (its invoker is its subject) needs no proofs and validates with prf empty', () => {
+  const result = expectSuccess(validateInvocation(invoke(alice, []), [], opts));
+  assert.deepEqual(result.chain, []);
+  assert.equal(result.invocation.iss, alice.did);
 });
 
 test('a proof listed in prf but not supplied is an UnavailableProof naming its CID', () => {
@@ -163,31 +170,45 @@ test('an invoker who is not the audience of the first proof is an InvalidAudienc
   expectFailure(validateInvocation(invoke(mallory, c.proofs), c.proofs, opts), 'InvalidAudience', /not to the invoker/);
 });
 
-test('proofs listed root first (the wrong order) are an InvalidAudience', () => {
+test('proofs listed leaf first (the order Signet signed in before) still validate through the 0.1 releases, and say so', () => {
   const c = chain();
-  const reversed = [...c.proofs].reverse();
-  expectFailure(validateInvocation(invoke(dan, reversed), reversed, opts), 'InvalidAudience');
+  const leafFirst = [...c.proofs].reverse();
+  const result = expectSuccess(validateInvocation(invoke(dan, leafFirst), leafFirst, opts));
+  assert.equal(result.proofOrder, 'leaf-first');
+  assert.deepEqual(result.chain.map((link) => link.cid), c.proofs.map(cidOf), 'the chain is reported root first either way');
+});
+
+test('proofs in neither order, or leaf first with a broken link, are an InvalidAudience naming the root-first problem', () => {
+  const c = chain();
+  const shuffled = [c.middle, c.root, c.leaf];
+  expectFailure(validateInvocation(invoke(dan, shuffled), shuffled, opts), 'InvalidAudience', /prf\[0\]/);
+  const broken = [delegate(carol, dan), delegate(bob, mallory), delegate(alice, bob)];
+  expectFailure(validateInvocation(invoke(dan, broken), broken, opts), 'InvalidAudience');
 });
 
 test('a broken link in the middle of the chain is an InvalidAudience', () => {
   const root = delegate(alice, bob);
   const middle = delegate(bob, mallory);
   const leaf = delegate(carol, dan);
-  const proofs = [leaf, middle, root];
+  const proofs = [root, middle, leaf];
   expectFailure(validateInvocation(invoke(dan, proofs), proofs, opts), 'InvalidAudience', /prf\[1\].*issued by/);
 });
 
-test('an invocation addressed to an executor other than its subject is an InvalidAudience', () => {
+test('an invocation addressed to an executor (aud other than its subject) validates, and an executor that names itself refuses one addressed elsewhere', () => {
   const c = chain();
-  expectFailure(validateInvocation(invoke(dan, c.proofs, { aud: mallory.did }), c.proofs, opts), 'InvalidAudience', /addressed to/);
-  expectSuccess(validateInvocation(invoke(dan, c.proofs, { aud: alice.did }), c.proofs, opts));
+  const toMallory = invoke(dan, c.proofs, { aud: mallory.did });
+  expectSuccess(validateInvocation(toMallory, c.proofs, opts));
+  expectSuccess(validateInvocation(toMallory, c.proofs, { ...opts, executor: mallory.did }));
+  expectFailure(validateInvocation(toMallory, c.proofs, { ...opts, executor: bob.did }), 'InvalidAudience', /addressed to/);
+  expectSuccess(validateInvocation(invoke(dan, c.proofs, { aud: alice.did }), c.proofs, { ...opts, executor: bob.did }));
+  expectSuccess(validateInvocation(invoke(dan, c.proofs), c.proofs, { ...opts, executor: bob.did }));
 });
 
 test('a root delegation not issued by its subject is an InvalidSubject', () => {
   // bob claims to delegate alice's authority without any proof from alice.
   const root = delegate(bob, carol);
   const leaf = delegate(carol, dan);
-  const proofs = [leaf, root];
+  const proofs = [root, leaf];
   expectFailure(validateInvocation(invoke(dan, proofs), proofs, opts), 'InvalidSubject', /not by its subject/);
 });
 
@@ -201,11 +222,37 @@ test('an invocation about another subject than its chain is an InvalidSubject', 
   expectFailure(validateInvocation(invoke(dan, c.proofs, { sub: bob.did }), c.proofs, opts), 'InvalidSubject', /proofs are about/);
 });
 
-test('a powerline (sub null) is accepted below the root and refused as the root', () => {
+test('a powerline (sub null) is accepted below the root, standing for the subject before it, and is an InvalidClaim as the root', () => {
   const c = chain({ middle: { sub: null }, leaf: { sub: null } });
   expectSuccess(validateInvocation(invoke(dan, c.proofs), c.proofs, opts));
   const rootless = chain({ root: { sub: null } });
-  expectFailure(validateInvocation(invoke(dan, rootless.proofs), rootless.proofs, opts), 'InvalidSubject', /powerline/);
+  expectFailure(validateInvocation(invoke(dan, rootless.proofs), rootless.proofs, opts), 'InvalidClaim', /powerline/);
+  // A powerline does not let the invocation name another subject than the chain's root.
+  expectFailure(validateInvocation(invoke(dan, c.proofs, { sub: mallory.did }), c.proofs, opts), 'InvalidSubject');
+  // Nor does it lift a restriction: its command and policy still apply.
+  const narrow = chain({ middle: { sub: null, cmd: '/mcp/resources' } });
+  expectFailure(validateInvocation(invoke(dan, narrow.proofs), narrow.proofs, opts), 'InvalidClaim', /does not cover/);
+});
+
+test('checks run in the spec order: an expired proof is Expired even when the chain is also misaligned or badly signed', () => {
+  const c = chain({ middle: { exp: now - 3600 } });
+  const misaligned = [c.root, c.middle, delegate(carol, mallory)];
+  expectFailure(validateInvocation(invoke(dan, misaligned), misaligned, opts), 'Expired');
+  const tampered = new Uint8Array(c.middle);
+  tampered[10] = tampered[10]! ^ 1;
+  const proofs = [c.root, tampered, c.leaf];
+  expectFailure(validateInvocation(invoke(dan, proofs), proofs, opts), 'Expired');
+});
+
+test('a signature of the wrong length is an InvalidSignature, not a malformed token', () => {
+  const only = delegate(alice, dan);
+  const token = invoke(dan, [only]);
+  // The envelope [signature, payload] with a 3-byte signature instead of 64.
+  const short = new Uint8Array([0x82, 0x43, 1, 2, 3, ...token.subarray(67)]);
+  expectFailure(validateInvocation(short, [only], opts), 'InvalidSignature', /64 bytes/);
+  const shortProof = new Uint8Array([0x82, 0x43, 1, 2, 3, ...only.subarray(67)]);
+  const proofs = [shortProof];
+  expectFailure(validateInvocation(invoke(dan, proofs), proofs, opts), 'InvalidSignature', /64 bytes/);
 });
 
 test('an expired delegation is Expired, unless within the clock-skew allowance', () => {
@@ -232,7 +279,7 @@ test('a delegation not yet valid is TooEarly, unless within the clock-skew allow
   expectSuccess(validateInvocation(invocation, soon.proofs, opts));
   expectFailure(validateInvocation(invocation, soon.proofs, { now, clockSkewSeconds: 0 }), 'TooEarly', /not valid before/);
   const later = chain({ root: { nbf: now + 3000 } });
-  expectFailure(validateInvocation(invoke(dan, later.proofs), later.proofs, opts), 'TooEarly', /prf\[2\]/);
+  expectFailure(validateInvocation(invoke(dan, later.proofs), later.proofs, opts), 'TooEarly', /prf\[0\]/);
 });
 
 test('an invocation that claims to be issued in the future is TooEarly', () => {

@@ -230,13 +230,15 @@ export class Authorizer {
   private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string): Promise<AuthorizeResult> {
     const signer = await this.identities.signerFor(agent.name);
     const now = this.now();
+    // `chain` is found leaf first; `prf` lists it root first, as UCAN 1.0 orders it (invocation spec §Proofs).
+    const prf = [...chain].reverse();
     const invocation = encodeInvocationWith(
       {
         iss: agent.did,
         sub: this.identities.user.did,
         cmd,
         args,
-        prf: chain.map((d) => d.cid),
+        prf: prf.map((d) => d.cid),
         nonce: freshNonce(),
         exp: now + INVOCATION_LIFETIME_SECONDS,
         iat: now,
@@ -257,6 +259,7 @@ export class Authorizer {
         // The envelope itself, so that a reader (the timeline) can re-verify the agent's signature; left
         // out when large arguments make it big, and the CID still names it.
         ...(token.length <= AUDIT_TOKEN_LIMIT ? { token } : {}),
+        // Leaf first, from the agent up to the user, as the log has always recorded it (not the `prf` order).
         chain: chain.map((d) => d.cid),
         ...(approvalId ? { approvalId } : {}),
         ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}),
@@ -266,8 +269,8 @@ export class Authorizer {
       decision: 'allow',
       invocation: token,
       invocationCid,
-      chain: chain.map((d) => d.cid),
-      proofs: chain.map((d) => this.tokenText(d)),
+      chain: prf.map((d) => d.cid),
+      proofs: prf.map((d) => this.tokenText(d)),
       args,
       ...(approvalId ? { approvalId } : {}),
     };

@@ -54,3 +54,16 @@ export function parseJsonOption(text: string, what: string): unknown {
     throw new CliError(`${what} is not valid JSON: ${(error as Error).message}`, ExitCode.Usage);
   }
 }
+
+/** The server an MCP command fronts: a command after `--` or `--url`, exactly one of them, and a URL that parses. */
+export function requireOneServer(server: readonly string[], url: string | undefined, missingHint: string): void {
+  if (url && server.length) throw new CliError('give either --url or a server command after --, not both', ExitCode.Usage);
+  if (!url && !server.length) throw new CliError(missingHint, ExitCode.Usage);
+  if (url) {
+    try {
+      new URL(url);
+    } catch {
+      throw new CliError(`--url "${url}" is not a URL`, ExitCode.Usage);
+    }
+  }
+}

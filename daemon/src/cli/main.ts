@@ -14,6 +14,7 @@ import { SIGNET_VERSION } from '../version';
 import { registerAuditCommands } from './auditCommands';
 import { CliError, connectToDaemon, parseDurationOption, parseJsonOption } from './connect';
 import { ExitCode } from './exitCode';
+import { registerGuardCommand } from './guardCommand';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
 
@@ -286,7 +287,7 @@ program
   .command('verify')
   .description('verify an invocation and its proof chain offline (no daemon needed)')
   .requiredOption('--invocation <b64>', 'the invocation envelope, base64')
-  .requiredOption('--proofs <b64list>', 'the delegations, base64, comma-separated')
+  .option('--proofs <b64list>', 'the delegations, base64, comma-separated (none for a self-issued invocation)', '')
   .option('--now <seconds>', 'validate at this unix time instead of now', (v) => Number.parseInt(v, 10))
   .action((opts: { invocation: string; proofs: string; now?: number }) => {
     const { json } = globals();
@@ -308,6 +309,7 @@ program
 
 registerMcpCommands(program, globals);
 registerReportCommand(program, globals);
+registerGuardCommand(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

@@ -6,10 +6,11 @@ import { decidePreToolUse, defaultHookAgent, type HookFlavor } from '../mcp/agen
 import { DaemonLink } from '../mcp/daemonLink';
 import { ensureLauncher } from '../mcp/launcher';
 import { HEADERS_ENV, mcpClientKinds, type McpClientKind } from '../mcp/protectConfig';
-import { protect, secondPromptHint, undoProtect, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
+import { protect, secondPromptHint, undoProtect, userDidOf, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
 import { runMcpProxyProcess } from '../mcp/runProxy';
 import { schemas } from '../server/protocol';
-import { CliError } from './connect';
+import { isDid } from '../ucan/didKey';
+import { CliError, requireOneServer } from './connect';
 import { ExitCode } from './exitCode';
 
 type Globals = () => { json: boolean; home: string };
@@ -101,15 +102,7 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
     .argument('[server...]', 'the stdio server command and its arguments, after --')
     .action(async (server: string[], opts: { agent: string; serverName?: string; workspace?: string; url?: string; header: string[] }) => {
       const { home } = globals();
-      if (opts.url && server.length) throw new CliError('give either --url or a server command after --, not both', ExitCode.Usage);
-      if (!opts.url && !server.length) throw new CliError('give the MCP server to run after --, e.g. `signet mcp-proxy --agent coder -- npx -y @modelcontextprotocol/server-filesystem .`, or --url', ExitCode.Usage);
-      if (opts.url) {
-        try {
-          new URL(opts.url);
-        } catch {
-          throw new CliError(`--url "${opts.url}" is not a URL`, ExitCode.Usage);
-        }
-      }
+      requireOneServer(server, opts.url, 'give the MCP server to run after --, e.g. `signet mcp-proxy --agent coder -- npx -y @modelcontextprotocol/server-filesystem .`, or --url');
       const [command, ...args] = server;
       await runMcpProxyProcess({
         home,
@@ -128,14 +121,26 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
     .option('--undo', 'restore the configs as they were before the last protect')
     .option('--workspace <dir>', 'the project folder (default: the current one)')
     .option('--agent <name>', 'the agent the calls are made as (default: copilot, cursor or claude-code)', agentName)
-    .action(async (opts: { client?: McpClientKind; dryRun?: boolean; undo?: boolean; workspace?: string; agent?: string }) => {
+    .option('--guard', 'also put signet mcp-guard in front of each local stdio server, so it refuses calls that did not come through Signet')
+    .option('--trust <dids>', 'with --guard: the user DIDs the guard trusts, comma-separated (default: this home\'s user)')
+    .action(async (opts: { client?: McpClientKind; dryRun?: boolean; undo?: boolean; workspace?: string; agent?: string; guard?: boolean; trust?: string }) => {
       const { json, home } = globals();
+      if (opts.trust && !opts.guard) throw new CliError('--trust is for --guard', ExitCode.Usage);
+      let guard: { trust: string[] } | undefined;
+      if (opts.guard && !opts.undo) {
+        const trust = opts.trust ? opts.trust.split(',').map((d) => d.trim()).filter(Boolean) : [await userDidOf(home)].filter((d): d is string => d !== undefined);
+        const notDid = trust.find((did) => !isDid(did));
+        if (notDid !== undefined) throw new CliError(`"${notDid}" is not a DID such as did:key:z6Mk…`, ExitCode.Usage);
+        if (!trust.length) throw new CliError(`${home} has no user identity yet: start Signet once (signet daemon) or give --trust DID`, ExitCode.Usage);
+        guard = { trust };
+      }
       const options = {
         home,
         clients: opts.client ? [opts.client] : mcpClientKinds,
         workspace: opts.workspace ?? process.cwd(),
         ...(opts.agent ? { agent: opts.agent } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(guard ? { guard } : {}),
       };
       const report = opts.undo ? await undoProtect(options) : await protect(options);
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${describeReport(report, Boolean(opts.undo))}\n`);

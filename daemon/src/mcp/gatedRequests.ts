@@ -15,9 +15,9 @@ export const DENIAL_META_KEY = 'signet/denial';
 export interface SignetInvocationMeta {
   /** The UCAN invocation, base64 of its DAG-CBOR envelope. */
   invocation: string;
-  /** The delegations of `chain`, base64 envelopes, in `prf` order (leaf first). */
+  /** The delegations of `chain`, base64 envelopes, in `prf` order (root first). */
   proofs: string[];
-  /** CIDs of the delegations, leaf first, ending at the user's root delegation. */
+  /** CIDs of the delegations in `prf` order: the user's root delegation first, the agent's last. */
   chain: string[];
 }
 

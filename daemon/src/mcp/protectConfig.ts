@@ -52,7 +52,10 @@ export function configFilesFor(client: McpClientKind, workspace: string, userHom
   }
 }
 
-export type ServerAction = 'wrapped-stdio' | 'wrapped-http' | 'updated-launcher' | 'already-protected' | 'skipped';
+export type ServerAction = 'wrapped-stdio' | 'wrapped-http' | 'updated-launcher' | 'added-guard' | 'already-protected' | 'skipped';
+
+/** What `--guard` cannot do for an HTTP server: its guard belongs where the server is hosted. */
+export const httpGuardNote = 'no guard added: an HTTP server is guarded where it runs, with `signet mcp-guard --url`';
 
 export interface ServerChange {
   name: string;
@@ -73,6 +76,11 @@ export interface ProtectEntryOptions {
   launcher: string;
   agent: string;
   workspaceArg?: string;
+  /**
+   * `signet protect --guard`: a local stdio server also gets `signet mcp-guard` right in front of it, trusting these
+   * user DIDs, so the proxy (the agent's side) and the guard (the server's side) bracket every call.
+   */
+  guard?: { trust: readonly string[] };
 }
 
 type Entry = Record<string, unknown>;
@@ -92,6 +100,16 @@ export function isProtectedEntry(entry: Entry): boolean {
   return args?.[0] === 'mcp-proxy' && /^signet(\.cmd)?$/i.test(basename(command));
 }
 
+function guardArgs(name: string, options: ProtectEntryOptions, guard: { trust: readonly string[] }): string[] {
+  return [options.launcher, 'mcp-guard', '--trust', guard.trust.join(','), '--server-name', name, '--'];
+}
+
+/** Where the guard's launcher sits in a protected entry's args (right after the proxy's `--`), or -1. */
+function guardAt(args: readonly string[]): number {
+  const separator = args.indexOf('--');
+  return separator >= 0 && args[separator + 2] === 'mcp-guard' && /^signet(\.cmd)?$/i.test(basename(args[separator + 1] ?? '')) ? separator + 1 : -1;
+}
+
 function proxyArgs(name: string, options: ProtectEntryOptions): string[] {
   return ['mcp-proxy', '--agent', options.agent, '--server-name', name, ...(options.workspaceArg ? ['--workspace', options.workspaceArg] : [])];
 }
@@ -99,14 +117,27 @@ function proxyArgs(name: string, options: ProtectEntryOptions): string[] {
 /** The protected form of one server entry, or why it cannot be protected. */
 export function protectEntry(name: string, entry: Entry, options: ProtectEntryOptions): { entry: Entry; action: ServerAction } | { skip: string } {
   if (isProtectedEntry(entry)) {
-    if (entry.command === options.launcher) return { entry, action: 'already-protected' };
-    return { entry: { ...entry, command: options.launcher }, action: 'updated-launcher' };
+    let args = stringArray(entry.args) ?? [];
+    let action: ServerAction = entry.command === options.launcher ? 'already-protected' : 'updated-launcher';
+    const guard = guardAt(args);
+    if (guard >= 0 && args[guard] !== options.launcher) {
+      args = args.map((arg, i) => (i === guard ? options.launcher : arg));
+      action = 'updated-launcher';
+    }
+    if (guard < 0 && options.guard && !args.includes('--url')) {
+      const separator = args.indexOf('--');
+      args = [...args.slice(0, separator + 1), ...guardArgs(name, options, options.guard).slice(0, -1), ...args.slice(separator)];
+      action = 'added-guard';
+    }
+    if (action === 'already-protected') return { entry, action };
+    return { entry: { ...entry, command: options.launcher, args }, action };
   }
   const type = typeof entry.type === 'string' ? entry.type : undefined;
   if (typeof entry.command === 'string' && (type === undefined || type === 'stdio')) {
     const args = entry.args === undefined ? [] : stringArray(entry.args);
     if (!args) return { skip: '"args" is not a list of strings' };
-    return { entry: { ...entry, command: options.launcher, args: [...proxyArgs(name, options), '--', entry.command, ...args] }, action: 'wrapped-stdio' };
+    const guard = options.guard ? guardArgs(name, options, options.guard) : [];
+    return { entry: { ...entry, command: options.launcher, args: [...proxyArgs(name, options), '--', ...guard, entry.command, ...args] }, action: 'wrapped-stdio' };
   }
   if (typeof entry.url === 'string') {
     if (type === 'sse') return { skip: 'the legacy SSE transport is not supported by the proxy; use the server\'s Streamable HTTP endpoint' };
@@ -174,7 +205,7 @@ export function protectConfigText(text: string, path: string, options: ProtectEn
       report.push({ name, action: 'skipped', note: result.skip });
       continue;
     }
-    report.push({ name, action: result.action });
+    report.push({ name, action: result.action, ...(options.guard && result.action === 'wrapped-http' ? { note: httpGuardNote } : {}) });
     if (result.action === 'already-protected') continue;
     out = applyEdits(out, modify(out, [options.serversKey, name], result.entry, { formattingOptions }));
   }

@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../home/atomicFile';
+import { homePaths } from '../home/signetHome';
 import { ensureLauncher, launcherPath, type LauncherTarget } from './launcher';
 import { configFilesFor, defaultAgentFor, protectConfigText, type ConfigFile, type McpClientKind, type ServerChange } from './protectConfig';
 import { unifiedDiff } from './textDiff';
@@ -19,6 +20,8 @@ export interface ProtectOptions {
   userHome?: string;
   /** Overrides the per-client default agent name. */
   agent?: string;
+  /** Put `signet mcp-guard` in front of each local stdio server too, trusting these DIDs (see userDidOf). */
+  guard?: { trust: readonly string[] };
   dryRun?: boolean;
   /** What the launcher runs; this process's Node and script by default. */
   launcherTarget?: LauncherTarget;
@@ -88,6 +91,14 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-');
 }
 
+/** The user DID of a Signet home, read from its identities file (no daemon needed), or undefined before the first start. */
+export async function userDidOf(home: string): Promise<string | undefined> {
+  const text = await readIfExists(homePaths(home).identities);
+  if (text === undefined) return undefined;
+  const did = (JSON.parse(text) as { user?: { did?: unknown } }).user?.did;
+  return typeof did === 'string' ? did : undefined;
+}
+
 export async function protect(options: ProtectOptions): Promise<ProtectReport> {
   const now = options.now ?? (() => new Date());
   const launcher = launcherPath(options.home);
@@ -106,6 +117,7 @@ export async function protect(options: ProtectOptions): Promise<ProtectReport> {
         launcher,
         agent: options.agent ?? defaultAgentFor[client],
         ...(file.workspaceArg ? { workspaceArg: file.workspaceArg } : {}),
+        ...(options.guard ? { guard: options.guard } : {}),
       });
       const diff = unifiedDiff(before, result.text, { from: file.path, to: `${file.path} (protected by Signet)` });
       if (!result.changed) {

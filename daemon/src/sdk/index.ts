@@ -18,6 +18,17 @@ import { validateInvocation, type InvocationPayload, type UcanErrorName } from '
 
 export { DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 export { INVOCATION_META_KEY, type SignetInvocationMeta } from '../mcp/gatedRequests';
+export { FileNonceLedger, MemoryNonceLedger, type NonceLedger } from '../mcp/guardNonceLedger';
+export { InvocationGuard, type GuardErrorName, type VerifiedCaller } from '../mcp/mcpGuard';
+export {
+  createSignetGuard,
+  protectMcpServer,
+  signetCaller,
+  verifySignetRequest,
+  type ConnectableServer,
+  type SignetGuardOptions,
+  type SignetRequestCheck,
+} from './mcpMiddleware';
 export type { AuthorizeResult, DelegationInfo, DelegationIssueParams, DenyCode } from '../server/protocol';
 
 export interface SignetConnectOptions {
@@ -79,8 +90,13 @@ export async function connect(options: SignetConnectOptions = {}): Promise<Signe
 }
 
 export interface VerifyOptions {
-  /** The DID every chain must start from: the user whose Signet issued the rights (`signet status` shows it). */
-  trustedRoot: string;
+  /** The DID (or DIDs) a chain must start from: the user whose Signet issued the rights (`signet status` shows it). */
+  trustedRoot: string | readonly string[];
+  /**
+   * DIDs naming this tool, for invocations addressed to an executor (`aud`). An invocation addressed to anyone
+   * else than these or its subject is refused.
+   */
+  audience?: readonly string[];
   /** Unix seconds; now by default. */
   now?: number;
   /**
@@ -105,7 +121,7 @@ export type VerifyResult =
       cmd: string;
       /** The arguments as the daemon checked and signed them (paths canonical). */
       args: Record<string, unknown>;
-      /** CIDs of the delegations, leaf first. */
+      /** CIDs of the delegations, root first (the `prf` order); empty for a call the user made itself. */
       chain: string[];
       invocation: InvocationPayload;
     }
@@ -139,12 +155,15 @@ export function verifySignetInvocation(meta: unknown, options: VerifyOptions): V
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const result = validateInvocation(fromBase64(found.invocation), found.proofs.map(fromBase64), {
     now,
+    executor: options.audience ?? [],
     ...(options.nonceSeen ? { nonceSeen: options.nonceSeen } : {}),
   });
   if (!result.ok) return fail(result.error.name, result.error.message);
-  const root = result.chain.at(-1);
-  if (result.invocation.sub !== options.trustedRoot || !root || root.payload.iss !== options.trustedRoot) {
-    return fail('UntrustedRoot', `the chain starts at ${root?.payload.iss ?? result.invocation.sub}, not at the trusted root ${options.trustedRoot}`);
+  const trusted = typeof options.trustedRoot === 'string' ? [options.trustedRoot] : options.trustedRoot;
+  // Validation holds the root to be issued by the subject (or the invoker to be the subject, without proofs).
+  const root = result.chain[0]?.payload.iss ?? result.invocation.iss;
+  if (!trusted.includes(root) || !trusted.includes(result.invocation.sub)) {
+    return fail('UntrustedRoot', `the chain starts at ${root}, not at the trusted root ${trusted.join(', ')}`);
   }
   if (options.expect?.cmd !== undefined && result.invocation.cmd !== options.expect.cmd) {
     return fail('UnexpectedCommand', `the invocation is for ${result.invocation.cmd}, not ${options.expect.cmd}`);

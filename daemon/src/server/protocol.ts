@@ -305,7 +305,7 @@ export const AuthorizeResult = z.discriminatedUnion('decision', [
     invocation: z.string(),
     /** CID of the invocation. */
     invocationCid: z.string(),
-    /** The proof chain as CIDs, from the delegation to the agent up to the user's root delegation (`prf` order). */
+    /** The proof chain as CIDs in `prf` order: from the user's root delegation down to the one held by the agent. */
     chain: z.array(z.string()),
     /** The delegations of `chain`, base64 envelopes in the same order, for offline verification. */
     proofs: z.array(z.string()),

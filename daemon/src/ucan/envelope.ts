@@ -27,6 +27,9 @@ import type { Decoded, DelegationPayload, InvocationPayload } from './types';
 export const delegationTag = 'ucan/dlg@1.0.0';
 export const invocationTag = 'ucan/inv@1.0.0';
 
+// The tags of the 1.0 release candidates, read (never written) for tokens of implementations that still use them.
+const candidateTagOf = { delegation: 'ucan/dlg@1.0.0-rc.1', invocation: 'ucan/inv@1.0.0-rc.1' } as const;
+
 type Kind = 'delegation' | 'invocation';
 const tagOf = { delegation: delegationTag, invocation: invocationTag } as const;
 
@@ -100,17 +103,30 @@ function malformed(kind: Kind, message: string, cause?: unknown): never {
   throw new UcanError('InvalidClaim', `this is not a valid UCAN ${kind}: ${message}`, cause === undefined ? undefined : { cause });
 }
 
+// The first element of the envelope, a byte string, as [offset of its bytes, their length]. Signet writes only
+// 64-byte signatures, but reads any length in its shortest CBOR form, so that a token whose signature has the
+// wrong length is refused as a bad signature (as the UCAN vectors expect) rather than as a malformed token.
+function signatureSpan(bytes: Uint8Array, kind: Kind): [number, number] {
+  const head = bytes[1];
+  if (head === undefined || head >> 5 !== 2) malformed(kind, 'the envelope must start with the signature, a byte string');
+  const info = head & 31;
+  if (info < 24) return [2, info];
+  if (info === 24 && bytes.length > 2 && bytes[2]! >= 24) return [3, bytes[2]!];
+  if (info === 25 && bytes.length > 3 && (bytes[2]! << 8 | bytes[3]!) >= 256) return [4, bytes[2]! << 8 | bytes[3]!];
+  return malformed(kind, 'the signature is not a byte string in its shortest form of at most 65535 bytes');
+}
+
 function open(bytes: Uint8Array, kind: Kind): OpenedEnvelope {
   if (!(bytes instanceof Uint8Array)) malformed(kind, 'expected the token bytes (a Uint8Array)');
   if (bytes.length === 0) malformed(kind, 'the token is empty');
   if (bytes[0] !== envelopePrefix[0]) {
     malformed(kind, 'a UCAN envelope is a DAG-CBOR list [signature, payload] (first byte 0x82)');
   }
-  if (bytes.length < signedOffset + 1) malformed(kind, `the token is truncated (${bytes.length} bytes)`);
-  if (bytes[1] !== envelopePrefix[1] || bytes[2] !== envelopePrefix[2]) {
-    malformed(kind, 'the envelope must start with a 64-byte Ed25519 signature (0x58 0x40)');
-  }
-  const signed = bytes.subarray(signedOffset);
+  const [signatureAt, signatureLength] =
+    bytes[1] === envelopePrefix[1] && bytes[2] === envelopePrefix[2] ? [envelopePrefix.length, 64] : signatureSpan(bytes, kind);
+  const payloadAt = signatureAt + signatureLength;
+  if (bytes.length < payloadAt + 1) malformed(kind, `the token is truncated (${bytes.length} bytes)`);
+  const signed = bytes.subarray(payloadAt);
   let sigPayload: unknown;
   try {
     sigPayload = decodeCanonicalDagCbor(signed);
@@ -118,17 +134,20 @@ function open(bytes: Uint8Array, kind: Kind): OpenedEnvelope {
     malformed(kind, `the signed payload is not canonical DAG-CBOR: ${error instanceof Error ? error.message : String(error)}`, error);
   }
   if (!isIpldMap(sigPayload)) malformed(kind, 'the signed payload must be a map {h, "ucan/…": payload}');
-  const tag = tagOf[kind];
   const keys = Object.keys(sigPayload);
-  if (!Object.hasOwn(sigPayload, tag)) {
+  const tag = tagOf[kind];
+  // Tokens of the 1.0 release candidates (iso-ucan 0.5 writes them) carry the same payload under the older tag.
+  const foundTag = Object.hasOwn(sigPayload, tag) ? tag : Object.hasOwn(sigPayload, candidateTagOf[kind]) ? candidateTagOf[kind] : undefined;
+  if (foundTag === undefined) {
     const otherTag = keys.find((key) => key !== 'h');
-    if (otherTag === tagOf[kind === 'delegation' ? 'invocation' : 'delegation']) {
+    const otherKind = kind === 'delegation' ? 'invocation' : 'delegation';
+    if (otherTag === tagOf[otherKind] || otherTag === candidateTagOf[otherKind]) {
       malformed(kind, `it is a${kind === 'delegation' ? 'n invocation' : ' delegation'} (${otherTag})`);
     }
     malformed(kind, `expected a ${JSON.stringify(tag)} payload, found ${otherTag === undefined ? 'none' : JSON.stringify(otherTag)}`);
   }
   if (keys.length !== 2 || !Object.hasOwn(sigPayload, 'h')) {
-    malformed(kind, `the signed payload must hold exactly "h" and ${JSON.stringify(tag)}, found ${keys.map((k) => JSON.stringify(k)).join(', ')}`);
+    malformed(kind, `the signed payload must hold exactly "h" and ${JSON.stringify(foundTag)}, found ${keys.map((k) => JSON.stringify(k)).join(', ')}`);
   }
   const header = sigPayload.h;
   if (!(header instanceof Uint8Array) || !sameBytes(header, ed25519DagCborVarsigHeader)) {
@@ -137,14 +156,17 @@ function open(bytes: Uint8Array, kind: Kind): OpenedEnvelope {
       'unsupported varsig header; Signet reads Ed25519 signatures over DAG-CBOR (header 34 01 ed 01 ed 01 13 71)',
     );
   }
-  return { wirePayload: sigPayload[tag], signature: bytes.subarray(envelopePrefix.length, signedOffset), signed };
+  return { wirePayload: sigPayload[foundTag], signature: bytes.subarray(signatureAt, payloadAt), signed };
+}
+
+function signatureError(kind: Kind, opened: OpenedEnvelope, iss: string): UcanError | null {
+  const problem = ed25519SignatureProblem(iss, opened.signed, opened.signature);
+  return problem === null ? null : new UcanError('InvalidSignature', `the ${kind}'s signature by ${iss} is not valid: ${problem}`);
 }
 
 function verified<P extends { iss: string }>(kind: Kind, opened: OpenedEnvelope, payload: P): P {
-  const problem = ed25519SignatureProblem(payload.iss, opened.signed, opened.signature);
-  if (problem !== null) {
-    throw new UcanError('InvalidSignature', `the ${kind}'s signature by ${payload.iss} is not valid: ${problem}`);
-  }
+  const error = signatureError(kind, opened, payload.iss);
+  if (error !== null) throw error;
   return payload;
 }
 
@@ -172,6 +194,36 @@ function readInvocation(bytes: Uint8Array): [InvocationPayload, OpenedEnvelope] 
   } catch (error) {
     throw asUcanError('invocation', error);
   }
+}
+
+/**
+ * A token read and shape-checked whose signature is not checked yet: validation checks time bounds and principal
+ * alignment before signatures, in the order the delegation spec lists them. `signatureError()` is null for a
+ * signature that verifies against the payload's `iss`.
+ */
+export interface UnverifiedToken<P> {
+  payload: P;
+  signatureError(): UcanError | null;
+}
+
+function unverified<P extends { iss: string }>(kind: Kind, bytes: Uint8Array, check: (wire: unknown) => P): UnverifiedToken<P> {
+  try {
+    const opened = open(bytes, kind);
+    const payload = check(opened.wirePayload);
+    return { payload, signatureError: () => signatureError(kind, opened, payload.iss) };
+  } catch (error) {
+    throw asUcanError(kind, error);
+  }
+}
+
+/** Reads a delegation without checking its signature yet; throws a UcanError for a malformed one. */
+export function readDelegationUnverified(bytes: Uint8Array): UnverifiedToken<DelegationPayload> {
+  return unverified('delegation', bytes, (wire) => checkDelegationPayload(wire, 'wire'));
+}
+
+/** Reads an invocation without checking its signature yet; throws a UcanError for a malformed one. */
+export function readInvocationUnverified(bytes: Uint8Array): UnverifiedToken<InvocationPayload> {
+  return unverified('invocation', bytes, invocationFromWire);
 }
 
 /** Decodes a delegation and checks its shape and its signature by `iss`; throws a UcanError otherwise. */

@@ -51,7 +51,10 @@ export interface InvocationPayload {
   aud?: string;
   cmd: string;
   args: Record<string, unknown>;
-  /** CIDs of the proof delegations: `prf[0]` is delegated to the invoker, the last is the root (`iss == sub`). */
+  /**
+   * CIDs of the proof delegations, root first: `prf[0]` is issued by the subject, each is delegated to the issuer of
+   * the next, and the last to the invoker. Empty when the invoker is the subject.
+   */
   prf: string[];
   nonce: Uint8Array;
   exp: number | null;
