@@ -1,0 +1,81 @@
+// The real Claude Code binary, offline against a loopback stand-in for the Messages API, with its hooks installed
+// by `signet protect --client claude-code` and a real daemon deciding: what runs, what is refused and what the
+// model is told, and that a broken launcher blocks the tool instead of letting it run.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { hookFileFor } from '../../daemon/src/hooks/hookSettings';
+import { protect } from '../../daemon/src/mcp/protectFiles';
+import type { ApprovalRequest } from '../../daemon/src/server/protocol';
+import { startHarness, tempDir, type Harness } from '../support/daemonHarness';
+import { builtCli } from '../fixtures/mcp/builtCli';
+import { startMessagesApi, type ScriptedToolUse } from '../fixtures/claudeCode/messagesApi';
+import { claudeBinary, runClaude } from '../fixtures/claudeCode/runClaude';
+
+const binary = claudeBinary();
+
+describe('the real Claude Code through the hooks signet protect installs', { skip: binary ? false : 'the Claude Code binary of @anthropic-ai/claude-agent-sdk is not installed for this platform' }, () => {
+  let h: Harness;
+  let cli: string;
+  let userHome: string;
+  const requests: ApprovalRequest[] = [];
+
+  before(async () => {
+    [h, cli] = await Promise.all([startHarness({ listen: true, approvalTimeoutSeconds: 60 }), builtCli()]);
+    userHome = tempDir('signet-claude-home-');
+    const file = hookFileFor('claude-code', h.workspace, userHome, 'workspace');
+    assert.ok(file);
+    const report = await protect({ home: h.home, workspace: h.workspace, userHome, clients: [], hookFiles: [file], launcherTarget: { node: process.execPath, cli } });
+    assert.equal(report.hooks?.[0]?.status, 'changed');
+    // The person at the editor: allows the shell command once, denies any write, as a reviewer.
+    h.ui.onNotification('approval/didRequest', (r) => {
+      requests.push(r);
+      const decision = r.cmd === '/claude-code/tools/bash' ? 'once' : 'deny';
+      void h.ui.request('approval/decide', { id: r.id, decision, decidedBy: 'reviewer' });
+    });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  async function run(script: ScriptedToolUse[]) {
+    const api = await startMessagesApi(script);
+    try {
+      const result = await runClaude({ binary: binary!, cwd: h.workspace, home: userHome, apiUrl: api.url, prompt: 'Do the scripted work.' });
+      return { result, api };
+    } finally {
+      await api.close();
+    }
+  }
+
+  test('an approved Bash command runs, and a denied Write reaches the model with Signet\'s reason while the file stays untouched', async () => {
+    writeFileSync(join(h.workspace, 'notes.txt'), 'original\n');
+    const { result, api } = await run([
+      { name: 'Bash', input: { command: 'echo signet-ran > ran.txt', description: 'Write a marker' } },
+      { name: 'Write', input: { file_path: join(h.workspace, 'notes.txt'), content: 'overwritten\n' } },
+    ]);
+    assert.ok(api.toolResult(0), `Claude Code answered the Bash call (exit ${result.code}): ${result.stderr.slice(0, 2000)}`);
+    assert.equal(readFileSync(join(h.workspace, 'ran.txt'), 'utf8'), 'signet-ran\n');
+    const write = api.toolResult(1);
+    assert.ok(write, 'Claude Code answered the Write call');
+    assert.match(write.text, /Signet refused Write: .*reviewer denied/);
+    assert.equal(readFileSync(join(h.workspace, 'notes.txt'), 'utf8'), 'original\n');
+    assert.deepEqual(requests.slice(-2).map((r) => r.cmd), ['/claude-code/tools/bash', '/claude-code/tools/write']);
+  });
+
+  test('with the launcher broken, the hook cannot run and the tool is blocked rather than run', async () => {
+    const launcher = join(h.home, 'bin', 'signet');
+    const working = readFileSync(launcher, 'utf8');
+    writeFileSync(launcher, '#!/bin/sh\nexit 1\n');
+    try {
+      const { api } = await run([{ name: 'Bash', input: { command: 'echo should-not-run > blocked.txt', description: 'Must not run' } }]);
+      const answer = api.toolResult(0);
+      assert.ok(answer, 'Claude Code answered the Bash call');
+      assert.match(answer.text, /Signet could not run its hook .* so the call is blocked/);
+      assert.equal(existsSync(join(h.workspace, 'blocked.txt')), false);
+    } finally {
+      writeFileSync(launcher, working);
+    }
+  });
+});
