@@ -679,7 +679,10 @@ function argumentsSchema(cmd: string, inputSchema: Record<string, unknown> | und
     return slot({ server: TEXT_SCHEMA, tool: TEXT_SCHEMA, prompt: TEXT_SCHEMA, ...(inputSchema ? { arguments: inputSchema } : {}) });
   }
   if (cmd === '/mcp/resources/read') return slot({ server: TEXT_SCHEMA, uri: { type: 'string', format: 'uri' } });
-  if (/^\/(claude-code|vscode)\/tools\//.test(cmd)) return slot({ tool: TEXT_SCHEMA, ...(inputSchema ? { input: inputSchema } : {}) });
+  // A client hook's call: the tool's name, the skill whose `!` line it is, the MCP server Cursor names, all text.
+  if (/^\/(claude-code|vscode|cursor)\/tools\//.test(cmd)) {
+    return slot({ tool: TEXT_SCHEMA, server: TEXT_SCHEMA, via: slot({ skill: TEXT_SCHEMA, invokedBy: TEXT_SCHEMA }), ...(inputSchema ? { input: inputSchema } : {}) });
+  }
   return inputSchema;
 }
 
