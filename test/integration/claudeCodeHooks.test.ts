@@ -31,7 +31,8 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
     // The person at the editor: allows the shell command once, denies any write, as a reviewer.
     h.ui.onNotification('approval/didRequest', (r) => {
       requests.push(r);
-      const decision = r.cmd === '/claude-code/tools/bash' ? 'once' : 'deny';
+      const command = String((r.args.input as { command?: unknown } | undefined)?.command ?? '');
+      const decision = r.cmd === '/claude-code/tools/bash' && !command.includes('refuse-me') ? 'once' : 'deny';
       void h.ui.request('approval/decide', { id: r.id, decision, decidedBy: 'reviewer' });
     });
   });
@@ -39,10 +40,10 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
     await h.close();
   });
 
-  async function run(script: ScriptedToolUse[]) {
+  async function run(script: ScriptedToolUse[], prompt = 'Do the scripted work.') {
     const api = await startMessagesApi(script);
     try {
-      const result = await runClaude({ binary: binary!, cwd: h.workspace, home: userHome, apiUrl: api.url, prompt: 'Do the scripted work.' });
+      const result = await runClaude({ binary: binary!, cwd: h.workspace, home: userHome, apiUrl: api.url, prompt });
       return { result, api };
     } finally {
       await api.close();
@@ -62,6 +63,26 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
     assert.match(write.text, /Signet refused Write: .*reviewer denied/);
     assert.equal(readFileSync(join(h.workspace, 'notes.txt'), 'utf8'), 'original\n');
     assert.deepEqual(requests.slice(-2).map((r) => r.cmd), ['/claude-code/tools/bash', '/claude-code/tools/write']);
+  });
+
+  test('a slash command\'s ! line is asked for before it runs: approved, its output reaches the model; refused, it never runs', async () => {
+    mkdirSync(join(h.workspace, '.claude', 'commands'), { recursive: true });
+    // Claude Code's own check refuses a `!` line that writes a file before any hook runs; printf leaves its trace in
+    // the prompt instead: the output ("skill-ran") differs from the line's text ("skill-%s").
+    const commandFile = (word: string) => `---\nallowed-tools: Bash(printf:*)\ndescription: a scripted command\n---\nContext: !\`printf 'skill-%s' ${word}\`\n\nSay done.\n`;
+    writeFileSync(join(h.workspace, '.claude', 'commands', 'marker.md'), commandFile('ran'));
+    writeFileSync(join(h.workspace, '.claude', 'commands', 'refused.md'), commandFile('refuse-me'));
+    const before = requests.length;
+    const approved = await run([], '/marker');
+    assert.match(JSON.stringify(approved.api.requests[0]?.messages ?? approved.result.events), /skill-ran/);
+    const refused = await run([], '/refused');
+    assert.doesNotMatch(JSON.stringify(refused.api.requests[0]?.messages ?? []), /skill-refuse-me/);
+    assert.doesNotMatch(JSON.stringify(refused.result.events), /skill-refuse-me/);
+    const asked = requests.slice(before);
+    assert.deepEqual(asked.map((r) => [r.cmd, r.args.via]), [
+      ['/claude-code/tools/bash', { skill: 'marker', invokedBy: 'user' }],
+      ['/claude-code/tools/bash', { skill: 'refused', invokedBy: 'user' }],
+    ]);
   });
 
   test('with the launcher broken, the hook cannot run and the tool is blocked rather than run', async () => {
