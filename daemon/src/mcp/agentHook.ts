@@ -35,6 +35,9 @@ export const PreToolUseInput = z.looseObject({
   hookEventName: z.string().optional(),
   transcript_path: z.string().optional(),
   permission_mode: z.string().optional(),
+  /** Claude Code, when a subagent makes the call: which one, and its type (chosen by the agent, so sanitised). */
+  agent_id: z.string().optional(),
+  agent_type: z.string().optional(),
   /** PreSkillShellCommand: the skill or slash command whose text holds the command, and who loaded it. */
   command_name: z.string().optional(),
   invoked_by: z.string().optional(),
@@ -78,6 +81,17 @@ const builtInSchemas: Record<string, Record<string, unknown>> = {
   websearch: object({ query: text, allowed_domains: { type: 'array', items: text }, blocked_domains: { type: 'array', items: text } }),
   task: object({ description: text, prompt: text, subagent_type: text }),
 };
+
+/**
+ * The Signet agent a subagent's calls are made as: the main agent's name, a dot and the subagent's type, in the
+ * characters agent names allow (`claude-code.explore`). The type is chosen by the agent, so nothing of it survives
+ * but lowercase letters, digits, `_` and `-`; one type cannot pass for another's name with a `.` or `/`.
+ */
+export function subagentName(main: string, agentType: string | undefined): string {
+  const room = 64 - main.length - 1;
+  const type = (agentType ?? '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, Math.max(room, 0)).replace(/-+$/, '');
+  return `${main}.${type || 'subagent'}`.slice(0, 64);
+}
 
 export interface HookOptions {
   flavor: HookFlavor;
@@ -138,8 +152,11 @@ async function decide(input: PreToolUseInput, event: DecidedEvent, options: Hook
   // A skill's `!` line is a shell command like any other: the same command and arguments as the Bash tool, so a
   // person approves it as one (and a delegation for Bash covers it), with the skill named alongside.
   const via = event === 'PreSkillShellCommand' ? { via: { skill: input.command_name ?? 'unknown', invokedBy: input.invoked_by ?? 'other' } } : {};
+  // Claude Code names the subagent making a call (agent_id, with its agent_type); the main thread has no agent_id.
+  const subagent = input.agent_id !== undefined ? subagentName(options.agent, input.agent_type) : undefined;
   const params: AuthorizeParams = {
-    agent: options.agent,
+    agent: subagent ?? options.agent,
+    ...(subagent ? { actingFor: options.agent } : {}),
     cmd: hookCommand(options.flavor, input.tool_name),
     args: { tool: input.tool_name, input: toolInput, ...via },
     createAgent: true,
@@ -167,7 +184,7 @@ async function decide(input: PreToolUseInput, event: DecidedEvent, options: Hook
     const paths = result.args._paths;
     const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
     if (changed) return output('deny', `Signet refused ${input.tool_name}: ${changed.path} no longer names what was authorized (it now leads to ${changed.now})`);
-    const reason = `Signet allowed ${input.tool_name} for ${options.agent} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
+    const reason = `Signet allowed ${input.tool_name} for ${params.agent}${subagent ? `, acting for ${options.agent},` : ''} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
     // Claude Code runs the tool on `updatedInput`, the input with its paths canonical. A client that cannot be told
     // to (VS Code) would run the raw input, which may name another file than the one checked: unless the two are
     // the same, the call is refused with the path to use instead.
