@@ -28,11 +28,11 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
     assert.ok(file);
     const report = await protect({ home: h.home, workspace: h.workspace, userHome, clients: [], hookFiles: [file], launcherTarget: { node: process.execPath, cli } });
     assert.equal(report.hooks?.[0]?.status, 'changed');
-    // The person at the editor: allows the shell command once, denies any write, as a reviewer.
+    // The person at the editor, as a reviewer: denies any write and any command that says refuse-me, allows the rest once.
     h.ui.onNotification('approval/didRequest', (r) => {
       requests.push(r);
       const command = String((r.args.input as { command?: unknown } | undefined)?.command ?? '');
-      const decision = r.cmd === '/claude-code/tools/bash' && !command.includes('refuse-me') ? 'once' : 'deny';
+      const decision = r.cmd === '/claude-code/tools/write' || command.includes('refuse-me') ? 'deny' : 'once';
       void h.ui.request('approval/decide', { id: r.id, decision, decidedBy: 'reviewer' });
     });
   });
@@ -83,6 +83,23 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
       ['/claude-code/tools/bash', { skill: 'marker', invokedBy: 'user' }],
       ['/claude-code/tools/bash', { skill: 'refused', invokedBy: 'user' }],
     ]);
+  });
+
+  test('a real subagent\'s call is made as its own agent, under a delegation from the main agent', async () => {
+    writeFileSync(join(h.workspace, 'README.md'), '# the readme\n');
+    const before = requests.length;
+    const { api, result } = await run([
+      { name: 'Agent', input: { description: 'Read the readme', prompt: 'Read README.md and report.', subagent_type: 'Explore', run_in_background: false } },
+      { name: 'Read', input: { file_path: join(h.workspace, 'README.md') } },
+    ]);
+    const asked = requests.slice(before).map((r) => [r.agent.name, r.cmd, r.actingFor.map((p) => p.name)]);
+    assert.deepEqual(asked, [
+      ['claude-code', '/claude-code/tools/agent', []],
+      ['claude-code.explore', '/claude-code/tools/read', ['claude-code']],
+    ], result.stderr.slice(0, 2000));
+    assert.match(api.toolResult(1)?.text ?? '', /the readme/);
+    const { delegations } = await h.ui.request('delegation/list', { agent: 'claude-code.explore', includeInactive: true });
+    assert.ok(delegations.some((d) => d.issuer.name === 'claude-code' && d.audience.name === 'claude-code.explore' && d.cmd === '/claude-code/tools/read'));
   });
 
   test('with the launcher broken, the hook cannot run and the tool is blocked rather than run', async () => {
