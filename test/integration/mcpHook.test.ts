@@ -139,7 +139,7 @@ describe('the PreToolUse hook adapter', () => {
     assert.equal(decision(await decidePreToolUse('{"tool_input": {}}', options)).permissionDecision, 'deny');
     const post = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'PostToolUse', tool_name: 'Bash' }), options));
     assert.equal(post.permissionDecision, 'deny');
-    assert.match(post.permissionDecisionReason, /PreToolUse only/);
+    assert.match(post.permissionDecisionReason, /answers PreToolUse and PreSkillShellCommand only/);
   });
 
   test('the CLI reads the hook input on stdin and prints the decision as JSON', async () => {

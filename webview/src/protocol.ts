@@ -67,7 +67,7 @@ function isTimelineDelegation(value: unknown): value is TimelineDelegation {
     (value.exp === null || typeof value.exp === 'number') &&
     (value.parent === null || typeof value.parent === 'string') &&
     typeof value.revoked === 'boolean' &&
-    (value.source === 'manual' || value.source === 'approval') &&
+    (value.source === 'manual' || value.source === 'approval' || value.source === 'subagent') &&
     typeof value.token === 'string'
   );
 }

@@ -77,6 +77,8 @@ export class Authorizer {
   private readonly requestWorkspaces = new Map<string, string>();
   /** Pending approvals by `connection id + requestId`, so the asking agent can withdraw them. */
   private readonly withdrawable = new Map<string, string>();
+  /** The main agent a pending approval's subagent acts for, so an approval mints main's delegation first. */
+  private readonly requestMains = new Map<string, AgentInfo>();
   /** The delegation minted by an approval decision, handed to the authorize call that waits for it. */
   private readonly mintedForApproval = new Map<string, string>();
   /** Base64 of each delegation's token, made on first use (see tokenText). */
@@ -124,6 +126,14 @@ export class Authorizer {
     const chain = this.findChain(agent.did, params.cmd, args, undefined, connection.id);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
+    let main: AgentInfo | undefined;
+    if (params.actingFor !== undefined && params.actingFor !== agent.name) {
+      main = this.identities.findAgent(params.actingFor) ?? (params.createAgent ? await this.createAgent(params.actingFor, 'first use, as the main agent of a subagent') : undefined);
+      if (!main) return this.deny(agent, params, 'unknown-agent', `there is no agent named "${params.actingFor}" for ${agent.name} to act for`);
+      // A subagent is its own agent: what its main agent holds does not cover it silently. The person is asked,
+      // seeing whom it acts for, and an approval is delegated to it by the main agent (see decide).
+    }
+
     this.watch(connection);
     const held = this.activeHeldBy(agent.did);
     const tool = typeof args.tool === 'string' ? args.tool : undefined;
@@ -132,10 +142,11 @@ export class Authorizer {
     const withdrawKey = params.requestId !== undefined ? `${connection.id} ${params.requestId}` : undefined;
     if (withdrawKey) this.withdrawable.set(withdrawKey, approvalId);
     this.requestWorkspaces.set(approvalId, workspace);
+    if (main) this.requestMains.set(approvalId, main);
     const { request, resolution } = await this.approvals.request({
       id: approvalId,
       agent: { did: agent.did, name: agent.name },
-      actingFor: uniquePrincipals(held.map((d) => this.identities.principalOf(d.payload.iss))),
+      actingFor: uniquePrincipals([...(main ? [{ did: main.did, name: main.name }] : []), ...held.map((d) => this.identities.principalOf(d.payload.iss))]),
       heldDelegations: held.map((d) => d.cid),
       cmd: params.cmd,
       args,
@@ -154,6 +165,7 @@ export class Authorizer {
     const outcome = await resolution;
     if (withdrawKey) this.withdrawable.delete(withdrawKey);
     this.requestWorkspaces.delete(approvalId);
+    this.requestMains.delete(approvalId);
     if (outcome.outcome !== 'decided') {
       await this.audit.append({
         agent: agent.did,
@@ -307,8 +319,24 @@ export class Authorizer {
     const decidedFrom: PeerIdentity = connection ? await connection.peer : { verified: false, reason: 'decided without a connection' };
     let delegation: StoredDelegation | undefined;
     if (params.decision !== 'deny') {
-      delegation = await this.mintApprovalDelegation(request, params, this.approvals.requesterOf(request.id));
-      this.mintedForApproval.set(request.id, delegation.cid);
+      const connectionId = this.approvals.requesterOf(request.id);
+      const main = this.requestMains.get(request.id);
+      if (main) {
+        // A subagent's request. When its main agent already holds the call, the person's choice is delegated by
+        // main below what it holds; otherwise the choice is given to main (user → main) and main passes it on.
+        const held = this.findChain(main.did, request.cmd, request.args);
+        if (held) {
+          delegation = await this.mintApprovalDelegation(request, params, connectionId, { main, parent: held[0]! });
+          this.mintedForApproval.set(request.id, delegation.cid);
+        } else {
+          delegation = await this.mintApprovalDelegation({ ...request, agent: { did: main.did, name: main.name } }, params, connectionId);
+          const onward = await this.delegateToSubagent(main, request.agent, request.cmd, delegation, connectionId);
+          this.mintedForApproval.set(request.id, onward.cid);
+        }
+      } else {
+        delegation = await this.mintApprovalDelegation(request, params, connectionId);
+        this.mintedForApproval.set(request.id, delegation.cid);
+      }
     }
     await this.audit.append({
       agent: request.agent.did,
@@ -323,7 +351,12 @@ export class Authorizer {
     return { id: request.id, decision: params.decision, ...(delegation ? { delegation: this.info(delegation) } : {}) };
   }
 
-  private async mintApprovalDelegation(request: ApprovalRequest, params: ApprovalDecideParams, connectionId: string | undefined): Promise<StoredDelegation> {
+  private async mintApprovalDelegation(
+    request: ApprovalRequest,
+    params: ApprovalDecideParams,
+    connectionId: string | undefined,
+    under?: { main: AgentInfo; parent: StoredDelegation },
+  ): Promise<StoredDelegation> {
     const now = this.now();
     const pol: Statement[] = [];
     const scopeParts: string[] = [request.cmd];
@@ -366,6 +399,24 @@ export class Authorizer {
             ? now + (params.ttlSeconds ?? 0)
             : null;
     scopeParts.push(params.decision === 'session' ? 'for this session' : params.decision === 'ttl' ? `for ${params.ttlSeconds} s` : params.decision === 'always' ? 'always' : '');
+    if (under) {
+      // Delegated by the main agent below what it holds: never longer than that.
+      const parentExp = under.parent.payload.exp;
+      return this.mint({
+        issuer: under.main.did,
+        audience: request.agent.did,
+        cmd: request.cmd,
+        pol,
+        exp: parentExp === null ? exp : exp === null ? parentExp : Math.min(exp, parentExp),
+        parent: under.parent.cid,
+        source: 'subagent',
+        singleUse: params.decision === 'once',
+        sessionConnection: params.decision === 'session' ? connectionId : undefined,
+        scope: [...scopeParts.filter(Boolean), `from ${under.main.name}`].join(' · '),
+        approvalId: request.id,
+        signer: await this.identities.signerFor(under.main.name),
+      });
+    }
     return this.mint({
       issuer: this.identities.user.did,
       audience: request.agent.did,
@@ -379,6 +430,26 @@ export class Authorizer {
       scope: scopeParts.filter(Boolean).join(' · '),
       approvalId: request.id,
       signer: this.identities.userSigner,
+    });
+  }
+
+  /**
+   * The main agent's delegation of `cmd` to its subagent, below `parent` (what main holds): no wider, no longer,
+   * single-use and session-bound when the parent is, signed by the main agent's own key.
+   */
+  private async delegateToSubagent(main: AgentInfo, sub: { did: string; name: string }, cmd: string, parent: StoredDelegation, sessionConnection: string | undefined): Promise<StoredDelegation> {
+    return this.mint({
+      issuer: main.did,
+      audience: sub.did,
+      cmd,
+      pol: [],
+      exp: parent.payload.exp,
+      parent: parent.cid,
+      source: 'subagent',
+      singleUse: parent.singleUse,
+      sessionConnection: parent.sessionBound ? (sessionConnection ?? parent.sessionConnection) : undefined,
+      scope: `${cmd} for ${main.name}'s subagent ${sub.name}, within ${parent.scope}`,
+      signer: await this.identities.signerFor(main.name),
     });
   }
 
@@ -679,7 +750,10 @@ function argumentsSchema(cmd: string, inputSchema: Record<string, unknown> | und
     return slot({ server: TEXT_SCHEMA, tool: TEXT_SCHEMA, prompt: TEXT_SCHEMA, ...(inputSchema ? { arguments: inputSchema } : {}) });
   }
   if (cmd === '/mcp/resources/read') return slot({ server: TEXT_SCHEMA, uri: { type: 'string', format: 'uri' } });
-  if (/^\/(claude-code|vscode)\/tools\//.test(cmd)) return slot({ tool: TEXT_SCHEMA, ...(inputSchema ? { input: inputSchema } : {}) });
+  // A client hook's call: the tool's name, the skill whose `!` line it is, the MCP server Cursor names, all text.
+  if (/^\/(claude-code|vscode|cursor)\/tools\//.test(cmd)) {
+    return slot({ tool: TEXT_SCHEMA, server: TEXT_SCHEMA, via: slot({ skill: TEXT_SCHEMA, invokedBy: TEXT_SCHEMA }), ...(inputSchema ? { input: inputSchema } : {}) });
+  }
   return inputSchema;
 }
 

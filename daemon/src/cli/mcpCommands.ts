@@ -2,6 +2,10 @@
 // (rewrite MCP client configs to use it), `hook` (a PreToolUse hook for Claude Code and VS Code) and `launcher`
 // (refresh the stable launcher that protected configs call). Registered by main.ts.
 import { Argument, Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { decideCursorHook } from '../hooks/cursorHook';
+import { clientMarkers, hookClients, hookFileFor, type HookFile } from '../hooks/hookSettings';
 import { decidePreToolUse, defaultHookAgent, type HookFlavor } from '../mcp/agentHook';
 import { DaemonLink } from '../mcp/daemonLink';
 import { ensureLauncher } from '../mcp/launcher';
@@ -77,6 +81,14 @@ function describeReport(report: ProtectReport, undo: boolean): string {
   if (report.files.every((f) => f.status === 'missing')) {
     lines.push('', `no MCP config found (looked at ${report.files.map((f) => f.file.path).join(', ')})`);
   }
+  for (const outcome of report.hooks ?? []) {
+    lines.push('', `${outcome.file.path} [${outcome.file.client} hooks]: ${statusText[outcome.status]}`);
+    for (const e of outcome.events) lines.push(`  ${e.event}: ${e.action}`);
+    if (outcome.backup) lines.push(`  ${undo ? 'from' : 'backup'}: ${outcome.backup}`);
+    if (outcome.note) lines.push(`  note: ${outcome.note}`);
+    if (outcome.diff && (outcome.status === 'would-change' || outcome.status === 'would-restore')) lines.push('', outcome.diff.trimEnd());
+  }
+  if (report.hooks && report.hooks.length === 0 && !undo) lines.push('', 'no client found to install hooks for (give --client to install them anyway)');
   if (!undo) {
     for (const client of mcpClientKinds) {
       const wrapped = report.files
@@ -87,6 +99,24 @@ function describeReport(report: ProtectReport, undo: boolean): string {
     }
   }
   return lines.join('\n').trimStart();
+}
+
+/**
+ * The hook files `signet protect` installs into: with `--client`, that client's (created if missing); without, each
+ * client whose folder is in the workspace and, for the user scope, in the home. An undo looks at every file that
+ * could have been written, and restores those with a backup.
+ */
+function hookFilesToProtect(client: McpClientKind | undefined, workspace: string, userHome: string, scope: 'user' | undefined, undo: boolean): HookFile[] {
+  const files: HookFile[] = [];
+  for (const c of client ? [client] : hookClients) {
+    for (const s of scope ? [scope] : client ? (['workspace'] as const) : (['workspace', 'user'] as const)) {
+      const file = hookFileFor(c, workspace, userHome, s);
+      if (!file) continue;
+      const found = clientMarkers(c, s === 'user' ? userHome : workspace, s).some((m) => existsSync(m)) || existsSync(file.path);
+      if (client || undo || found) files.push(file);
+    }
+  }
+  return files;
 }
 
 export function registerMcpCommands(program: Command, globals: Globals): void {
@@ -115,15 +145,17 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
 
   program
     .command('protect')
-    .description('put Signet in front of the MCP servers of VS Code, Cursor and Claude Code (with a backup; --undo restores it)')
-    .addOption(new Option('--client <client>', 'only this client (default: all)').choices([...mcpClientKinds]))
+    .description('put Signet in front of the MCP servers and built-in tools (hooks) of VS Code, Cursor and Claude Code (with a backup; --undo restores it)')
+    .addOption(new Option('--client <client>', 'only this client, installing its hooks even where none are yet (default: every client found)').choices([...mcpClientKinds]))
+    .option('--user', "install the hooks in the user's own settings (~/.claude, ~/.cursor) instead of the workspace's")
+    .option('--no-hooks', 'only rewrite MCP configs, install no hooks')
     .option('--dry-run', 'print the change and touch nothing')
     .option('--undo', 'restore the configs as they were before the last protect')
     .option('--workspace <dir>', 'the project folder (default: the current one)')
     .option('--agent <name>', 'the agent the calls are made as (default: copilot, cursor or claude-code)', agentName)
     .option('--guard', 'also put signet mcp-guard in front of each local stdio server, so it refuses calls that did not come through Signet')
     .option('--trust <dids>', 'with --guard: the user DIDs the guard trusts, comma-separated (default: this home\'s user)')
-    .action(async (opts: { client?: McpClientKind; dryRun?: boolean; undo?: boolean; workspace?: string; agent?: string; guard?: boolean; trust?: string }) => {
+    .action(async (opts: { client?: McpClientKind; user?: boolean; hooks: boolean; dryRun?: boolean; undo?: boolean; workspace?: string; agent?: string; guard?: boolean; trust?: string }) => {
       const { json, home } = globals();
       if (opts.trust && !opts.guard) throw new CliError('--trust is for --guard', ExitCode.Usage);
       let guard: { trust: string[] } | undefined;
@@ -134,13 +166,15 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
         if (!trust.length) throw new CliError(`${home} has no user identity yet: start Signet once (signet daemon) or give --trust DID`, ExitCode.Usage);
         guard = { trust };
       }
+      const workspace = opts.workspace ?? process.cwd();
       const options = {
         home,
         clients: opts.client ? [opts.client] : mcpClientKinds,
-        workspace: opts.workspace ?? process.cwd(),
+        workspace,
         ...(opts.agent ? { agent: opts.agent } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
         ...(guard ? { guard } : {}),
+        ...(opts.hooks ? { hookFiles: hookFilesToProtect(opts.client, workspace, homedir(), opts.user ? 'user' : undefined, Boolean(opts.undo)) } : {}),
       };
       const report = opts.undo ? await undoProtect(options) : await protect(options);
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${describeReport(report, Boolean(opts.undo))}\n`);
@@ -149,7 +183,7 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
   program
     .command('hook')
     .description('a PreToolUse hook: reads the hook JSON on stdin, asks Signet, prints allow, deny or ask')
-    .addArgument(new Argument('<client>', 'the hook schema').choices(['claude-code', 'vscode']))
+    .addArgument(new Argument('<client>', 'the hook schema').choices(['claude-code', 'vscode', 'cursor']))
     .option('--agent <name>', 'the agent the calls are made as (default: claude-code, or copilot for vscode)', agentName)
     .option('--timeout <seconds>', 'wait this long for a decision (keep it below the hook timeout in the client settings)', (v) => Number.parseInt(v, 10))
     .addOption(new Option('--fallback <decision>', 'the answer when Signet cannot decide in time or is not running').choices(['deny', 'ask']).default('deny'))
@@ -159,6 +193,16 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
       if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds', ExitCode.Usage);
       const link = new DaemonLink({ home });
       try {
+        if (flavor === 'cursor') {
+          const answer = await decideCursorHook(await readAllStdin(), {
+            agent: opts.agent ?? defaultHookAgent.cursor,
+            authorize: (params) => link.authorize(params),
+            timeoutSeconds: opts.timeout ?? 25,
+            defaultWorkspace: process.cwd(),
+          });
+          process.stdout.write(`${JSON.stringify(answer)}\n`);
+          return;
+        }
         const decision = await decidePreToolUse(await readAllStdin(), {
           flavor,
           agent: opts.agent ?? defaultHookAgent[flavor],

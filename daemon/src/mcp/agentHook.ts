@@ -12,10 +12,17 @@ import { z } from 'zod';
 import { firstChangedPath } from '../authz/canonicalPaths';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
 
-export type HookFlavor = 'claude-code' | 'vscode';
+export type HookFlavor = 'claude-code' | 'vscode' | 'cursor';
 
 /** The agent a hook's calls are made as, unless `--agent` says otherwise. */
-export const defaultHookAgent: Record<HookFlavor, string> = { 'claude-code': 'claude-code', vscode: 'copilot' };
+export const defaultHookAgent: Record<HookFlavor, string> = { 'claude-code': 'claude-code', vscode: 'copilot', cursor: 'cursor' };
+
+/**
+ * The events that ask before something runs. Claude Code runs the `!` lines of skills and slash commands under
+ * PreSkillShellCommand, never under PreToolUse; Signet decides them as the shell commands they are.
+ */
+export const DECIDED_EVENTS = ['PreToolUse', 'PreSkillShellCommand'] as const;
+export type DecidedEvent = (typeof DECIDED_EVENTS)[number];
 
 export const PreToolUseInput = z.looseObject({
   tool_name: z.string().min(1),
@@ -28,6 +35,12 @@ export const PreToolUseInput = z.looseObject({
   hookEventName: z.string().optional(),
   transcript_path: z.string().optional(),
   permission_mode: z.string().optional(),
+  /** Claude Code, when a subagent makes the call: which one, and its type (chosen by the agent, so sanitised). */
+  agent_id: z.string().optional(),
+  agent_type: z.string().optional(),
+  /** PreSkillShellCommand: the skill or slash command whose text holds the command, and who loaded it. */
+  command_name: z.string().optional(),
+  invoked_by: z.string().optional(),
 });
 export type PreToolUseInput = z.infer<typeof PreToolUseInput>;
 
@@ -35,7 +48,7 @@ export type PermissionDecision = 'allow' | 'deny' | 'ask';
 
 export interface PreToolUseOutput {
   hookSpecificOutput: {
-    hookEventName: 'PreToolUse';
+    hookEventName: DecidedEvent;
     permissionDecision: PermissionDecision;
     permissionDecisionReason: string;
     /**
@@ -69,6 +82,17 @@ const builtInSchemas: Record<string, Record<string, unknown>> = {
   task: object({ description: text, prompt: text, subagent_type: text }),
 };
 
+/**
+ * The Signet agent a subagent's calls are made as: the main agent's name, a dot and the subagent's type, in the
+ * characters agent names allow (`claude-code.explore`). The type is chosen by the agent, so nothing of it survives
+ * but lowercase letters, digits, `_` and `-`; one type cannot pass for another's name with a `.` or `/`.
+ */
+export function subagentName(main: string, agentType: string | undefined): string {
+  const room = 64 - main.length - 1;
+  const type = (agentType ?? '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, Math.max(room, 0)).replace(/-+$/, '');
+  return `${main}.${type || 'subagent'}`.slice(0, 64);
+}
+
 export interface HookOptions {
   flavor: HookFlavor;
   agent: string;
@@ -90,8 +114,8 @@ export function hookCommand(flavor: HookFlavor, toolName: string): string {
   return `/${flavor}/tools/${segment}`;
 }
 
-function output(permissionDecision: PermissionDecision, permissionDecisionReason: string, updatedInput?: Record<string, unknown>): PreToolUseOutput {
-  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision, permissionDecisionReason, ...(updatedInput ? { updatedInput } : {}) } };
+function output(permissionDecision: PermissionDecision, permissionDecisionReason: string, updatedInput?: Record<string, unknown>, hookEventName: DecidedEvent = 'PreToolUse'): PreToolUseOutput {
+  return { hookSpecificOutput: { hookEventName, permissionDecision, permissionDecisionReason, ...(updatedInput ? { updatedInput } : {}) } };
 }
 
 /**
@@ -110,18 +134,31 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
     return output('deny', `Signet could not read the hook input (${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}), so the tool call was refused`);
   }
   const input = parsed.data;
-  const event = input.hook_event_name ?? input.hookEventName;
-  if (event !== undefined && event !== 'PreToolUse') {
-    return output('deny', `signet hook answers PreToolUse only, but was run for ${event}; configure it under PreToolUse`);
+  const event = input.hook_event_name ?? input.hookEventName ?? 'PreToolUse';
+  if (!(DECIDED_EVENTS as readonly string[]).includes(event)) {
+    return output('deny', `signet hook answers ${DECIDED_EVENTS.join(' and ')} only, but was run for ${event}; configure it under those events`);
   }
-  if (!options.includeMcp && /^mcp__/.test(input.tool_name)) return undefined;
+  const decided = event as DecidedEvent;
+  if (decided === 'PreToolUse' && !options.includeMcp && /^mcp__/.test(input.tool_name)) return undefined;
+  const answer = await decide(input, decided, options);
+  // A skill's command is never run on another input: Claude Code keeps any updatedInput from running it at all.
+  if (decided === 'PreSkillShellCommand') return output(answer.hookSpecificOutput.permissionDecision, answer.hookSpecificOutput.permissionDecisionReason, undefined, decided);
+  return answer;
+}
 
+async function decide(input: PreToolUseInput, event: DecidedEvent, options: HookOptions): Promise<PreToolUseOutput> {
   const toolInput = input.tool_input ?? {};
   const inputSchema = builtInSchemas[input.tool_name.toLowerCase()];
+  // A skill's `!` line is a shell command like any other: the same command and arguments as the Bash tool, so a
+  // person approves it as one (and a delegation for Bash covers it), with the skill named alongside.
+  const via = event === 'PreSkillShellCommand' ? { via: { skill: input.command_name ?? 'unknown', invokedBy: input.invoked_by ?? 'other' } } : {};
+  // Claude Code names the subagent making a call (agent_id, with its agent_type); the main thread has no agent_id.
+  const subagent = input.agent_id !== undefined ? subagentName(options.agent, input.agent_type) : undefined;
   const params: AuthorizeParams = {
-    agent: options.agent,
+    agent: subagent ?? options.agent,
+    ...(subagent ? { actingFor: options.agent } : {}),
     cmd: hookCommand(options.flavor, input.tool_name),
-    args: { tool: input.tool_name, input: toolInput },
+    args: { tool: input.tool_name, input: toolInput, ...via },
     createAgent: true,
     ...(inputSchema ? { inputSchema } : {}),
   };
@@ -147,7 +184,7 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
     const paths = result.args._paths;
     const changed = Array.isArray(paths) ? await firstChangedPath(paths) : undefined;
     if (changed) return output('deny', `Signet refused ${input.tool_name}: ${changed.path} no longer names what was authorized (it now leads to ${changed.now})`);
-    const reason = `Signet allowed ${input.tool_name} for ${options.agent} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
+    const reason = `Signet allowed ${input.tool_name} for ${params.agent}${subagent ? `, acting for ${options.agent},` : ''} (invocation ${result.invocationCid}, chain ${result.chain.join(' → ')})`;
     // Claude Code runs the tool on `updatedInput`, the input with its paths canonical. A client that cannot be told
     // to (VS Code) would run the raw input, which may name another file than the one checked: unless the two are
     // the same, the call is refused with the path to use instead.

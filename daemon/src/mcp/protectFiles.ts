@@ -3,11 +3,12 @@
 // puts the latest backup back. Backups live in the Signet home, not next to the config, so they are never
 // committed along with a workspace's `.vscode/mcp.json`.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../home/atomicFile';
 import { homePaths } from '../home/signetHome';
+import { installHooksText, type HookChange, type HookFile } from '../hooks/hookSettings';
 import { ensureLauncher, launcherPath, type LauncherTarget } from './launcher';
 import { configFilesFor, defaultAgentFor, protectConfigText, type ConfigFile, type McpClientKind, type ServerChange } from './protectConfig';
 import { unifiedDiff } from './textDiff';
@@ -26,6 +27,8 @@ export interface ProtectOptions {
   /** What the launcher runs; this process's Node and script by default. */
   launcherTarget?: LauncherTarget;
   now?: () => Date;
+  /** Hook settings files to install Signet's hooks into (created when missing), besides the MCP configs. */
+  hookFiles?: readonly HookFile[];
 }
 
 export type FileStatus = 'missing' | 'unchanged' | 'changed' | 'would-change' | 'restored' | 'would-restore' | 'nothing-to-undo';
@@ -44,15 +47,28 @@ export interface FileOutcome {
   note?: string;
 }
 
+export interface HookFileOutcome {
+  file: HookFile;
+  status: Exclude<FileStatus, 'missing'>;
+  events: HookChange[];
+  diff: string;
+  preview?: string;
+  backup?: string;
+  note?: string;
+}
+
 export interface ProtectReport {
   launcher: string;
   launcherChanged: boolean;
   files: FileOutcome[];
+  /** Present when hooks were asked for. */
+  hooks?: HookFileOutcome[];
 }
 
 interface BackupIndex {
   path: string;
-  backups: { file: string; createdAt: string; writtenSha256: string }[];
+  /** `absent`: the file did not exist before; undoing removes it. */
+  backups: { file: string; createdAt: string; writtenSha256: string; absent?: boolean }[];
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -99,6 +115,43 @@ export async function userDidOf(home: string): Promise<string | undefined> {
   return typeof did === 'string' ? did : undefined;
 }
 
+/** Saves `before` (or that there was no file) under the Signet home, then writes `after` over the file. */
+async function replaceWithBackup(home: string, path: string, before: string | undefined, after: string, now: () => Date): Promise<string> {
+  const dir = backupDir(home, path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const backup = join(dir, `${stamp(now())}.json`);
+  await writeFileAtomic(backup, before ?? '', 0o600);
+  if (before === undefined) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, after, 0o644);
+  } else {
+    await replaceFile(path, after);
+  }
+  const index = await readIndex(dir, path);
+  index.backups.push({ file: basename(backup), createdAt: now().toISOString(), writtenSha256: sha256(after), ...(before === undefined ? { absent: true } : {}) });
+  await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`, 0o600);
+  return backup;
+}
+
+async function installHooks(options: ProtectOptions, launcher: string, now: () => Date): Promise<HookFileOutcome[]> {
+  const outcomes: HookFileOutcome[] = [];
+  for (const file of options.hookFiles ?? []) {
+    const before = await readIfExists(file.path);
+    const result = installHooksText(before ?? '', file.path, {
+      client: file.client,
+      launcher,
+      home: options.home,
+      userHome: options.userHome ?? homedir(),
+      ...(options.agent ? { agent: options.agent } : {}),
+    });
+    const diff = unifiedDiff(before ?? '', result.text, { from: before === undefined ? '/dev/null' : file.path, to: `${file.path} (with Signet's hooks)` });
+    if (!result.changed) outcomes.push({ file, status: 'unchanged', events: result.events, diff: '' });
+    else if (options.dryRun) outcomes.push({ file, status: 'would-change', events: result.events, diff, preview: result.text });
+    else outcomes.push({ file, status: 'changed', events: result.events, diff, backup: await replaceWithBackup(options.home, file.path, before, result.text, now) });
+  }
+  return outcomes;
+}
+
 export async function protect(options: ProtectOptions): Promise<ProtectReport> {
   const now = options.now ?? (() => new Date());
   const launcher = launcherPath(options.home);
@@ -128,18 +181,11 @@ export async function protect(options: ProtectOptions): Promise<ProtectReport> {
         files.push({ file, status: 'would-change', servers: result.servers, diff, preview: result.text });
         continue;
       }
-      const dir = backupDir(options.home, file.path);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const backup = join(dir, `${stamp(now())}.json`);
-      await writeFileAtomic(backup, before, 0o600);
-      await replaceFile(file.path, result.text);
-      const index = await readIndex(dir, file.path);
-      index.backups.push({ file: basename(backup), createdAt: now().toISOString(), writtenSha256: sha256(result.text) });
-      await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`, 0o600);
+      const backup = await replaceWithBackup(options.home, file.path, before, result.text, now);
       files.push({ file, status: 'changed', servers: result.servers, diff, backup });
     }
   }
-  return { launcher, launcherChanged, files };
+  return { launcher, launcherChanged, files, ...(options.hookFiles ? { hooks: await installHooks(options, launcher, now) } : {}) };
 }
 
 /**
@@ -151,41 +197,50 @@ export async function undoProtect(options: ProtectOptions): Promise<ProtectRepor
   const files: FileOutcome[] = [];
   for (const client of options.clients) {
     for (const file of configFilesFor(client, options.workspace, options.userHome ?? homedir())) {
-      const dir = backupDir(options.home, file.path);
-      const index = await readIndex(dir, file.path);
-      const latest = index.backups.at(-1);
-      const current = await readIfExists(file.path);
-      if (!latest) {
-        files.push({ file, status: current === undefined ? 'missing' : 'nothing-to-undo', servers: [], diff: '' });
-        continue;
-      }
-      const backupPath = join(dir, latest.file);
-      const original = await readFile(backupPath, 'utf8');
-      const diff = unifiedDiff(current ?? '', original, { from: `${file.path} (protected)`, to: `${file.path} (as before signet protect)` });
-      const editedSince = current !== undefined && sha256(current) !== latest.writtenSha256;
-      if (options.dryRun) {
-        files.push({ file, status: 'would-restore', servers: [], diff, backup: backupPath, ...(editedSince ? { note: 'the file was edited after it was protected; those edits would be set aside' } : {}) });
-        continue;
-      }
-      let note: string | undefined;
-      if (editedSince && current !== undefined) {
-        const aside = join(dir, `${stamp(now())}.edited-before-undo.json`);
-        await writeFileAtomic(aside, current, 0o600);
-        note = `the file was edited after it was protected; that version is saved at ${aside}`;
-      }
-      if (current === undefined) {
-        await mkdir(dirname(file.path), { recursive: true });
-        await writeFileAtomic(file.path, original, 0o644);
-      } else {
-        await replaceFile(file.path, original);
-      }
-      await rename(backupPath, backupPath.replace(/\.json$/, '.restored.json'));
-      index.backups.pop();
-      await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`, 0o600);
-      files.push({ file, status: 'restored', servers: [], diff, backup: backupPath, ...(note ? { note } : {}) });
+      const restored = await restoreLatest(options.home, file.path, Boolean(options.dryRun), now);
+      files.push({ file, servers: [], ...restored });
     }
   }
-  return { launcher: launcherPath(options.home), launcherChanged: false, files };
+  const hooks: HookFileOutcome[] = [];
+  for (const file of options.hookFiles ?? []) {
+    const restored = await restoreLatest(options.home, file.path, Boolean(options.dryRun), now);
+    if (restored.status !== 'missing') hooks.push({ file, events: [], ...restored, status: restored.status });
+  }
+  return { launcher: launcherPath(options.home), launcherChanged: false, files, ...(options.hookFiles ? { hooks } : {}) };
+}
+
+/** Undoes the latest protect of one file: its text as before, or no file when protect created it. */
+async function restoreLatest(home: string, path: string, dryRun: boolean, now: () => Date): Promise<Pick<FileOutcome, 'status' | 'diff' | 'backup' | 'note'>> {
+  const dir = backupDir(home, path);
+  const index = await readIndex(dir, path);
+  const latest = index.backups.at(-1);
+  const current = await readIfExists(path);
+  if (!latest) return { status: current === undefined ? 'missing' : 'nothing-to-undo', diff: '' };
+  const backupPath = join(dir, latest.file);
+  const original = latest.absent ? '' : await readFile(backupPath, 'utf8');
+  const diff = unifiedDiff(current ?? '', original, { from: `${path} (protected)`, to: latest.absent ? '/dev/null' : `${path} (as before signet protect)` });
+  const editedSince = current !== undefined && sha256(current) !== latest.writtenSha256;
+  if (dryRun) {
+    return { status: 'would-restore', diff, backup: backupPath, ...(editedSince ? { note: 'the file was edited after it was protected; those edits would be set aside' } : {}) };
+  }
+  let note: string | undefined;
+  if (editedSince && current !== undefined) {
+    const aside = join(dir, `${stamp(now())}.edited-before-undo.json`);
+    await writeFileAtomic(aside, current, 0o600);
+    note = `the file was edited after it was protected; that version is saved at ${aside}`;
+  }
+  if (latest.absent) {
+    if (current !== undefined) await rm(path, { force: true });
+  } else if (current === undefined) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, original, 0o644);
+  } else {
+    await replaceFile(path, original);
+  }
+  await rename(backupPath, backupPath.replace(/\.json$/, '.restored.json'));
+  index.backups.pop();
+  await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`, 0o600);
+  return { status: 'restored', diff, backup: backupPath, ...(note ? { note } : {}) };
 }
 
 /**

@@ -127,8 +127,11 @@ export const AgentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
-/** How a delegation came to be, shown to people next to it. */
-export const DelegationSource = z.enum(['manual', 'approval']);
+/**
+ * How a delegation came to be, shown to people next to it. `subagent`: a client's main agent delegated a call it
+ * holds to one of its subagents (a Claude Code subagent), automatically and within what it holds.
+ */
+export const DelegationSource = z.enum(['manual', 'approval', 'subagent']);
 export type DelegationSource = z.infer<typeof DelegationSource>;
 
 export const DelegationInfo = z.object({
@@ -216,6 +219,12 @@ export const AuthorizeParams = z.strictObject({
   workspace: z.string().regex(absolutePath, 'the workspace must be an absolute path').optional(),
   /** Create the agent's identity if it does not exist yet (the MCP proxy's first use). Audited. */
   createAgent: z.boolean().optional(),
+  /**
+   * The agent this one acts for: a client's main agent, when `agent` is one of its subagents. A call the main
+   * agent holds is delegated onward to the subagent (main → sub, within what main holds); a call it does not is
+   * asked for, and an approval mints user → main and main → sub, so revoking main's delegation cuts the subagent off.
+   */
+  actingFor: agentName.optional(),
   /** A name the caller picks for this request, unique on its connection, so it can withdraw it with `authz/cancel`. */
   requestId: z.string().min(1).max(128).optional(),
   /**
