@@ -16,6 +16,7 @@ import { CliError, connectToDaemon, parseDurationOption, parseJsonOption } from 
 import { ExitCode } from './exitCode';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
+import { registerPolicyCommands } from './policyCommands';
 
 interface GlobalOptions {
   json?: boolean;
@@ -65,7 +66,8 @@ program
   .description('run the daemon in the foreground')
   .addOption(new Option('--keystore <kind>', 'where private keys live; `file` is saved as an explicit opt-in').choices(['keychain', 'file']))
   .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDurationOption(v))
-  .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number }) => {
+  .option('--opa-url <url>', 'also ask this OPA server on every authorize (POST /v1/data/signet/decision); overrides config.json')
+  .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number; opaUrl?: string }) => {
     const { home } = globals();
     ensureHome(home);
     const config = await loadConfig(home);
@@ -77,6 +79,7 @@ program
       home,
       ...(opts.keystore ? { keystore: opts.keystore } : {}),
       ...(opts.approvalTimeout ? { approvalTimeoutSeconds: opts.approvalTimeout } : {}),
+      ...(opts.opaUrl ? { policy: { opa: { ...config.opa, url: opts.opaUrl } } } : {}),
       log,
     });
     await new Promise<void>((resolve) => {
@@ -308,6 +311,7 @@ program
 
 registerMcpCommands(program, globals);
 registerReportCommand(program, globals);
+registerPolicyCommands(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {
