@@ -428,8 +428,8 @@ function fileUnit(path: string, access: string, viaCommand: string, workspace: s
 }
 
 /**
- * The parts of a call, each decided on its own. A string that may be a path but could not be classified is taken
- * as a path (deny and ask rules see it, and no allow can pass it by); a file with more than one hard link is
+ * The parts of a call, each decided on its own. A one-line string that may be a path but could not be classified is
+ * taken as a path (deny and ask rules see it, and no allow can pass it by); a file with more than one hard link is
  * decided by the name it was reached through, but no rule can allow it, since its other names are not seen.
  */
 async function unitsOf(call: PolicyCall, shell: ShellAnalysis | undefined, home: string): Promise<{ unit: CedarUnit; needsAllow: boolean; unallowable?: boolean; label: string }[]> {
@@ -440,6 +440,11 @@ async function unitsOf(call: PolicyCall, shell: ShellAnalysis | undefined, home:
     if (entry.startsWith(UNCLASSIFIED_MARK)) {
       const raw = entry.slice(UNCLASSIFIED_MARK.length);
       if (raw === call.args.tool || raw === call.args.server || raw === script || raw === '') continue;
+      // Text of several lines (a file body) is no path to decide on, but no rule can allow the call past it either.
+      if (/[\n\r\0]/.test(raw)) {
+        units.push({ unit: { resource: { type: 'Tool', id: 'text', attrs: { server: '', tool: '' } } }, needsAllow: true, unallowable: true, label: 'a text argument' });
+        continue;
+      }
       let path: string;
       try {
         path = await canonicalPath(raw, call.workspace);
