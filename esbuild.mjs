@@ -19,7 +19,7 @@ const nodeTargets = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@napi-rs/keyring', 'sodium-native', 'vscode'],
+  external: ['@napi-rs/keyring', 'sodium-native', 'vscode', '@cedar-policy/cedar-wasm', '@vscode/tree-sitter-wasm'],
 };
 
 await Promise.all([

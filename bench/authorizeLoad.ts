@@ -1,7 +1,7 @@
 // A daemon in its own process with one agent holding one delegation, and a load of authorize calls kept in
 // flight against it over the real WebSocket: what benchmark (a) and the build comparison both measure.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonClient } from '../daemon/src/client/daemonClient';
@@ -41,15 +41,20 @@ export interface AuthorizeLoad {
  * Starts `signet daemon` from the CLI bundle `cli` in a fresh home and sets up its agents and their delegations:
  * coder may call read_file (what authorize is timed with), bench may call the everything server's echo (through a
  * proxy) and claude-code may use its Read tool (through the hook).
+ * `withoutPolicy` gives the home an empty policy folder, so the daemon runs with no owner rules at all.
  */
-export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
+export async function startAuthorizeLoad(cli: string, options: { withoutPolicy?: boolean } = {}): Promise<AuthorizeLoad> {
   const home = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-')));
+  if (options.withoutPolicy) mkdirSync(join(home, 'policy'));
+  // The workspace is not the Signet home: the default owner rules keep agents out of that.
+  const workspace = realpathSync(mkdtempSync(join(tmpdir(), 'signet-bench-workspace-')));
   const daemonProcess = spawn(process.execPath, [cli, '--home', home, 'daemon', '--keystore', 'file'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => daemonProcess.once('exit', resolve));
   const stop = async () => {
     daemonProcess.kill('SIGTERM');
     await exited;
     rmSync(home, { recursive: true, force: true });
+    rmSync(workspace, { recursive: true, force: true });
   };
   try {
     let runtime: Awaited<ReturnType<typeof readRuntimeFile>>;
@@ -67,7 +72,7 @@ export async function startAuthorizeLoad(cli: string): Promise<AuthorizeLoad> {
     await ui.request('delegation/issue', { from: 'user', to: 'bench', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'echo']] });
     await ui.request('agent/create', { name: 'claude-code' });
     await ui.request('delegation/issue', { from: 'user', to: 'claude-code', cmd: '/claude-code/tools/read', pol: [] });
-    const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace: home };
+    const params = { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'read_file', arguments: { path: 'src/a.ts' } }, workspace };
     const authorizeOnce = async () => {
       const r = await agent.request('authz/authorize', params);
       if (r.decision !== 'allow') throw new Error(`benchmark authorize was denied: ${r.reason}`);

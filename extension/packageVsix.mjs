@@ -80,13 +80,13 @@ function versionOf(packageDir) {
 }
 
 /** The manifest as shipped: no scripts or dev tooling, and only the native bindings as dependencies. */
-function shippedManifest(keyringVersion, sodiumVersion) {
+function shippedManifest(keyringVersion, sodiumVersion, engines = {}) {
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   delete manifest.scripts;
   delete manifest.devDependencies;
   delete manifest.private;
   delete manifest.bin;
-  manifest.dependencies = { '@napi-rs/keyring': keyringVersion, ...(sodiumVersion ? { 'sodium-native': sodiumVersion } : {}) };
+  manifest.dependencies = { '@napi-rs/keyring': keyringVersion, ...(sodiumVersion ? { 'sodium-native': sodiumVersion } : {}), ...engines };
   return manifest;
 }
 
@@ -125,6 +125,20 @@ function stageSodium(stage, target) {
   return versionOf(sodiumDir);
 }
 
+/**
+ * The owner policy's two WebAssembly engines, which the daemon requires at run time from node_modules: Cedar's
+ * Node build (its glue and its 4.3 MB module) and tree-sitter with only the bash grammar. Answers their versions.
+ */
+function stagePolicyEngines(stage) {
+  const cedarDir = join(dirname(require.resolve('@cedar-policy/cedar-wasm/nodejs')), '..');
+  const stagedCedar = join(stage, 'node_modules', '@cedar-policy', 'cedar-wasm');
+  for (const file of ['package.json', 'nodejs/package.json', 'nodejs/cedar_wasm.js', 'nodejs/cedar_wasm_bg.wasm']) cpSync(join(cedarDir, file), join(stagedCedar, file));
+  const treeSitterDir = dirname(require.resolve('@vscode/tree-sitter-wasm/package.json'));
+  const stagedTreeSitter = join(stage, 'node_modules', '@vscode', 'tree-sitter-wasm');
+  for (const file of ['package.json', 'LICENSE', 'wasm/tree-sitter.js', 'wasm/tree-sitter.wasm', 'wasm/tree-sitter-bash.wasm']) cpSync(join(treeSitterDir, file), join(stagedTreeSitter, file));
+  return { '@cedar-policy/cedar-wasm': versionOf(cedarDir), '@vscode/tree-sitter-wasm': versionOf(treeSitterDir) };
+}
+
 function stagePackage(target) {
   const triple = TARGETS[target];
   const stage = join(repoRoot, '.cache', 'vsix-stage', target);
@@ -143,7 +157,8 @@ function stagePackage(target) {
   const binaryDir = keyringBinaryPackage(triple, keyringVersion);
   cpSync(binaryDir, join(stage, 'node_modules', '@napi-rs', `keyring-${triple}`), { recursive: true, dereference: true });
   const sodiumVersion = SODIUM_TARGETS.has(target) ? stageSodium(stage, target) : undefined;
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shippedManifest(keyringVersion, sodiumVersion), null, 2)}\n`);
+  const engines = stagePolicyEngines(stage);
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shippedManifest(keyringVersion, sodiumVersion, engines), null, 2)}\n`);
   return stage;
 }
 
@@ -158,6 +173,9 @@ export function packageProblems(entries, size, target) {
   if (!entries.includes(keyringBinary)) problems.push(`${keyringBinary} is missing`);
   const sodiumBinary = `extension/node_modules/sodium-native/prebuilds/${target}/sodium-native.node`;
   if (SODIUM_TARGETS.has(target) && !entries.includes(sodiumBinary)) problems.push(`${sodiumBinary} is missing`);
+  for (const engine of ['extension/node_modules/@cedar-policy/cedar-wasm/nodejs/cedar_wasm_bg.wasm', 'extension/node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-bash.wasm']) {
+    if (!entries.includes(engine)) problems.push(`${engine} is missing (the owner policy needs it)`);
+  }
   const allowed = new Set([keyringBinary, sodiumBinary]);
   for (const entry of entries) {
     if (/\.(node|bare|dll|dylib|so)$/.test(entry) && !allowed.has(entry)) problems.push(`${entry} is a native binary that is not the target's`);

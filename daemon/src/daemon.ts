@@ -25,6 +25,9 @@ import { validateInvocation, type DelegationPayload } from './ucan/index';
 import { NonceLedger } from './authz/nonceLedger';
 import { RpcServer, type MethodHandlers } from './server/rpcServer';
 import { RpcError } from './server/wireErrors';
+import { OpaDecider } from './policy/opaPolicy';
+import { OwnerPolicy } from './policy/ownerPolicy';
+import { loadShellParser } from './policy/shellCommands';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
 import { ed25519Library } from './ucan/ed25519Implementation';
@@ -41,6 +44,8 @@ export interface DaemonOptions {
   workspace?: string;
   /** Open the WebSocket (default). Tests of the dispatcher alone can skip it. */
   listen?: boolean;
+  /** Owner policy: off only when a test says so; the default rules are written on first start unless `installDefaults` is false. */
+  policy?: { enabled?: boolean; installDefaults?: boolean; opa?: { url: string; path?: string; timeoutMs?: number } };
   log: Logger;
 }
 
@@ -120,7 +125,32 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       });
     }
 
+    const opa = options.policy?.opa ?? config.opa;
+    const policy =
+      options.policy?.enabled === false
+        ? undefined
+        : new OwnerPolicy({
+            home,
+            installDefaults: options.policy?.installDefaults ?? true,
+            ...(opa ? { external: new OpaDecider(opa) } : {}),
+            onProblem: (state) =>
+              log.warn(
+                `owner policy ${state.file}: ${state.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}${state.everValid ? ' (its last valid version stays in force)' : state.state === 'broken' ? ' (it never loaded, so every call is denied until it is fixed)' : ''}`,
+              ),
+          });
+    // Cedar, the rules and the shell parser are loaded now rather than on the first call, which would wait for them.
+    if (policy) {
+      setImmediate(() => {
+        try {
+          policy.refresh(options.workspace ?? process.cwd());
+        } catch (error) {
+          log.warn(`owner policy: ${(error as Error).message}`);
+        }
+      });
+      loadShellParser().catch((error: Error) => log.warn(`the shell parser did not load, so shell commands will be denied: ${error.message}`));
+    }
     const authorizer = new Authorizer({
+      ...(policy ? { policy } : {}),
       identities,
       delegations,
       approvals,

@@ -19,7 +19,9 @@ import type {
   DelegationSource,
   DenyCode,
   PathRefusalDetail,
+  PolicyRuleRef,
 } from '../server/protocol';
+import { describeRule, type OwnerPolicy, type PolicyVerdict } from '../policy/ownerPolicy';
 import { SignetErrorCode } from '../server/protocol';
 import type { PeerIdentity } from '../server/peerProcess';
 import type { Connection } from '../server/rpcServer';
@@ -53,6 +55,8 @@ const ONCE_LIFETIME_SECONDS = 300;
 /** A session delegation ends with its connection; this bounds it should the daemon be killed. */
 const SESSION_BACKSTOP_SECONDS = 24 * 3600;
 const MAX_CHAIN_DEPTH = 8;
+/** A delegation minted for one call a policy rule allowed: used at once, or never. */
+const POLICY_ALLOW_LIFETIME_SECONDS = 60;
 /** The field the daemon adds to every invocation's args: all canonical paths, for path-scoped policies. */
 export const PATHS_FIELD = '_paths';
 
@@ -63,6 +67,8 @@ export interface AuthorizerOptions {
   audit: AuditSink;
   defaultWorkspace: string;
   now?: () => number;
+  /** The owner policy, asked on every authorize before any chain (see daemon/src/policy/). */
+  policy?: OwnerPolicy;
 }
 
 export class Authorizer {
@@ -83,8 +89,10 @@ export class Authorizer {
   private readonly mintedForApproval = new Map<string, string>();
   /** Base64 of each delegation's token, made on first use (see tokenText). */
   private readonly tokenTexts = new WeakMap<StoredDelegation, string>();
+  readonly policy: OwnerPolicy | undefined;
 
   constructor(options: AuthorizerOptions) {
+    this.policy = options.policy;
     this.identities = options.identities;
     this.delegations = options.delegations;
     this.approvals = options.approvals;
@@ -123,7 +131,19 @@ export class Authorizer {
     const canonical = canonicalised;
     const args: Record<string, unknown> = { ...canonical.args, [PATHS_FIELD]: canonical.paths };
 
-    const chain = this.findChain(agent.did, params.cmd, args, undefined, connection.id);
+    // The owner policy runs before any chain is searched: its deny beats every delegation and approval, its
+    // ask forces a prompt even where a delegation covers the call, and its allow needs no person.
+    const verdict = await this.ownerVerdict(agent, params.cmd, args, canonical.paths, workspace);
+    const policy = verdict && verdict.outcome !== 'none' && verdict.rule ? policyRecord(verdict) : undefined;
+    if (verdict?.outcome === 'deny') {
+      return this.deny(agent, params, verdict.rule?.id === 'signet:policy-unavailable' || verdict.rule?.id === 'signet:opa-unavailable' ? 'policy-unavailable' : 'denied-by-policy', verdict.reason, undefined, undefined, policy);
+    }
+    if (verdict?.outcome === 'allow' && verdict.rule) {
+      const minted = await this.mintPolicyDelegation(agent, params.cmd, args, verdict.rule);
+      return this.allow(agent, params.cmd, args, [minted], undefined, policy);
+    }
+
+    const chain = verdict?.outcome === 'ask' ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     let main: AgentInfo | undefined;
@@ -153,11 +173,12 @@ export class Authorizer {
       summary: summarize(params.cmd, args, canonical.paths),
       paths: canonical.paths,
       ...(tool ? { tool } : {}),
+      ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
     }, connection.id);
     await this.audit.append({
       agent: agent.did,
       kind: 'approval.requested',
-      data: { approvalId: request.id, cmd: params.cmd, args: auditableArgs(args), expiresAt: request.expiresAt, heldDelegations: request.heldDelegations },
+      data: { approvalId: request.id, cmd: params.cmd, args: auditableArgs(args), expiresAt: request.expiresAt, heldDelegations: request.heldDelegations, ...(policy ? { policy } : {}) },
     });
     const cancelOnDisconnect = () => this.approvals.cancel(request.id, 'disconnected', `${agent.name} disconnected before a decision`);
     connection.onClose(cancelOnDisconnect);
@@ -173,10 +194,10 @@ export class Authorizer {
         data: { approvalId: request.id, decision: 'deny', outcome: outcome.outcome, reason: outcome.reason, decidedBy: 'signetd' },
       });
       const code: DenyCode = outcome.outcome === 'timeout' ? 'approval-timeout' : denyCodeOfCancel[outcome.cause];
-      return this.deny(agent, params, code, `${params.cmd} was not approved: ${outcome.reason}`, request.id);
+      return this.deny(agent, params, code, `${params.cmd} was not approved: ${outcome.reason}`, request.id, undefined, policy);
     }
     if (outcome.decision.decision === 'deny') {
-      return this.deny(agent, params, 'denied-by-user', `${outcome.decision.decidedBy ?? 'the user'} denied ${request.summary}`, request.id);
+      return this.deny(agent, params, 'denied-by-user', `${outcome.decision.decidedBy ?? 'the user'} denied ${request.summary}`, request.id, undefined, policy);
     }
     const minted = this.mintedForApproval.get(request.id);
     this.mintedForApproval.delete(request.id);
@@ -202,7 +223,58 @@ export class Authorizer {
     if (!approvedChain) {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
     }
-    return this.allow(agent, params.cmd, args, approvedChain, request.id);
+    return this.allow(agent, params.cmd, args, approvedChain, request.id, policy);
+  }
+
+  /** The owner policy's verdict; a policy that fails to answer denies, with the cause. */
+  private async ownerVerdict(agent: AgentInfo, cmd: string, args: Record<string, unknown>, paths: string[], workspace: string): Promise<PolicyVerdict | undefined> {
+    if (!this.policy) return undefined;
+    const held = this.activeHeldBy(agent.did);
+    const chain: string[] = [];
+    for (const d of held) {
+      for (let current: StoredDelegation | undefined = d, depth = 0; current && depth < MAX_CHAIN_DEPTH; depth++) {
+        if (!chain.includes(current.payload.iss)) chain.push(current.payload.iss);
+        current = current.parent ? this.delegations.get(current.parent) : undefined;
+      }
+    }
+    try {
+      return await this.policy.evaluate({
+        agent: { did: agent.did, name: agent.name },
+        chain,
+        actingFor: chain.map((did) => this.identities.principalOf(did).name),
+        cmd,
+        args,
+        paths,
+        workspace,
+      });
+    } catch (error) {
+      return {
+        outcome: 'deny',
+        rule: { id: 'signet:policy-unavailable', file: '(built in)', line: 0, outcome: 'deny' },
+        matched: [],
+        reason: `the owner policy could not be evaluated, so the call was refused: ${(error as Error).message}`,
+      };
+    }
+  }
+
+  /**
+   * The narrowest delegation that covers exactly this call, user-signed, single-use and short-lived, naming the
+   * rule in its `meta`: tools see the same kind of chain as after a person's approval, and verify it offline.
+   */
+  private mintPolicyDelegation(agent: AgentInfo, cmd: string, args: Record<string, unknown>, rule: PolicyRuleRef): Promise<StoredDelegation> {
+    return this.mint({
+      issuer: this.identities.user.did,
+      audience: agent.did,
+      cmd,
+      pol: [['==', '.', args]],
+      exp: this.now() + POLICY_ALLOW_LIFETIME_SECONDS,
+      parent: null,
+      source: 'policy',
+      singleUse: true,
+      scope: `${cmd}, these exact arguments, once, allowed by ${describeRule(rule)}`,
+      meta: { policyRule: { id: rule.id, file: rule.file, line: rule.line } },
+      signer: this.identities.userSigner,
+    });
   }
 
   /** Withdraws a waiting request of `connection`; false when none of that id is waiting. */
@@ -239,7 +311,7 @@ export class Authorizer {
     return undefined;
   }
 
-  private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string): Promise<AuthorizeResult> {
+  private async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string, policy?: AuditedPolicy): Promise<AuthorizeResult> {
     const signer = await this.identities.signerFor(agent.name);
     const now = this.now();
     // `chain` is found leaf first; `prf` lists it root first, as UCAN 1.0 orders it (invocation spec §Proofs).
@@ -275,6 +347,7 @@ export class Authorizer {
         chain: chain.map((d) => d.cid),
         ...(approvalId ? { approvalId } : {}),
         ...(usedUp.length ? { usedUp: usedUp.map((d) => d.cid) } : {}),
+        ...(policy ? { policy } : {}),
       },
     });
     return {
@@ -288,11 +361,11 @@ export class Authorizer {
     };
   }
 
-  private async deny(agent: AgentInfo | null, params: AuthorizeParams, code: DenyCode, reason: string, approvalId?: string, path?: PathRefusalDetail): Promise<AuthorizeResult> {
+  private async deny(agent: AgentInfo | null, params: AuthorizeParams, code: DenyCode, reason: string, approvalId?: string, path?: PathRefusalDetail, policy?: AuditedPolicy): Promise<AuthorizeResult> {
     await this.audit.append({
       agent: agent?.did ?? null,
       kind: 'authorize.denied',
-      data: { agentName: params.agent, cmd: params.cmd, args: auditableArgs(params.args), code, reason, ...(approvalId ? { approvalId } : {}), ...(path ? { path } : {}) },
+      data: { agentName: params.agent, cmd: params.cmd, args: auditableArgs(params.args), code, reason, ...(approvalId ? { approvalId } : {}), ...(path ? { path } : {}), ...(policy ? { policy } : {}) },
     });
     return { decision: 'deny', code, reason, ...(approvalId ? { approvalId } : {}), ...(path ? { path } : {}) };
   }
@@ -605,6 +678,7 @@ export class Authorizer {
     sessionConnection?: string | undefined;
     scope: string;
     approvalId?: string;
+    meta?: Record<string, unknown>;
     signer: { did: string };
   }): Promise<StoredDelegation> {
     const payload: DelegationPayload = {
@@ -615,6 +689,7 @@ export class Authorizer {
       pol: spec.pol,
       nonce: freshNonce(),
       exp: spec.exp,
+      ...(spec.meta ? { meta: spec.meta } : {}),
     };
     const bytes = encodeDelegationWith(payload, spec.signer as Parameters<typeof encodeDelegationWith>[1]);
     const stored: StoredDelegation = {
@@ -694,6 +769,25 @@ export class Authorizer {
 }
 
 const denyCodeOfCancel: Record<CancelCause, DenyCode> = { shutdown: 'daemon-shutdown', disconnected: 'disconnected', withdrawn: 'withdrawn' };
+/** The owner policy's part of an audit record: the deciding rule, where it is written, and why. */
+interface AuditedPolicy {
+  outcome: 'deny' | 'ask' | 'allow';
+  rule: PolicyRuleRef;
+  reason: string;
+  matched: string[];
+  shell?: { commands: string[]; opaque: string[] };
+}
+
+function policyRecord(verdict: PolicyVerdict): AuditedPolicy | undefined {
+  if (verdict.outcome === 'none' || !verdict.rule) return undefined;
+  return {
+    outcome: verdict.outcome,
+    rule: { id: verdict.rule.id, file: verdict.rule.file, line: verdict.rule.line, outcome: verdict.rule.outcome, ...(verdict.rule.reason ? { reason: verdict.rule.reason } : {}) },
+    reason: verdict.reason,
+    matched: verdict.matched.map((r) => r.id),
+    ...(verdict.shell ? { shell: verdict.shell } : {}),
+  };
+}
 
 /** Invocation envelopes up to this size (base64) are copied into `authorize.allowed` records. */
 const AUDIT_TOKEN_LIMIT = 16 * 1024;

@@ -27,7 +27,7 @@ export interface StoredDelegation {
 const PersistedDelegation = z.object({
   token: z.string(),
   parent: z.string().nullable(),
-  source: z.enum(['manual', 'approval']),
+  source: z.enum(['manual', 'approval', 'policy']),
   singleUse: z.boolean(),
   sessionBound: z.boolean(),
   revoked: z.boolean(),

@@ -17,6 +17,7 @@ import { ExitCode } from './exitCode';
 import { registerGuardCommand } from './guardCommand';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
+import { registerPolicyCommands } from './policyCommands';
 
 interface GlobalOptions {
   json?: boolean;
@@ -66,7 +67,8 @@ program
   .description('run the daemon in the foreground')
   .addOption(new Option('--keystore <kind>', 'where private keys live; `file` is saved as an explicit opt-in').choices(['keychain', 'file']))
   .option('--approval-timeout <seconds>', 'deny pending approvals after this many seconds', (v) => parseDurationOption(v))
-  .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number }) => {
+  .option('--opa-url <url>', 'also ask this OPA server on every authorize (POST /v1/data/signet/decision); overrides config.json')
+  .action(async (opts: { keystore?: 'keychain' | 'file'; approvalTimeout?: number; opaUrl?: string }) => {
     const { home } = globals();
     ensureHome(home);
     const config = await loadConfig(home);
@@ -78,6 +80,7 @@ program
       home,
       ...(opts.keystore ? { keystore: opts.keystore } : {}),
       ...(opts.approvalTimeout ? { approvalTimeoutSeconds: opts.approvalTimeout } : {}),
+      ...(opts.opaUrl ? { policy: { opa: { ...config.opa, url: opts.opaUrl } } } : {}),
       log,
     });
     await new Promise<void>((resolve) => {
@@ -310,6 +313,7 @@ program
 registerMcpCommands(program, globals);
 registerReportCommand(program, globals);
 registerGuardCommand(program, globals);
+registerPolicyCommands(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

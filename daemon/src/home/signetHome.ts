@@ -35,6 +35,15 @@ export const SignetConfig = z.strictObject({
   keystore: z.enum(['keychain', 'file']).default('keychain'),
   /** How long a pending approval waits before it is denied. */
   approvalTimeoutSeconds: z.number().int().min(1).max(86_400).default(120),
+  /** An OPA server every authorize also asks (see daemon/src/policy/opaPolicy.ts); unreachable or slow means deny. */
+  opa: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** The document to ask for, without /v1/data/. */
+      path: z.string().regex(/^[A-Za-z0-9_/-]+$/).optional(),
+      timeoutMs: z.number().int().min(50).max(30_000).optional(),
+    })
+    .optional(),
 });
 export type SignetConfig = z.infer<typeof SignetConfig>;
 

@@ -129,9 +129,10 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 
 /**
  * How a delegation came to be, shown to people next to it. `subagent`: a client's main agent delegated a call it
- * holds to one of its subagents (a Claude Code subagent), automatically and within what it holds.
+ * holds to one of its subagents (a Claude Code subagent), automatically and within what it holds. `policy`:
+ * minted for one call that an owner policy rule allowed (see daemon/src/policy/).
  */
-export const DelegationSource = z.enum(['manual', 'approval', 'subagent']);
+export const DelegationSource = z.enum(['manual', 'approval', 'subagent', 'policy']);
 export type DelegationSource = z.infer<typeof DelegationSource>;
 
 export const DelegationInfo = z.object({
@@ -277,6 +278,16 @@ export const PathRefusalDetail = z.object({
 });
 export type PathRefusalDetail = z.infer<typeof PathRefusalDetail>;
 
+/** The owner policy rule behind a decision, as audited and shown: "asked because rule `x` in ~/.signet/policy/team.cedar:12". */
+export const PolicyRuleRef = z.object({
+  id: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  outcome: z.enum(['deny', 'ask', 'allow']),
+  reason: z.string().optional(),
+});
+export type PolicyRuleRef = z.infer<typeof PolicyRuleRef>;
+
 /**
  * A stable machine-readable cause of a deny. Each is chosen from what caused the refusal, never from the
  * words of a reason.
@@ -302,6 +313,10 @@ export const DenyCode = z.enum([
   'path-changed',
   /** The agent's key could not be read from, or written to, the keystore; the reason carries the fix. */
   'keystore-unavailable',
+  /** An owner policy rule denied the call; `reason` names the rule and where it is written. */
+  'denied-by-policy',
+  /** Policy files exist but none could ever be loaded, or OPA could not answer: nothing runs without the user's rules. */
+  'policy-unavailable',
   /** Anything else; the daemon log (or the client's) has the cause. */
   'internal-error',
 ]);
@@ -366,6 +381,8 @@ export const ApprovalRequest = z.object({
   paths: z.array(z.string()),
   /** `args.tool` for MCP calls, for "this tool" choices. */
   tool: z.string().optional(),
+  /** Set when an owner policy rule asked for this prompt (it is shown even if a delegation covered the call). */
+  policy: z.object({ rule: PolicyRuleRef, reason: z.string() }).optional(),
   /** ISO 8601. */
   requestedAt: z.string(),
   /** ISO 8601; no decision by then means deny. */
