@@ -255,8 +255,8 @@ export function secondPromptHint(client: McpClientKind, servers: readonly string
       return [
         'Claude Code: Signet now decides these servers\' tool calls. So that Claude Code does not ask again, allow them in',
         `.claude/settings.local.json: { "permissions": { "allow": [${rules}] } }`,
-        `To cover the built-in tools (Bash, Edit, Write…) too, add a PreToolUse hook that runs \`${launcher} hook claude-code\``,
-        '(with a "timeout" longer than Signet\'s approval timeout, so a pending approval is not cut short).',
+        `The built-in tools (Bash, Edit, Write…) are covered by the hooks \`signet protect --client claude-code\` installs,`,
+        `which run \`${launcher} hook claude-code\` and block the tool when it cannot run.`,
       ].join('\n');
     }
     case 'vscode':
