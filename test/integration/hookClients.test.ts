@@ -55,7 +55,7 @@ describe('the Cursor hook and the skill-shell event', () => {
     const pending = decideCursorHook(cursorStdin(cursorRead, h.workspace), cursor);
     const request = await requested;
     assert.equal(request.cmd, '/cursor/tools/read');
-    assert.deepEqual(request.paths, [join(h.workspace, '.env')]);
+    assert.deepEqual(request.paths, [join(h.workspace, 'notes.txt')]);
     assert.equal(JSON.stringify(request.args).includes('SECRET'), false, 'the file content is not sent to Signet');
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
     assert.deepEqual(await pending, { permission: 'deny' });
