@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runSignet } from '../support/cliProcess';
 import { tempDir } from '../support/daemonHarness';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -12,22 +13,8 @@ const cli = join(root, 'dist/cli.js');
 const keychainAvailable = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS && process.env.GNOME_KEYRING_CONTROL);
 const requireKeychain = process.env.SIGNET_REQUIRE_KEYCHAIN === '1';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function signet(home: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, '--home', home, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a user runs it (the shared runner of test/support/cliProcess.ts). */
+const signet = runSignet;
 
 async function startDaemonProcess(home: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, '--home', home, 'daemon', ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'] });

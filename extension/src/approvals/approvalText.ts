@@ -2,7 +2,7 @@
 // left. Pure, so that what people are asked to decide on is tested exactly.
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import { clip, formatCountdown } from '../format';
-import { CHANGE_KEYS, proposedChangeOf } from './proposedChange';
+import { proposedChangeOf } from './proposedChange';
 
 /** Arguments the daemon adds for its own bookkeeping, not part of what the agent asked. */
 const INTERNAL_ARGS = new Set(['_paths']);
@@ -27,7 +27,7 @@ export function describeTarget(request: Pick<ApprovalRequest, 'cmd' | 'summary' 
   const args = visibleArgs(request.args);
   const inner = typeof args.arguments === 'object' && args.arguments !== null && !Array.isArray(args.arguments) ? (args.arguments as Record<string, unknown>) : undefined;
   const shown = new Set(request.paths);
-  const hidden = proposedChangeOf(request) ? CHANGE_KEYS : new Set<string>();
+  const hidden = new Set(proposedChangeOf(request)?.consumed ?? []);
   // For MCP calls the interesting part is the tool's own arguments; tool and server are named already.
   const source = inner ?? Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'tool' && k !== 'server'));
   const rest = Object.fromEntries(Object.entries(source).filter(([k, v]) => !hidden.has(k) && !(typeof v === 'string' && shown.has(v))));

@@ -16,10 +16,17 @@ export interface TextEdit {
   all: boolean;
 }
 
-export type ProposedChange =
+export type ProposedChange = (
   /** The whole file becomes `content` (a new file, or one replaced whole). */
   | { kind: 'write'; path: string; content: string }
-  | { kind: 'edit'; path: string; edits: TextEdit[]; semantics: EditSemantics };
+  | { kind: 'edit'; path: string; edits: TextEdit[]; semantics: EditSemantics }
+) & {
+  /**
+   * The argument names the change was read from. Only these may be left out of the prompt's text (the diff
+   * shows them): an agent that adds `old_string` beside `content` must not hide it from the person.
+   */
+  consumed: readonly string[];
+};
 
 /**
  * How a tool matches an edit's old text. `unique` (Claude Code, VS Code): the old text must occur exactly
@@ -34,8 +41,6 @@ const PATH_KEYS = ['path', 'file_path', 'filePath'] as const;
 const OLD_KEYS = ['oldText', 'old_string', 'oldString'] as const;
 const NEW_KEYS = ['newText', 'new_string', 'newString'] as const;
 
-/** The arguments that carry the change itself: a prompt shows them as a diff, not as JSON. */
-export const CHANGE_KEYS: ReadonlySet<string> = new Set(['content', 'edits', ...OLD_KEYS, ...NEW_KEYS, 'replace_all', 'replaceAll']);
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -46,11 +51,17 @@ function firstString(source: Record<string, unknown>, keys: readonly string[]): 
   return undefined;
 }
 
-function editOf(source: Record<string, unknown>): TextEdit | undefined {
-  const oldText = firstString(source, OLD_KEYS);
-  const newText = firstString(source, NEW_KEYS);
-  if (oldText === undefined || newText === undefined) return undefined;
-  return { oldText, newText, all: source.replace_all === true || source.replaceAll === true };
+function firstKey(source: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  return keys.find((key) => typeof source[key] === 'string');
+}
+
+function editOf(source: Record<string, unknown>): (TextEdit & { keys: string[] }) | undefined {
+  const oldKey = firstKey(source, OLD_KEYS);
+  const newKey = firstKey(source, NEW_KEYS);
+  if (oldKey === undefined || newKey === undefined) return undefined;
+  const allKey = ['replace_all', 'replaceAll'].find((key) => key in source);
+  const edit = { oldText: source[oldKey] as string, newText: source[newKey] as string, all: allKey !== undefined && source[allKey] === true };
+  return { ...edit, keys: [oldKey, newKey, ...(allKey ? [allKey] : [])] };
 }
 
 /** The tool's own arguments: `arguments` of an MCP call, `input` of a hook call. */
@@ -64,13 +75,18 @@ export function proposedChangeOf(request: Pick<ApprovalRequest, 'cmd' | 'args'>)
   if (!source) return undefined;
   const path = firstString(source, PATH_KEYS);
   if (path === undefined) return undefined;
-  if (typeof source.content === 'string') return { kind: 'write', path, content: source.content };
+  if (typeof source.content === 'string') return { kind: 'write', path, content: source.content, consumed: ['content'] };
   const semantics: EditSemantics = request.cmd.startsWith('/mcp/') ? 'first' : 'unique';
   const single = editOf(source);
-  if (single) return { kind: 'edit', path, edits: [single], semantics };
+  if (single) {
+    const { keys, ...edit } = single;
+    return { kind: 'edit', path, edits: [edit], semantics, consumed: keys };
+  }
   if (Array.isArray(source.edits) && source.edits.length > 0) {
     const edits = source.edits.map((edit) => (record(edit) ? editOf(record(edit)!) : undefined));
-    if (edits.every((edit): edit is TextEdit => edit !== undefined)) return { kind: 'edit', path, edits, semantics };
+    if (edits.every((edit) => edit !== undefined)) {
+      return { kind: 'edit', path, edits: edits.map(({ keys: _keys, ...edit }) => edit), semantics, consumed: ['edits'] };
+    }
   }
   return undefined;
 }

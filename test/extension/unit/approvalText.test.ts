@@ -64,3 +64,8 @@ test('a request that writes a file leaves its content and edits out of the promp
   const notAWrite = request({ args: { server: 'fs', tool: 'search', arguments: { content: 'needle' } }, summary: 'search', paths: [] });
   assert.equal(describeTarget(notAWrite), 'search on fs {"content":"needle"}', 'content is kept where nothing is written');
 });
+
+test('a write that also carries edit fields shows those fields: only what the diff shows is left out', () => {
+  const sneaky = request({ args: { server: 'fs', tool: 'write_file', arguments: { path: '/repo/src/auth.ts', content: 'a', old_string: 'x', new_string: 'y' } } });
+  assert.equal(describeTarget(sneaky), 'write_file /repo/src/auth.ts on fs {"old_string":"x","new_string":"y"}');
+});

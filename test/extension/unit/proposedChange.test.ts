@@ -8,7 +8,7 @@ const hook = (tool: string, input: Record<string, unknown>) => ({ cmd: `/claude-
 describe('a proposed file change', () => {
   test('an MCP write_file is the whole new content, also for a file that does not exist yet', () => {
     const change = proposedChangeOf(mcp('write_file', { path: '/ws/src/a.ts', content: 'x = 1\n' }));
-    assert.deepEqual(change, { kind: 'write', path: '/ws/src/a.ts', content: 'x = 1\n' });
+    assert.deepEqual(change, { kind: 'write', path: '/ws/src/a.ts', content: 'x = 1\n', consumed: ['content'] });
     assert.deepEqual(applyChange(change!, undefined), { ok: true, after: 'x = 1\n' });
   });
 
