@@ -22,10 +22,14 @@ async function main() {
   }
   let vsix = vsixPath();
   if (!existsSync(vsix) || statSync(vsix).mtimeMs < newestBuild()) vsix = (await packageVsix()).path;
-  const files = readdirSync(join(repoRoot, 'test', 'ui'))
-    .filter((f) => f.endsWith('.ui.test.ts'))
-    .sort()
-    .map((f) => join('test', 'ui', f));
+  // `node test/ui/run.mjs test/ui/approvals.ui.test.ts` runs just the files named.
+  const named = process.argv.slice(2);
+  const files = named.length
+    ? named
+    : readdirSync(join(repoRoot, 'test', 'ui'))
+        .filter((f) => f.endsWith('.ui.test.ts'))
+        .sort()
+        .map((f) => join('test', 'ui', f));
   const env = { ...process.env, SIGNET_VSIX: vsix, SIGNET_UI_OUT: outDir };
   const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
   const haveKeyring = spawnSync('sh', ['-c', 'command -v dbus-run-session && command -v gnome-keyring-daemon'], { stdio: 'ignore' }).status === 0;
