@@ -11,12 +11,7 @@ import { DEFAULT_RULES } from '../policy/defaultRules';
 import { confirmWorkspacePolicy, describeRule, OwnerPolicy, type FileState, type PolicyRule } from '../policy/ownerPolicy';
 import { CliError, connectToDaemon, parseJsonOption } from './connect';
 import { ExitCode } from './exitCode';
-
-type Globals = () => { json: boolean; home: string };
-
-function print(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
-}
+import { print, type Globals } from './output';
 
 function describeState(s: FileState): string {
   const head = `${s.state === 'ok' ? 'ok    ' : 'BROKEN'} ${s.file} (${s.scope}, ${s.rules} rule${s.rules === 1 ? '' : 's'} in force${s.state === 'broken' ? (s.everValid ? ': its last valid version' : ': none, every call is denied') : ''})`;
