@@ -9,7 +9,7 @@ import { SIGNET_VERSION } from '../version';
 
 export interface Listening {
   port: number;
-  /** Closes the socket and removes the runtime file, in that order. */
+  /** Removes the runtime file, so no client looks for the port any more, then closes the socket. */
   close(): Promise<void>;
 }
 
@@ -24,12 +24,12 @@ export async function listenAndPublish(server: RpcServer, tokens: WsServerTokens
   return {
     port: ws.port,
     async close() {
-      await ws.close();
       try {
         unlinkSync(runtimePath);
       } catch {
         /* already gone */
       }
+      await ws.close();
     },
   };
 }
