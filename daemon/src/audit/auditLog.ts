@@ -21,21 +21,27 @@
 // Whoever can edit audit.log can also delete the checkpoint and the index beside it. So the latest checkpoint is
 // also kept outside the log folder (the anchor, in the keystore next to the log key), and a log that no longer
 // extends the anchor refuses to open too; only `signet audit reanchor` opens it on purpose, and records that it did.
+//
+// This file is the writer and its group commit; recovery at open is logRecovery.ts, the checkpoint file and the
+// anchor are written by checkpointWriter.ts, reading is logQuery.ts, and the errors are auditLogError.ts.
 import { constants, fdatasyncSync } from 'node:fs';
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
 import type { AuditKind, AuditProveConsistencyResult, AuditProveInclusionResult, AuditRecord } from '../server/protocol';
-import { formatVerifierKey, signCheckpoint, verifyCheckpoint, type CheckpointSigner, type VerifierKey, parseVerifierKey } from './checkpoint';
-import { LineReader } from './lineReader';
-import { CompactRange, consistencyProof, hashesEqual, hashLeaf, inclusionProof } from './merkle';
-import { isAuditKind, MAX_RECORD_BYTES, parseRecordLine, recordLine, seqPrefix } from './record';
+import { AuditLogError, describe, LOG_FILE } from './auditLogError';
+import { formatVerifierKey, parseVerifierKey, type CheckpointSigner, type VerifierKey } from './checkpoint';
+import { CheckpointWriter, type CheckpointAnchor } from './checkpointWriter';
+import { queryLog, recordsMentioningIn, type AuditQuery } from './logQuery';
+import { LogRecovery } from './logRecovery';
+import { CompactRange, consistencyProof, hashLeaf, inclusionProof } from './merkle';
+import { isAuditKind, MAX_RECORD_BYTES, recordLine } from './record';
 import { encodeOffsets, NodeBuffer, TreeStore, writeAll, writeAllSync } from './treeStore';
 
-export const LOG_FILE = 'audit.log';
-export const CHECKPOINT_FILE = 'checkpoint';
-/** The least time between two replacements of the checkpoint file under steady appends. */
-export const CHECKPOINT_SPACING_MS = 250;
+// Kept importable from here, where they were declared before the log was split by concern.
+export { AuditLogError, CHECKPOINT_FILE, LOG_FILE, REANCHOR_FIX, type AuditLogErrorCode } from './auditLogError';
+export { ANCHOR_SPACING_MS, CHECKPOINT_SPACING_MS, type CheckpointAnchor } from './checkpointWriter';
+export type { AuditQuery } from './logQuery';
 
 export interface AuditEntry {
   /** The DID of the agent the record is about, or null for the daemon or the user. */
@@ -46,16 +52,6 @@ export interface AuditEntry {
 
 /** Hears each durable record with its line in the log, which is the record's JSON text. */
 export type AuditListener = (record: AuditRecord, line: string) => void;
-
-export interface AuditQuery {
-  /** Matches the record's agent DID exactly (resolve names to DIDs before asking). */
-  agent?: string;
-  kind?: AuditKind;
-  /** Only records with seq ≥ since. With `limit`, the first `limit` such records. */
-  since?: number;
-  /** Without `since`: the newest `limit` matching records. Results are always oldest first. */
-  limit?: number;
-}
 
 export interface TruncationNotice {
   /** How many bytes of torn last line were removed. */
@@ -97,49 +93,6 @@ export interface AuditLogOptions {
 export type AuditInclusionProof = AuditProveInclusionResult;
 export type AuditConsistencyProof = AuditProveConsistencyResult;
 
-export type AuditLogErrorCode = 'closed' | 'invalid-entry' | 'write-failed' | 'unusable' | 'corrupt' | 'inconsistent' | 'unanchored' | 'index-unavailable';
-
-export class AuditLogError extends Error {
-  override name = 'AuditLogError';
-  constructor(
-    readonly code: AuditLogErrorCode,
-    message: string,
-    options?: ErrorOptions & { fix?: string; data?: { seq?: number | null; anchoredSize?: number; records?: number } },
-  ) {
-    super(options?.fix !== undefined ? `${message}. To recover: ${options.fix}` : message, options);
-    if (options?.fix !== undefined) this.fix = options.fix;
-    if (options?.data !== undefined) this.data = options.data;
-  }
-
-  /** How to recover, for errors that refuse to open a log that was changed. */
-  readonly fix?: string;
-  readonly data?: { seq?: number | null; anchoredSize?: number; records?: number };
-
-  /** The log refused to open because it was changed: the daemon refuses to start on it (`signet` exits 7). */
-  get refusedStart(): boolean {
-    return this.fix !== undefined;
-  }
-}
-
-/**
- * Where the latest checkpoint is kept outside the log folder, so that deleting the folder's own checkpoint does
- * not let an edited history pass (the daemon keeps it in the keystore, beside the log key).
- */
-export interface CheckpointAnchor {
-  /** The anchored checkpoint note, or null when none was ever kept. */
-  read(): Promise<string | null>;
-  write(note: string): Promise<void>;
-  /** Where it is, for people: "the keychain (Secret Service …)". */
-  describe(): string;
-}
-
-/** What to tell a user whose log no longer extends its anchor or its own checkpoint. */
-export const REANCHOR_FIX =
-  'run `signet audit verify` to see what changed, then `signet audit reanchor` (with the daemon stopped) to go on recording from the log as it is now; reanchoring records what was lost in the log itself';
-
-/** The least time between two writes of the anchor under steady appends (each is a keychain call). */
-export const ANCHOR_SPACING_MS = 1000;
-
 interface Pending {
   time: string;
   agent: string | null;
@@ -152,7 +105,6 @@ interface Pending {
 
 const DEFAULT_MAX_BATCH = 4096;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-const REINDEX_FLUSH_RECORDS = 65536;
 const SYNC_WRITE_BYTES = 1024 * 1024;
 /** A lone record's fdatasync runs on the event loop while recent syncs average less than this (see #sync). */
 const INLINE_SYNC_LIMIT_MS = 1;
@@ -174,18 +126,12 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
-}
-
 export class AuditLog {
   readonly dir: string;
   #fh: FileHandle;
   #store: TreeStore;
   #tree = new CompactRange();
   #bytes = 0;
-  #signer: CheckpointSigner | undefined;
   #verifier: VerifierKey | undefined;
   #origin: string | undefined;
   #onError: (error: Error) => void;
@@ -204,16 +150,10 @@ export class AuditLog {
   #deferred: (() => void)[] = [];
   /** A moving average of how long fdatasync has taken, in milliseconds; the first sync goes to the pool. */
   #recentSyncMs = INLINE_SYNC_LIMIT_MS;
-  #lastCheckpoint: { size: number; note: string } | null = null;
   #batches = 0;
-  #checkpointWriting: Promise<void> | null = null;
-  #checkpointDirty = false;
-  /** Ends the pause between two checkpoint writes early (at close). */
-  #wakeCheckpointWriter: (() => void) | null = null;
+  #checkpoints: CheckpointWriter;
   #anchor: CheckpointAnchor | undefined;
   #reanchor: boolean;
-  #anchoredSize = -1;
-  #anchoredAt = 0;
   /** The anchor found at open, before this log moved it on; `signet audit reanchor` reports against it. */
   #previousAnchor: { size: number; rootHash: Uint8Array } | null = null;
 
@@ -221,7 +161,6 @@ export class AuditLog {
     this.dir = dir;
     this.#fh = fh;
     this.#store = store;
-    this.#signer = opts.checkpointSigner;
     if (opts.checkpointSigner) {
       this.#verifier = parseVerifierKey(formatVerifierKey(opts.checkpointSigner.keyName, opts.checkpointSigner.publicKey));
     }
@@ -232,6 +171,11 @@ export class AuditLog {
     this.#maxBatch = Math.max(1, opts.maxBatchRecords ?? DEFAULT_MAX_BATCH);
     this.#anchor = opts.checkpointSigner ? opts.anchor : undefined;
     this.#reanchor = opts.reanchor === true;
+    this.#checkpoints = new CheckpointWriter(
+      dir,
+      { size: () => this.size, root: () => this.#tree.root(), closed: () => this.#closed },
+      { signer: opts.checkpointSigner, origin: this.#origin, anchor: this.#anchor, onError: this.#onError },
+    );
   }
 
   /** Opens or creates the log in `dir`, repairing what a crash left (see the file comment). */
@@ -262,8 +206,8 @@ export class AuditLog {
         });
         if (opts.onTruncated) opts.onTruncated({ ...truncated, record });
         else opts.log?.warn(`the audit log ended in a torn line (${truncated.bytes} bytes) left by a crash; it was removed and recorded as seq ${record.seq}`);
-      } else if (log.#signer && (log.#lastCheckpoint?.size !== log.size || (log.#anchor && log.#anchoredSize !== log.size))) {
-        await log.#writeCheckpoint(true);
+      } else if (log.#checkpoints.behind()) {
+        await log.#checkpoints.write(true);
       }
       return log;
     } catch (error) {
@@ -294,183 +238,21 @@ export class AuditLog {
 
   // ───────────────────────────── start-up ─────────────────────────────
 
+  /** Repairs what a crash left and refuses a changed log (logRecovery.ts), then takes what recovery found. */
   async #recover(): Promise<{ bytes: number; offset: number } | null> {
-    // Reanchoring trusts nothing derived: the index is rebuilt from the log as it is.
-    if (this.#reanchor) await this.#store.truncate(0);
-    const saved = this.#reanchor ? null : await this.#readSavedCheckpoint();
-    const anchored = await this.#readAnchor();
-    const trusted = saved?.size ?? 0;
-    const truncated = await this.#reindex(true, trusted);
-    const problemWith = (): AuditLogError | null => (saved && this.#compareWithCheckpoint(saved)) || (anchored && this.#compareWithCheckpoint(anchored, this.#anchor?.describe())) || null;
-    if (problemWith()) {
-      // The node file may be what is wrong (it is not synced): rebuild it from the log, parsing every
-      // line this time so that a damaged one is named, before blaming the log as a whole.
-      await this.#store.truncate(0);
-      await this.#reindex(false, 0);
-      const problem = problemWith();
-      if (problem && !this.#reanchor) throw problem;
-    }
-    if (this.#anchor && !anchored && !this.#reanchor && this.size > 0 && !saved) {
-      // Records, but neither an anchor nor a checkpoint of the log's own: whatever signed them was removed.
-      throw new AuditLogError(
-        'unanchored',
-        `${join(this.dir, LOG_FILE)} holds ${this.size} records, but neither its checkpoint file nor an anchor in ${this.#anchor.describe()} is there to prove them: the log may have been rewritten. Signet does not sign on top of it`,
-        { fix: REANCHOR_FIX, data: { seq: null, records: this.size } },
-      );
-    }
-    if (saved) this.#lastCheckpoint = { size: saved.size, note: saved.note };
-    if (anchored) this.#anchoredSize = anchored.size;
-    this.#previousAnchor = anchored ? { size: anchored.size, rootHash: anchored.rootHash } : null;
+    const recovery = new LogRecovery({ dir: this.dir, fh: this.#fh, store: this.#store, verifier: this.#verifier, anchor: this.#anchor, reanchor: this.#reanchor, onError: this.#onError });
+    const truncated = await recovery.recover();
+    const found = recovery.recovered;
+    this.#tree = found.tree;
+    this.#bytes = found.bytes;
+    this.#previousAnchor = found.previousAnchor;
+    this.#checkpoints.adopt(found.lastCheckpoint, found.anchoredSize);
     return truncated;
-  }
-
-  /** The anchor kept outside the log folder, verified with the log key; a note the key did not sign is refused. */
-  async #readAnchor(): Promise<{ size: number; rootHash: Uint8Array; note: string } | null> {
-    if (!this.#anchor || !this.#verifier) return null;
-    const note = await this.#anchor.read();
-    if (note === null) return null;
-    try {
-      const { size, rootHash } = verifyCheckpoint(note, this.#verifier);
-      return { size, rootHash, note };
-    } catch (error) {
-      if (this.#reanchor) return null;
-      throw new AuditLogError('unanchored', `the checkpoint anchored in ${this.#anchor.describe()} is not signed by this log's key (${(error as Error).message})`, {
-        cause: error,
-        fix: REANCHOR_FIX,
-        data: { seq: null },
-      });
-    }
   }
 
   /** The anchor the log was checked against at open (before it moved on), or null when there was none. */
   get previousAnchor(): { size: number; rootHash: Uint8Array } | null {
     return this.#previousAnchor;
-  }
-
-  /**
-   * Brings the index up to the end of the log and cuts off a torn last line. Records below
-   * `trustedSize` (the size of the log's own signed checkpoint) are only hashed, not parsed: the root
-   * comparison that follows proves them exactly as written, or refuses the log.
-   */
-  async #reindex(trustIndex: boolean, trustedSize: number): Promise<{ bytes: number; offset: number } | null> {
-    const logSize = (await this.#fh.stat()).size;
-    let n = trustIndex ? this.#store.leafCount : 0;
-    if (n > 0 && !(await this.#lastIndexedRecordMatches(n, logSize))) n = 0;
-    if (n !== this.#store.leafCount) await this.#store.truncate(n);
-    const tree = this.#store.compactRange(n);
-    let validEnd = n > 0 ? this.#store.recordEnd(n - 1) : 0;
-
-    const reader = new LineReader(this.#fh, validEnd, logSize);
-    const nodes = new NodeBuffer();
-    const addNode = (node: Uint8Array): void => nodes.push(node);
-    let ends: number[] = [];
-    let bad: { offset: number; reason: string } | null = null;
-    const flush = (): void => {
-      if (ends.length === 0) return;
-      this.#store.append(nodes.bytes(), encodeOffsets(ends), ends.length);
-      nodes.clear();
-      ends = [];
-    };
-    scan: for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
-      for (let i = 0; i < chunk.starts.length; i++) {
-        const start = chunk.starts[i] as number;
-        const end = chunk.ends[i] as number;
-        const line = chunk.data.subarray(start, end);
-        if (!(tree.size < trustedSize && seqPrefix(line) === tree.size)) {
-          const parsed = parseRecordLine(line);
-          if (!parsed.ok || parsed.record.seq !== tree.size) {
-            const reason = parsed.ok ? `it has seq ${parsed.record.seq} where ${tree.size} was expected` : parsed.reason;
-            bad = { offset: chunk.fileOffset + start, reason };
-            break scan;
-          }
-        }
-        tree.append(hashLeaf(line), addNode);
-        validEnd = chunk.fileOffset + end + 1;
-        ends.push(validEnd);
-      }
-      if (ends.length >= REINDEX_FLUSH_RECORDS) flush();
-    }
-    flush();
-
-    let truncated: { bytes: number; offset: number } | null = null;
-    if (validEnd < logSize) {
-      if (bad) {
-        // A complete line that is not the next record. Only a run of zero bytes (blocks allocated but
-        // never written before a power loss) can be left by a crash; anything else is damage or an edit.
-        const first = Buffer.alloc(1);
-        await this.#fh.read(first, 0, 1, validEnd);
-        if (first[0] !== 0) {
-          throw new AuditLogError(
-            'corrupt',
-            `${join(this.dir, LOG_FILE)} is damaged at byte ${validEnd}, where record ${tree.size} should be: ${bad.reason}. ` +
-              'Run `signet audit verify` to see what changed; to go on recording, move the audit folder aside and start the daemon again.',
-          );
-        }
-      }
-      await this.#fh.truncate(validEnd);
-      await this.#fh.datasync();
-      truncated = { bytes: logSize - validEnd, offset: validEnd };
-    }
-    this.#tree = tree;
-    this.#bytes = validEnd;
-    return truncated;
-  }
-
-  async #lastIndexedRecordMatches(n: number, logSize: number): Promise<boolean> {
-    try {
-      const start = this.#store.recordStart(n - 1);
-      const end = this.#store.recordEnd(n - 1);
-      if (end > logSize || end <= start || end - start > MAX_RECORD_BYTES + 4096) return false;
-      const bytes = Buffer.alloc(end - start);
-      const { bytesRead } = await this.#fh.read(bytes, 0, bytes.length, start);
-      if (bytesRead !== bytes.length || bytes[bytes.length - 1] !== 10) return false;
-      const line = bytes.subarray(0, -1);
-      const parsed = parseRecordLine(line);
-      return parsed.ok && parsed.record.seq === n - 1 && hashesEqual(hashLeaf(line), this.#store.node(0, n - 1));
-    } catch {
-      return false;
-    }
-  }
-
-  /** The checkpoint this log last signed, if it is there and signed by the current key. */
-  async #readSavedCheckpoint(): Promise<{ size: number; rootHash: Uint8Array; note: string } | null> {
-    if (!this.#verifier) return null;
-    let note: string;
-    try {
-      note = await readFile(join(this.dir, CHECKPOINT_FILE), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new AuditLogError('unusable', `cannot read ${join(this.dir, CHECKPOINT_FILE)} (${describe(error)})`, { cause: error });
-    }
-    try {
-      const { size, rootHash } = verifyCheckpoint(note, this.#verifier);
-      return { size, rootHash, note };
-    } catch (error) {
-      // A checkpoint by another key (the log key was replaced) proves nothing about this key's log; the
-      // next batch replaces it. `signet audit verify` with the old key still checks it.
-      this.#onError(new AuditLogError('inconsistent', 'the saved checkpoint is not signed by the current log key and will be replaced', { cause: error }));
-      return null;
-    }
-  }
-
-  /** Compares the log with the checkpoint it last signed; returns the problem, if any. */
-  #compareWithCheckpoint({ size, rootHash }: { size: number; rootHash: Uint8Array }, anchoredIn?: string): AuditLogError | null {
-    const which = anchoredIn ? `the checkpoint anchored in ${anchoredIn}` : 'its signed checkpoint';
-    const code = anchoredIn ? 'unanchored' : 'inconsistent';
-    if (size > this.size) {
-      return new AuditLogError(code, `${join(this.dir, LOG_FILE)} holds ${this.size} records, but ${which} covers ${size}: records were removed`, {
-        fix: REANCHOR_FIX,
-        data: { seq: this.size, anchoredSize: size, records: this.size },
-      });
-    }
-    const root = size === this.size ? this.#tree.root() : this.#store.rootAt(size);
-    if (!hashesEqual(root, rootHash)) {
-      return new AuditLogError(code, `the first ${size} records of ${join(this.dir, LOG_FILE)} no longer hash to the root in ${which}: the log was changed at or before seq ${size - 1}`, {
-        fix: REANCHOR_FIX,
-        data: { seq: size - 1, anchoredSize: size, records: this.size },
-      });
-    }
-    return null;
   }
 
   // ───────────────────────────── appending ─────────────────────────────
@@ -602,7 +384,7 @@ export class AuditLog {
         }
       }
       this.#writeIndex(nodes.bytes(), encodeOffsets(ends), firstSeq, batch.length);
-      this.#scheduleCheckpointWrite();
+      this.#checkpoints.schedule();
     });
   }
 
@@ -667,78 +449,6 @@ export class AuditLog {
     });
   }
 
-  /**
-   * Replaces the checkpoint file after a batch without holding up the next one. When batches come
-   * faster than the file can be replaced, the writes coalesce: the file always ends at the newest size.
-   * Back-to-back replacements are spaced by CHECKPOINT_SPACING_MS, because renaming over the file makes
-   * the file system flush it, which competes with the next batch's fdatasync and would double the
-   * latency of every acknowledged record; `checkpoint()` always signs the current tree regardless.
-   */
-  #scheduleCheckpointWrite(): void {
-    if (!this.#signer) return;
-    if (this.#checkpointWriting) {
-      this.#checkpointDirty = true;
-      return;
-    }
-    this.#checkpointWriting = (async () => {
-      do {
-        this.#checkpointDirty = false;
-        await this.#writeCheckpoint();
-        if (this.#checkpointDirty && !this.#closed) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, CHECKPOINT_SPACING_MS);
-            this.#wakeCheckpointWriter = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.#wakeCheckpointWriter = null;
-        }
-      } while (this.#checkpointDirty);
-      this.#checkpointWriting = null;
-    })();
-  }
-
-  async #writeCheckpoint(anchorNow = false): Promise<void> {
-    if (!this.#signer || !this.#origin) return;
-    let note: string;
-    try {
-      note = this.#signCurrent();
-      const path = join(this.dir, CHECKPOINT_FILE);
-      // Written beside and renamed over, so a reader never sees half a checkpoint. Not synced: after a
-      // power loss an older checkpoint may reappear, which is still a true statement about the log.
-      await writeFile(`${path}.tmp`, note, { mode: 0o600 });
-      await rename(`${path}.tmp`, path);
-    } catch (cause) {
-      this.#onError(new AuditLogError('index-unavailable', `the checkpoint could not be written (${describe(cause)})`, { cause }));
-      return;
-    }
-    // The anchor is a keychain call: under steady appends it moves at most once per ANCHOR_SPACING_MS, and at close.
-    if (anchorNow || Date.now() - this.#anchoredAt >= ANCHOR_SPACING_MS) await this.#writeAnchor(note);
-  }
-
-  async #writeAnchor(note: string): Promise<void> {
-    if (!this.#anchor || this.#anchoredSize === this.#lastCheckpoint?.size) return;
-    const size = this.#lastCheckpoint?.size ?? -1;
-    try {
-      await this.#anchor.write(note);
-      this.#anchoredSize = size;
-      this.#anchoredAt = Date.now();
-    } catch (cause) {
-      this.#onError(new AuditLogError('index-unavailable', `the checkpoint could not be anchored in ${this.#anchor.describe()} (${describe(cause)}); records are still durable`, { cause }));
-    }
-  }
-
-  #signCurrent(): string {
-    if (!this.#signer || !this.#origin) {
-      throw new AuditLogError('index-unavailable', 'this audit log has no checkpoint key, so it signs no checkpoints');
-    }
-    if (this.#lastCheckpoint?.size === this.size) return this.#lastCheckpoint.note;
-    const note = signCheckpoint({ origin: this.#origin, size: this.size, rootHash: this.#tree.root() }, this.#signer);
-    this.#lastCheckpoint = { size: this.size, note };
-    return note;
-  }
-
   // ───────────────────────────── reading ─────────────────────────────
 
   /**
@@ -755,37 +465,7 @@ export class AuditLog {
   /** Reads matching records by streaming the file; results are oldest first (see AuditQuery). */
   async query(filter: AuditQuery = {}): Promise<AuditRecord[]> {
     if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
-    const { since, limit } = filter;
-    const known = this.#tree.size;
-    const indexed = this.#indexError ? 0 : this.#store.leafCount;
-    if (since !== undefined) {
-      if (since >= known) return [];
-      // Seek with the index when it covers `since`; otherwise read from the last indexed record before it.
-      const from = Math.min(since, indexed);
-      return this.#scan(from > 0 ? this.#store.recordStart(from) : 0, this.#bytes, filter, limit);
-    }
-    if (limit === undefined) return this.#scan(0, this.#bytes, filter);
-    if (indexed < known) {
-      // Without a usable index: one pass, keeping the newest `limit` matches.
-      const all = await this.#scan(0, this.#bytes, filter);
-      return all.slice(Math.max(0, all.length - limit));
-    }
-    // The newest `limit` matches: read windows backwards from the end, each twice as long as the last,
-    // so a tail of a huge log costs about what the tail holds.
-    const parts: AuditRecord[][] = [];
-    let found = 0;
-    let hi = known;
-    let window = Math.max(limit, 1024);
-    while (hi > 0 && found < limit) {
-      const lo = Math.max(0, hi - window);
-      const part = await this.#scan(this.#store.recordStart(lo), this.#store.recordStart(hi), filter);
-      parts.unshift(part);
-      found += part.length;
-      hi = lo;
-      window *= 2;
-    }
-    const all = parts.flat();
-    return all.slice(Math.max(0, all.length - limit));
+    return queryLog({ dir: this.dir, known: this.#tree.size, indexed: this.#indexError ? 0 : this.#store.leafCount, bytes: this.#bytes, store: this.#store }, filter);
   }
 
   /**
@@ -795,51 +475,7 @@ export class AuditLog {
    */
   async recordsMentioning(needles: string[]): Promise<AuditRecord[]> {
     if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
-    const out: AuditRecord[] = [];
-    const fh = await open(join(this.dir, LOG_FILE), constants.O_RDONLY);
-    try {
-      const reader = new LineReader(fh, 0, this.#bytes);
-      for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
-        for (let i = 0; i < chunk.starts.length; i++) {
-          const line = chunk.data.subarray(chunk.starts[i], chunk.ends[i]);
-          if (!needles.some((n) => line.indexOf(n) >= 0)) continue;
-          const parsed = parseRecordLine(line);
-          if (parsed.ok) out.push(parsed.record);
-        }
-      }
-    } finally {
-      await fh.close();
-    }
-    return out;
-  }
-
-  /** Matching records among the complete lines of bytes [from, to), oldest first, at most `max`. */
-  async #scan(from: number, to: number, filter: AuditQuery, max?: number): Promise<AuditRecord[]> {
-    const { agent, kind, since } = filter;
-    const needle = kind !== undefined ? `"kind":${JSON.stringify(kind)}` : undefined;
-    const out: AuditRecord[] = [];
-    const fh = await open(join(this.dir, LOG_FILE), constants.O_RDONLY);
-    try {
-      const reader = new LineReader(fh, from, to);
-      for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
-        for (let i = 0; i < chunk.starts.length; i++) {
-          const line = chunk.data.subarray(chunk.starts[i], chunk.ends[i]);
-          // A cheap byte test first: most lines of a filtered query are not parsed at all.
-          if (needle !== undefined && line.indexOf(needle) < 0) continue;
-          const parsed = parseRecordLine(line);
-          if (!parsed.ok) continue;
-          const r = parsed.record;
-          if (since !== undefined && r.seq < since) continue;
-          if (kind !== undefined && r.kind !== kind) continue;
-          if (agent !== undefined && r.agent !== agent) continue;
-          out.push(r);
-          if (max !== undefined && out.length >= max) return out;
-        }
-      }
-    } finally {
-      await fh.close();
-    }
-    return out;
+    return recordsMentioningIn(this.dir, this.#bytes, needles);
   }
 
   // ───────────────────────────── checkpoints and proofs ─────────────────────────────
@@ -847,7 +483,7 @@ export class AuditLog {
   /** The signed checkpoint of the log as it is now. */
   async checkpoint(): Promise<string> {
     if (this.#closed) throw new AuditLogError('closed', 'the audit log is closed');
-    return this.#signCurrent();
+    return this.#checkpoints.signCurrent();
   }
 
   #waitIndexed(size: number): Promise<void> {
@@ -874,7 +510,7 @@ export class AuditLog {
       proof: proof.map(toBase64),
       rootHash: toBase64(this.#store.rootAt(size)),
     };
-    const note = this.#checkpointFor(size);
+    const note = this.#checkpoints.checkpointFor(size);
     if (note) result.checkpoint = note;
     return result;
   }
@@ -893,15 +529,9 @@ export class AuditLog {
       fromRoot: toBase64(this.#store.rootAt(from)),
       toRoot: toBase64(this.#store.rootAt(size)),
     };
-    const note = this.#checkpointFor(size);
+    const note = this.#checkpoints.checkpointFor(size);
     if (note) result.checkpoint = note;
     return result;
-  }
-
-  #checkpointFor(size: number): string | undefined {
-    if (!this.#signer) return undefined;
-    if (size === this.size) return this.#signCurrent();
-    return this.#lastCheckpoint?.size === size ? this.#lastCheckpoint.note : undefined;
   }
 
   /** Waits for queued appends, then closes the files. Appends after this reject. */
@@ -913,9 +543,7 @@ export class AuditLog {
       else await new Promise((resolve) => setImmediate(resolve));
     }
     this.#runDeferred();
-    this.#wakeCheckpointWriter?.();
-    if (this.#checkpointWriting) await this.#checkpointWriting;
-    if (this.#anchor && this.#signer && this.#anchoredSize !== this.size) await this.#writeCheckpoint(true);
+    await this.#checkpoints.close();
     for (const w of this.#indexWaiters) w.reject(new AuditLogError('closed', 'the audit log is closed'));
     this.#indexWaiters = [];
     await this.#fh.close();

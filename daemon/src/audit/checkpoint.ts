@@ -6,10 +6,12 @@
 // `<name>+<hex key ID>+<base64(0x01 ‖ public key)>` (signed-note §Verifier keys). Verification follows the
 // note rules: signatures by unknown keys are ignored, a known key's signature must verify, and a note
 // with no verified signature from the given key is rejected.
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Point } from '@noble/ed25519';
+import { verifyEd25519 } from '../ucan/ed25519';
+import { ed25519Implementation } from '../ucan/ed25519Implementation';
 import { HASH_SIZE } from './merkle';
 
 /** What the audit log needs to sign checkpoints. The daemon keeps the key in the keychain. */
@@ -50,8 +52,6 @@ export class CheckpointError extends Error {
 }
 
 const ED25519_TYPE = 0x01;
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const EM_DASH_PREFIX = '\u2014 ';
 /** Notes larger than this are refused before parsing (far above 16 signatures of any kind). */
 const MAX_NOTE_BYTES = 256 * 1024;
@@ -184,18 +184,6 @@ export function parseCheckpoint(note: string): Checkpoint & { signatures: NoteSi
   return { origin, size: Number(sizeText), rootHash: new Uint8Array(rootHash), extensions, signatures };
 }
 
-const publicKeyObjects = new Map<string, KeyObject>();
-
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const cacheKey = Buffer.from(publicKey).toString('hex');
-  let key = publicKeyObjects.get(cacheKey);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    publicKeyObjects.set(cacheKey, key);
-  }
-  return key;
-}
-
 /**
  * Checks that a signed note carries a valid signature by `key` and returns its text. Signatures by other
  * keys are ignored, as the note spec requires; a failing signature by `key` rejects the whole note.
@@ -207,7 +195,8 @@ export function verifyNote(note: string, key: VerifierKey | string): string {
   let verified = false;
   for (const sig of signatures) {
     if (sig.keyName !== verifier.keyName || Buffer.from(sig.keyId).toString('hex') !== idHex) continue;
-    const ok = sig.signature.length === 64 && verify(null, Buffer.from(text, 'utf8'), publicKeyObject(verifier.publicKey), sig.signature);
+    // Through the process's one Ed25519 implementation, with the checks that keep its verdicts the same as the other's.
+    const ok = verifyEd25519(verifier.publicKey, Buffer.from(text, 'utf8'), sig.signature);
     if (!ok) throw new CheckpointError(`the signature by ${verifier.keyName} does not verify: the note was altered or forged`);
     verified = true;
   }
@@ -227,16 +216,15 @@ export function verifyCheckpoint(note: string, key: VerifierKey | string): Check
   return { origin, size, rootHash, extensions };
 }
 
-/** A signer over a 32-byte Ed25519 seed, with node:crypto (the daemon reads the seed from the keychain). */
+/** A signer over a 32-byte Ed25519 seed, with the process's Ed25519 implementation (the daemon reads the seed from the keychain). */
 export function createCheckpointSigner(keyName: string, seed: Uint8Array): CheckpointSigner {
   if (seed.length !== 32) throw new CheckpointError('an Ed25519 seed is 32 bytes');
   if (!validKeyName(keyName)) throw new CheckpointError(`key name ${JSON.stringify(keyName)} is empty or has a space or "+"`);
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  const publicKey = new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32));
+  const key = ed25519Implementation().keyPair(seed);
   return {
     keyName,
-    publicKey,
-    sign: (message) => new Uint8Array(sign(null, message, privateKey)),
+    publicKey: key.publicKey,
+    sign: (message) => key.sign(message),
   };
 }
 

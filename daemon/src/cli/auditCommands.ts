@@ -51,6 +51,14 @@ async function anchoredCheckpointOf(home: string): Promise<{ text: string; sourc
 }
 
 export function registerAuditCommands(audit: Command, globals: Globals): void {
+  registerAuditVerifyCommand(audit, globals);
+  registerAuditReanchorCommand(audit, globals);
+  registerAuditCheckpointCommand(audit, globals);
+  registerAuditProveCommand(audit, globals);
+  registerAuditExportCommand(audit, globals);
+}
+
+function registerAuditVerifyCommand(audit: Command, globals: Globals): void {
   audit
     .command('verify')
     .description('recompute the Merkle tree over every record and check every checkpoint (exit 6 on any problem)')
@@ -85,7 +93,9 @@ export function registerAuditCommands(audit: Command, globals: Globals): void {
       process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerifyReport(result)}\n`);
       if (!result.ok) process.exitCode = ExitCode.VerificationFailed;
     });
+}
 
+function registerAuditReanchorCommand(audit: Command, globals: Globals): void {
   audit
     .command('reanchor')
     .description('with the daemon stopped: accept the log as it is now after it no longer extends its anchor, recording what is lost')
@@ -134,7 +144,9 @@ export function registerAuditCommands(audit: Command, globals: Globals): void {
         lock.release();
       }
     });
+}
 
+function registerAuditCheckpointCommand(audit: Command, globals: Globals): void {
   audit
     .command('checkpoint')
     .description('print the latest signed checkpoint; save it to prove later that the log was only appended to')
@@ -158,7 +170,9 @@ export function registerAuditCommands(audit: Command, globals: Globals): void {
       }
       process.stdout.write(json ? `${JSON.stringify({ checkpoint: note, verifierKey }, null, 2)}\n` : note);
     });
+}
 
+function registerAuditProveCommand(audit: Command, globals: Globals): void {
   audit
     .command('prove')
     .description('print an RFC 9162 inclusion proof for a record, or a consistency proof between two sizes')
@@ -179,7 +193,9 @@ export function registerAuditCommands(audit: Command, globals: Globals): void {
         client.close();
       }
     });
+}
 
+function registerAuditExportCommand(audit: Command, globals: Globals): void {
   audit
     .command('export')
     .description('export the records as JSON lines, or to an OpenTelemetry collector over OTLP/HTTP')

@@ -11,12 +11,7 @@ import { DEFAULT_RULES } from '../policy/defaultRules';
 import { confirmWorkspacePolicy, describeRule, OwnerPolicy, type FileState, type PolicyRule } from '../policy/ownerPolicy';
 import { CliError, connectToDaemon, parseJsonOption } from './connect';
 import { ExitCode } from './exitCode';
-
-type Globals = () => { json: boolean; home: string };
-
-function print(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
-}
+import { print, type Globals } from './output';
 
 function describeState(s: FileState): string {
   const head = `${s.state === 'ok' ? 'ok    ' : 'BROKEN'} ${s.file} (${s.scope}, ${s.rules} rule${s.rules === 1 ? '' : 's'} in force${s.state === 'broken' ? (s.everValid ? ': its last valid version' : ': none, every call is denied') : ''})`;
@@ -44,14 +39,23 @@ function agentDid(home: string, name: string): string {
 
 export function registerPolicyCommands(program: Command, globals: Globals): void {
   const policy = program.command('policy').description('owner policy: rules no delegation, approval or agent can get around');
+  registerPolicyDefaultsCommand(policy);
+  registerPolicyCheckCommand(policy, globals);
+  registerPolicyTestCommand(policy, globals);
+  registerPolicyExplainCommand(policy, globals);
+  registerPolicyConfirmCommand(policy, globals);
+}
 
+function registerPolicyDefaultsCommand(policy: Command): void {
   policy
     .command('defaults')
     .description('print the default rules Signet ships (written to ~/.signet/policy/defaults.cedar on first start)')
     .action(() => {
       process.stdout.write(DEFAULT_RULES);
     });
+}
 
+function registerPolicyCheckCommand(policy: Command, globals: Globals): void {
   policy
     .command('check')
     .description('parse and validate every policy file that applies in a workspace (exit 1 if any is broken)')
@@ -63,7 +67,9 @@ export function registerPolicyCommands(program: Command, globals: Globals): void
       print(json, { files: states, cedarLoadMilliseconds }, () => (states.length ? states.map(describeState).join('\n') : `no policy files in ${owner.userDir} or ${resolve(opts.workspace)}/.signet/`));
       if (states.some((s) => s.state === 'broken')) process.exitCode = ExitCode.Error;
     });
+}
 
+function registerPolicyTestCommand(policy: Command, globals: Globals): void {
   policy
     .command('test')
     .description('which rule decides a call, and why (no daemon needed)')
@@ -90,7 +96,9 @@ export function registerPolicyCommands(program: Command, globals: Globals): void
       });
       if (verdict.outcome === 'deny') process.exitCode = ExitCode.Denied;
     });
+}
 
+function registerPolicyExplainCommand(policy: Command, globals: Globals): void {
   policy
     .command('explain <seq>')
     .description('which owner rule decided an audited call, and what it says')
@@ -117,7 +125,9 @@ export function registerPolicyCommands(program: Command, globals: Globals): void
         client.close();
       }
     });
+}
 
+function registerPolicyConfirmCommand(policy: Command, globals: Globals): void {
   policy
     .command('confirm')
     .description('confirm that rules deleted or weakened in a workspace policy file stop being enforced (asks on a terminal)')

@@ -1,0 +1,28 @@
+// The running parts of one daemon that the method handlers serve: built by startDaemon, in its start order.
+import type { ApprovalQueue } from '../../approvals/approvalQueue';
+import type { AuditLog, CheckpointAnchor } from '../../audit/auditLog';
+import type { Authorizer } from '../../authz/authorizer';
+import type { DelegationStore } from '../../authz/delegationStore';
+import type { NonceLedger } from '../../authz/nonceLedger';
+import type { IdentityRegistry } from '../../keys/identities';
+import type { SecretStore } from '../../keys/secretStore';
+import type { ShutdownGate } from '../../lifecycle/shutdownGate';
+
+export interface DaemonParts {
+  home: string;
+  /** Milliseconds since the epoch, for `daemon/status`'s uptime. */
+  startedAt: number;
+  store: SecretStore;
+  identities: IdentityRegistry;
+  delegations: DelegationStore;
+  approvals: ApprovalQueue;
+  audit: AuditLog;
+  /** The folder of the audit log, which `audit/verify` reads from disk. */
+  auditDir: string;
+  /** The checkpoint verifier key (C2SP note format) of this daemon's log. */
+  verifierKey: string;
+  anchor: CheckpointAnchor;
+  authorizer: Authorizer;
+  nonces: NonceLedger;
+  shutdown: ShutdownGate;
+}
