@@ -9,6 +9,7 @@ import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
+import { refuseProbe } from './authz/probeRequests';
 import { DELEGATION_STATE_NEEDLES, DelegationStore, delegationStatesOf } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
@@ -213,6 +214,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       'authz/authorize': async (params, connection) => {
         if (stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
+        if (params.probe) return refuseProbe({ ...params, probe: params.probe }, audit);
         const work = authorizer.authorize(params, connection);
         inFlight.add(work);
         void work.finally(() => inFlight.delete(work)).catch(() => undefined);
