@@ -17,6 +17,7 @@ import { shortDid } from './format';
 import type { Log } from './log';
 import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
+import { ProtectionStatus } from './protection/protectionStatus';
 import { ProtectionView } from './protection/protectionView';
 import { TimelinePanel } from './timeline/timelinePanel';
 
@@ -44,6 +45,7 @@ export class Signet implements vscode.Disposable {
   private readonly agentCommands: AgentCommands;
   private readonly statusBar = new SignetStatusBar();
   private readonly protection: ProtectionView;
+  private readonly protectionStatus = new ProtectionStatus();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
   private lastStateKind: ConnectionState['kind'] | undefined;
@@ -88,7 +90,8 @@ export class Signet implements vscode.Disposable {
       this.treeView,
       this.statusBar,
       this.protection,
-      this.protection.onDidChangeProblems((count) => this.statusBar.setUnprotected(count)),
+      this.protectionStatus,
+      this.protection.onDidChangeProblems((count) => this.protectionStatus.update(count)),
       this.connection.onDidChangeState((state) => this.onState(state)),
       this.connection.onDidConnect(() => void this.loadPending()),
       this.connection.onNotification('approval/didRequest', (request) => {

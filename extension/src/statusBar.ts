@@ -13,8 +13,6 @@ export class SignetStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private state: ConnectionState = { kind: 'connecting', attempt: 0 };
   private pending = 0;
-  /** Red items of the Protection view: servers, hooks or checks of Signet that are not in force. */
-  private unprotected = 0;
 
   constructor() {
     // The id lets people hide the item by name from the status bar's context menu.
@@ -32,11 +30,6 @@ export class SignetStatusBar implements vscode.Disposable {
 
   setPending(pending: number): void {
     this.pending = pending;
-    this.render();
-  }
-
-  setUnprotected(count: number): void {
-    this.unprotected = count;
     this.render();
   }
 
@@ -66,13 +59,6 @@ export class SignetStatusBar implements vscode.Disposable {
       const retry = s.retryAt ? ` Retrying in ${Math.max(0, Math.round((s.retryAt - Date.now()) / 1000))} s.` : '';
       item.tooltip = `Signet: ${s.kind === 'keystore-unavailable' ? s.message : s.reason}.${retry}\nClick to reconnect now.`;
       item.command = 'signet.reconnect';
-    }
-    if (this.unprotected > 0 && s.kind === 'connected' && this.pending === 0) {
-      // Pending approvals and a lost daemon come first; otherwise an unprotected server or hook is the news.
-      item.text = `$(warning) Signet: ${this.unprotected} unprotected`;
-      item.tooltip = `${item.tooltip}\nSignet: ${this.unprotected} server(s), hook(s) or check(s) are not protected. Click to open the Protection view.`;
-      item.command = 'signet.protection.focus';
-      background = new vscode.ThemeColor('statusBarItem.warningBackground');
     }
     // Only the error and warning background colours are honoured in the status bar.
     item.backgroundColor = background;
