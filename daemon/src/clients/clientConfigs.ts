@@ -4,6 +4,7 @@
 // editor's Protection view and `signet protect` can all ask it without side effects. Where the files are is
 // decided by `configFilesFor` (MCP configs) and `hookFileFor` (hooks), so a location added there is found here.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { clientMarkers, hookEvents, hookFileFor, type HookFile } from '../hooks/hookSettings';
 import { readIfExists } from '../mcp/protectFiles';
 import { configFilesFor, mcpClientKinds, parseConfig, type ConfigFile, type McpClientKind } from '../mcp/protectConfig';
@@ -55,6 +56,8 @@ export interface ClientConfigState {
   found: boolean;
   mcpConfigs: McpConfigState[];
   hookFiles: HookFileState[];
+  /** Settings files that turn every hook of the client off (Claude Code's `disableAllHooks: true`). */
+  hooksDisabledBy: string[];
 }
 
 export interface DiscoveryOptions {
@@ -108,6 +111,22 @@ export function hookFilesOf(client: ClientKind, options: DiscoveryOptions): Hook
   return (['workspace', 'user'] as const).map((scope) => hookFileFor(client, options.workspace, options.userHome, scope)).filter((f): f is HookFile => f !== undefined);
 }
 
+/** Claude Code's settings files that can say `disableAllHooks` (the local one is never committed). */
+export function hookSwitchFilesOf(client: ClientKind, options: DiscoveryOptions): string[] {
+  if (client !== 'claude-code') return [];
+  return [join(options.workspace, '.claude', 'settings.json'), join(options.workspace, '.claude', 'settings.local.json'), join(options.userHome, '.claude', 'settings.json')];
+}
+
+async function filesDisablingHooks(client: ClientKind, options: DiscoveryOptions): Promise<string[]> {
+  const disabling: string[] = [];
+  for (const path of hookSwitchFilesOf(client, options)) {
+    const read = await readConfig(path, (config) => (config.disableAllHooks === true ? [true] : []));
+    // A settings file that cannot be read may say anything: count it as turning hooks off.
+    if (read.items.length || read.error) disabling.push(path);
+  }
+  return disabling;
+}
+
 /** Every client's configs as they are on disk now. */
 export async function discoverClientConfigs(options: DiscoveryOptions): Promise<ClientConfigState[]> {
   const states: ClientConfigState[] = [];
@@ -124,7 +143,7 @@ export async function discoverClientConfigs(options: DiscoveryOptions): Promise<
     }
     const markers = (['workspace', 'user'] as const).flatMap((scope) => clientMarkers(client, scope === 'user' ? options.userHome : options.workspace, scope));
     const found = markers.some((m) => existsSync(m)) || mcpConfigs.some((c) => c.exists) || hookFiles.some((h) => h.exists);
-    states.push({ client, found, mcpConfigs, hookFiles });
+    states.push({ client, found, mcpConfigs, hookFiles, hooksDisabledBy: await filesDisablingHooks(client, options) });
   }
   return states;
 }
@@ -136,5 +155,10 @@ export function requiredHookEvents(client: ClientKind): readonly string[] {
 
 /** Every file whose change can change what `discoverClientConfigs` finds, for an editor to watch. */
 export function watchedConfigPaths(options: DiscoveryOptions): string[] {
-  return clientKinds.flatMap((client) => [...configFilesFor(client, options.workspace, options.userHome).map((f) => f.path), ...hookFilesOf(client, options).map((f) => f.path)]);
+  const paths = clientKinds.flatMap((client) => [
+    ...configFilesFor(client, options.workspace, options.userHome).map((f) => f.path),
+    ...hookFilesOf(client, options).map((f) => f.path),
+    ...hookSwitchFilesOf(client, options),
+  ]);
+  return [...new Set(paths)];
 }

@@ -156,9 +156,10 @@ export function classifyHookAnswer(client: ClientKind, event: string, probeId: s
   const decision = client === 'cursor' ? answer?.permission : output?.permissionDecision;
   const text = JSON.stringify(answer ?? null);
   if (decision === 'deny' && run.code === 0 && (text.includes(probeId) || (client === 'cursor' && event === 'beforeReadFile'))) return { outcome: 'refused', ok: true, detail: 'refused by Signet' };
-  if (decision === 'deny' || run.code === 2) {
-    return { outcome: 'fallback-blocked', ok: false, detail: `blocked, but not by Signet's decision: the hook failed (status ${run.code})${run.stderr ? `: ${lastLines(run.stderr)}` : ''}; every call is blocked until its launcher runs again` };
+  if (run.code === 2) {
+    return { outcome: 'fallback-blocked', ok: false, detail: `blocked, but not by Signet's decision: the hook failed (status 2)${run.stderr ? `: ${lastLines(run.stderr)}` : ''}; every call is blocked until its launcher runs again` };
   }
+  if (decision === 'deny') return { outcome: 'fallback-blocked', ok: false, detail: `denied, but not as this probe (an older Signet, or another program answering): ${text.slice(0, 200)}` };
   return { outcome: 'went-through', ok: false, detail: `the hook let the call go on (status ${run.code}, answer ${text.slice(0, 200)})` };
 }
 

@@ -1,7 +1,7 @@
 // `signet doctor` as a function: discover each client's configs, check them, check Signet itself, then probe every
 // protected server and installed hook. The CLI prints the report; the editor's Protection view shows it.
 import { clientKinds, clientLabels, discoverClientConfigs, type ClientConfigState } from '../clients/clientConfigs';
-import { launcherOfHookCommand, launcherProblems, staticItemsOf } from './staticChecks';
+import { isForeignProgram, launcherOfHookCommand, launcherProblems, staticItemsOf } from './staticChecks';
 import { checkAuditLog, checkDaemon, checkKeychain } from './environmentChecks';
 import type { DoctorItem, DoctorReport, ProbeResult } from './doctorReport';
 import { newProbeId, probeHookCommand, probeServerLine, type ProbeContext } from './probes';
@@ -37,15 +37,16 @@ function applyProbe(item: DoctorItem, probe: ProbeResult, repair: string[]): Doc
   return { ...item, ok: false, probe, problems: [...item.problems, `probe: ${probe.outcome}: ${probe.detail}`], fix, ...(item.protect ? {} : { protect: { args: repair } }) };
 }
 
-async function probeItem(item: DoctorItem, states: readonly ClientConfigState[], context: ProbeContext): Promise<DoctorItem> {
+async function probeItem(item: DoctorItem, states: readonly ClientConfigState[], context: ProbeContext, launcher: string): Promise<DoctorItem> {
   const repair = ['protect', '--client', item.client, '--workspace', context.workspace, ...(item.kind === 'server' ? ['--no-hooks'] : []), ...(item.scope === 'user' && item.kind === 'hook' ? ['--user'] : [])];
   if (item.kind === 'server') {
     const entry = findEntry(states, item);
-    if (!entry || !isProtectedEntry(entry) || typeof entry.command !== 'string' || launcherProblems(entry.command).length) return item;
+    if (!entry || !isProtectedEntry(entry) || typeof entry.command !== 'string' || launcherProblems(entry.command, launcher).length) return item;
     return applyProbe(item, await probeServerLine(entry, newProbeId(), context), repair);
   }
   const command = item.path ? findHookCommand(states, item) : undefined;
-  if (!command) return item;
+  // A hook naming another program than this home's launcher is red already, and that program is not run.
+  if (!command || isForeignProgram(launcherOfHookCommand(command, context.userHome), launcher)) return item;
   const result = await probeHookCommand(item.client, item.name, command, newProbeId(), context);
   // A hook whose launcher is gone is fixed by writing the launcher again, which protect does.
   const missingLauncher = launcherProblems(launcherOfHookCommand(command, context.userHome)).length > 0;
@@ -65,7 +66,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const state = states.find((s) => s.client === client);
     let items = state ? staticItemsOf(state, context) : [];
     // One at a time: each probe starts a server or a hook, and a machine's editor is busy enough.
-    if (probed) for (let i = 0; i < items.length; i++) items[i] = await probeItem(items[i] as DoctorItem, states, probeContext);
+    if (probed) for (let i = 0; i < items.length; i++) items[i] = await probeItem(items[i] as DoctorItem, states, probeContext, launcher);
     clients.push({ client, label: clientLabels[client], found: state?.found ?? false, items });
   }
   const ok = clients.every((c) => c.items.every((i) => i.ok)) && environment.every((e) => e.ok);

@@ -25,11 +25,20 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Problems with a launcher path named in a config: relative (so looked up on PATH) or not there. */
-export function launcherProblems(path: string | undefined): string[] {
+/**
+ * Problems with a launcher path named in a config: relative (so looked up on PATH), not there, or not this home's
+ * launcher (any program named `signet` could answer a probe as Signet would; only the home's own is trusted).
+ */
+export function launcherProblems(path: string | undefined, expected?: string): string[] {
   if (path === undefined || path === '') return ['no launcher is named'];
   if (!isAbsolute(path)) return [`the launcher "${path}" is looked up on PATH, where an agent's shell can put its own "signet" first`];
-  return isExecutable(path) ? [] : [`the launcher ${path} does not exist or cannot be run`];
+  if (!isExecutable(path)) return [`the launcher ${path} does not exist or cannot be run`];
+  return expected !== undefined && path !== expected ? [`the launcher ${path} is not this Signet home's launcher ${expected}`] : [];
+}
+
+/** True for a path that names a program which exists but is not this home's launcher: doctor never runs one. */
+export function isForeignProgram(path: string, launcher: string): boolean {
+  return path !== launcher && isAbsolute(path) && isExecutable(path);
 }
 
 /** The program a hook's shell line starts: its first word, with `$HOME` (or `~`) expanded as the client's shell would. */
@@ -71,7 +80,7 @@ function checkServer(client: ClientKind, config: McpConfigState, server: Configu
     return { ...base, ok: false, summary: 'not wrapped by the proxy: its tools run without asking Signet', problems: ['its calls go straight to the server'], fix: `signet ${protect.args.join(' ')}`, protect };
   }
   const launcher = typeof server.entry.command === 'string' ? server.entry.command : undefined;
-  const problems = launcherProblems(launcher);
+  const problems = launcherProblems(launcher, context.launcher);
   if (problems.length) return { ...base, ok: false, summary: 'wrapped, but its launcher cannot run: the client cannot start it', problems, fix: `signet ${protect.args.join(' ')} (rewrites the launcher and the entry)`, protect };
   return { ...base, ok: true, summary: 'wrapped by the proxy', problems: [] };
 }
@@ -82,7 +91,7 @@ function hookProblems(client: ClientKind, hook: ConfiguredHook, context: CheckCo
   if (client === 'claude-code' && hook.onFailure !== 'block') problems.push('the entry lacks "onFailure": "block": Claude Code runs the tool when the hook times out');
   if (client === 'cursor' && hook.failClosed !== true) problems.push('the entry lacks "failClosed": true: Cursor runs the tool when the hook crashes or times out');
   if (client === 'claude-code' && typeof hook.matcher === 'string' && hook.matcher !== '' && hook.matcher !== '*') problems.push(`the entry only runs for tools matching "${hook.matcher}"`);
-  problems.push(...launcherProblems(launcherOfHookCommand(hook.command, context.userHome)));
+  problems.push(...launcherProblems(launcherOfHookCommand(hook.command, context.userHome), context.launcher));
   return problems;
 }
 
@@ -102,6 +111,13 @@ function checkHookEvent(client: ClientKind, event: string, files: readonly HookF
   });
 }
 
+/** A hook item of a client whose settings turn every hook off: red whatever its entry says, and only a person can fix it. */
+function hooksSwitchedOff(item: DoctorItem, disabledBy: readonly string[]): DoctorItem {
+  if (disabledBy.length === 0) return item;
+  const { protect: _protect, ...rest } = item;
+  return { ...rest, ok: false, summary: 'no hook runs: the client\'s settings turn every hook off', problems: [...item.problems, ...disabledBy.map((path) => `"disableAllHooks" is true (or unreadable) in ${path}`)], fix: `Remove "disableAllHooks" from ${disabledBy.join(' and ')}; an agent that can edit these files can turn Signet's hooks off.` };
+}
+
 function configErrorItem(client: ClientKind, path: string, error: string, kind: 'server' | 'hook'): DoctorItem {
   return { id: `${kind}:${client}:${path}:(unreadable)`, kind, client, name: '(unreadable file)', path, ok: false, summary: 'cannot be read, so what it runs is unknown', problems: [error], fix: `Fix ${path} by hand (or restore it from a backup), then run signet doctor again.` };
 }
@@ -115,6 +131,6 @@ export function staticItemsOf(state: ClientConfigState, context: CheckContext): 
     for (const server of config.servers) items.push(checkServer(state.client, config, server, context));
   }
   for (const file of state.hookFiles) if (file.error) items.push(configErrorItem(state.client, file.file.path, file.error, 'hook'));
-  for (const event of requiredHookEvents(state.client)) items.push(...checkHookEvent(state.client, event, state.hookFiles, context));
+  for (const event of requiredHookEvents(state.client)) items.push(...checkHookEvent(state.client, event, state.hookFiles, context).map((item) => hooksSwitchedOff(item, state.hooksDisabledBy)));
   return items;
 }
