@@ -35,10 +35,10 @@ describe('a hook fails closed only with exactly the branch signet protect writes
 
 describe('only Signet\'s refusal of this very probe counts as refused', () => {
   const run = { code: 0, stderr: '', timedOut: false };
-  test('a server answer naming the probe id is refused; one naming another id, or the server\'s own error, went through', () => {
+  test('a server answer naming the probe id is refused; one naming another id was blocked elsewhere; the server\'s own error went through', () => {
     const refused = { id: 'x', result: { content: [{ type: 'text', text: 'Signet refused this tool call: Signet probe probe-1234abcd: refused' }], isError: true } };
     assert.equal(classifyServerAnswer(refused, 'probe-1234abcd', run).outcome, 'refused');
-    assert.equal(classifyServerAnswer(refused, 'probe-ffffeeee', run).outcome, 'went-through');
+    assert.equal(classifyServerAnswer(refused, 'probe-ffffeeee', run).outcome, 'fallback-blocked', 'blocked, but not by Signet deciding this probe');
     assert.equal(classifyServerAnswer({ id: 'x', error: { code: -32602, message: 'Tool signet_doctor_probe not found' } }, 'probe-1234abcd', run).outcome, 'went-through');
   });
 

@@ -12,7 +12,10 @@ export type ProbeOutcome =
   | 'refused'
   /** The launcher line or hook answered without Signet's refusal: a call made this way would run. */
   | 'went-through'
-  /** The hook's fail-closed branch blocked the call: safe, but Signet is not deciding (its launcher is broken). */
+  /**
+   * Blocked, but not by Signet deciding this probe: a hook's fail-closed branch (its launcher is broken), or a proxy
+   * that reaches no daemon of this home. Safe, but every call made this way is blocked, so nothing works.
+   */
   | 'fallback-blocked'
   /** The launcher line could not start, or exited before answering: the client cannot use this server at all. */
   | 'did-not-start'

@@ -108,12 +108,10 @@ export function classifyServerAnswer(answer: Record<string, unknown> | undefined
   }
   const text = JSON.stringify(answer.result ?? answer.error ?? null);
   if (text.includes(probeId)) return { outcome: 'refused', ok: true, detail: 'refused by Signet before it reached the server' };
-  const refusedOtherwise = /Signet refused/.test(text);
-  return {
-    outcome: 'went-through',
-    ok: false,
-    detail: refusedOtherwise ? `refused, but not as a probe (is this an older Signet?): ${text.slice(0, 300)}` : `the call reached the server, which answered: ${text.slice(0, 300)}`,
-  };
+  if (/Signet refused/.test(text)) {
+    return { outcome: 'fallback-blocked', ok: false, detail: `refused by a Signet that did not see this probe (a daemon of another Signet home, none running for the home this line uses, or an older Signet): ${text.slice(0, 300)}` };
+  }
+  return { outcome: 'went-through', ok: false, detail: `the call reached the server, which answered: ${text.slice(0, 300)}` };
 }
 
 /** Starts a server's launcher line as the client would and sends initialize, then a tools/call that must be refused. */
