@@ -216,6 +216,30 @@ describe('signet doctor', () => {
       assert.equal(records.filter((r) => r.kind === 'approval.requested').length, 0);
     });
 
+    test('every hook protect installs for Claude Code and Cursor is run as the client would, and each probe is refused by Signet', async () => {
+      const l = { home: h.home, workspace: tempDir('signet-doctor-ws-'), userHome };
+      const hookFiles = (['claude-code', 'cursor'] as const).map((client) => hookFileFor(client, l.workspace, userHome, 'workspace')).filter((f) => f !== undefined);
+      await protect({ home: l.home, workspace: l.workspace, userHome, clients: [], hookFiles, launcherTarget: { node: process.execPath, cli } });
+      const prompts: unknown[] = [];
+      const off = h.ui.onNotification('approval/didRequest', (p) => prompts.push(p));
+      const { report } = await doctor(cli, l);
+      off();
+      const hooks = report.clients.filter((c) => c.client !== 'vscode').flatMap((c) => c.items);
+      assert.deepEqual(
+        hooks.map((i) => [i.client, i.name, i.ok, i.probe?.outcome]),
+        [
+          ['cursor', 'beforeShellExecution', true, 'refused'],
+          ['cursor', 'beforeMCPExecution', true, 'refused'],
+          ['cursor', 'beforeReadFile', true, 'refused'],
+          ['claude-code', 'PreToolUse', true, 'refused'],
+          ['claude-code', 'PreSkillShellCommand', true, 'refused'],
+        ],
+        JSON.stringify(hooks.filter((i) => !i.ok)),
+      );
+      assert.deepEqual(prompts, []);
+      rmSync(l.workspace, { recursive: true, force: true });
+    });
+
     test('a config pointing at some other program named signet is red, and doctor never runs that program', async () => {
       const l = { home: h.home, workspace: tempDir('signet-doctor-ws-'), userHome };
       const fake = join(l.workspace, 'planted', 'signet');
