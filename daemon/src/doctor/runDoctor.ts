@@ -33,8 +33,9 @@ function findHookCommand(states: readonly ClientConfigState[], item: DoctorItem)
 /** What a failed probe means for a person, and what fixes it. */
 function applyProbe(item: DoctorItem, probe: ProbeResult, repair: string[]): DoctorItem {
   if (probe.ok) return { ...item, probe };
-  const fix = item.fix ?? `signet ${repair.join(' ')}`;
-  return { ...item, ok: false, probe, problems: [...item.problems, `probe: ${probe.outcome}: ${probe.detail}`], fix, ...(item.protect ? {} : { protect: { args: repair } }) };
+  if (item.fix !== undefined) return { ...item, ok: false, probe, problems: [...item.problems, `probe: ${probe.outcome}: ${probe.detail}`] };
+  // Green until probed: protect rewrites the launcher and the entry, which is what a broken line needs.
+  return { ...item, ok: false, probe, problems: [`probe: ${probe.outcome}: ${probe.detail}`], fix: `signet ${repair.join(' ')}`, protect: { args: repair } };
 }
 
 async function probeItem(item: DoctorItem, states: readonly ClientConfigState[], context: ProbeContext, launcher: string): Promise<DoctorItem> {
@@ -47,10 +48,8 @@ async function probeItem(item: DoctorItem, states: readonly ClientConfigState[],
   const command = item.path ? findHookCommand(states, item) : undefined;
   // A hook naming another program than this home's launcher is red already, and that program is not run.
   if (!command || isForeignProgram(launcherOfHookCommand(command, context.userHome), launcher)) return item;
-  const result = await probeHookCommand(item.client, item.name, command, newProbeId(), context);
-  // A hook whose launcher is gone is fixed by writing the launcher again, which protect does.
-  const missingLauncher = launcherProblems(launcherOfHookCommand(command, context.userHome)).length > 0;
-  return applyProbe(item, result, missingLauncher ? repair : ['launcher']);
+  // protect writes the launcher again (pointing at the Signet that runs it) as well as Signet's entry.
+  return applyProbe(item, await probeHookCommand(item.client, item.name, command, newProbeId(), context), repair);
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {

@@ -44,10 +44,14 @@ export function isForeignProgram(path: string, launcher: string): boolean {
 /** The program a hook's shell line starts: its first word, with `$HOME` (or `~`) expanded as the client's shell would. */
 export function launcherOfHookCommand(command: string, userHome: string): string {
   const text = command.trimStart();
+  const quote = text[0] === '"' || text[0] === "'" ? text[0] : undefined;
   let word: string;
-  if (text.startsWith('"')) word = text.slice(1, text.indexOf('"', 1) >>> 0);
-  else if (text.startsWith("'")) word = text.slice(1, text.indexOf("'", 1) >>> 0);
-  else word = /^\S*/.exec(text)?.[0] ?? '';
+  if (quote) {
+    const close = text.indexOf(quote, 1);
+    word = text.slice(1, close < 0 ? undefined : close);
+  } else {
+    word = /^\S*/.exec(text)?.[0] ?? '';
+  }
   return word.replace(/^(\$HOME|\$\{HOME\}|~)(?=\/|$)/, userHome);
 }
 
@@ -73,7 +77,8 @@ function checkServer(client: ClientKind, config: McpConfigState, server: Configu
   const base = { id: `server:${client}:${config.file.path}:${server.name}`, kind: 'server' as const, client, name: server.name, path: config.file.path, scope: config.file.scope };
   const protect = protectArgs(client, context, { hooks: false });
   if (!isProtectedEntry(server.entry)) {
-    const result = protectEntry(server.name, server.entry, { serversKey: config.file.serversKey, launcher: context.launcher, agent: 'probe' });
+    // Asked only whether protect could wrap it; the agent name makes no difference to that.
+    const result = protectEntry(server.name, server.entry, { serversKey: config.file.serversKey, launcher: context.launcher, agent: 'copilot' });
     if ('skip' in result) {
       return { ...base, ok: false, summary: 'not wrapped by the proxy, and signet protect cannot wrap it', problems: [`its calls go straight to the server: ${result.skip}`], fix: `Change the entry in ${config.file.path} by hand: ${result.skip}.` };
     }
