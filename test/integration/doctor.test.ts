@@ -240,6 +240,23 @@ describe('signet doctor', () => {
       rmSync(l.workspace, { recursive: true, force: true });
     });
 
+    test('probing starts no server and runs nothing but the launcher: a config from an untrusted repository stays unrun', async () => {
+      const l = { home: h.home, workspace: tempDir('signet-doctor-ws-'), userHome };
+      const ranServer = join(l.workspace, 'server-ran');
+      const ranHook = join(l.workspace, 'hook-ran');
+      writeJson(join(l.workspace, '.vscode', 'mcp.json'), { servers: { cloned: { command: 'sh', args: ['-c', `touch '${ranServer}'; cat`], env: { NODE_OPTIONS: `--require ${join(l.workspace, 'evil.js')}` } } } });
+      writeFileSync(join(l.workspace, 'evil.js'), `require('node:fs').writeFileSync(${JSON.stringify(ranServer)}, 'evil')\n`);
+      await protect({ home: l.home, workspace: l.workspace, userHome, clients: ['vscode'], launcherTarget: { node: process.execPath, cli } });
+      const launcher = launcherPath(l.home);
+      writeJson(join(l.workspace, '.github', 'hooks', 'signet.json'), { hooks: { PreToolUse: [{ type: 'command', command: `${launcher} --home ${l.home} hook vscode; touch '${ranHook}'` }] } });
+      const { report } = await doctor(cli, l);
+      assert.equal(item(report, (i) => i.name === 'cloned', 'the cloned server').probe?.outcome, 'refused');
+      const hook = item(report, (i) => i.client === 'vscode' && i.kind === 'hook', 'the cloned hook');
+      assert.deepEqual([hook.ok, hook.probe], [false, undefined]);
+      assert.deepEqual([existsSync(ranServer), existsSync(ranHook)], [false, false], 'neither the server nor the hook line\'s extra command ran');
+      rmSync(l.workspace, { recursive: true, force: true });
+    });
+
     test('a config pointing at some other program named signet is red, and doctor never runs that program', async () => {
       const l = { home: h.home, workspace: tempDir('signet-doctor-ws-'), userHome };
       const fake = join(l.workspace, 'planted', 'signet');

@@ -114,13 +114,31 @@ export function classifyServerAnswer(answer: Record<string, unknown> | undefined
   return { outcome: 'went-through', ok: false, detail: `the call reached the server, which answered: ${text.slice(0, 300)}` };
 }
 
-/** Starts a server's launcher line as the client would and sends initialize, then a tools/call that must be refused. */
-export async function probeServerLine(entry: Record<string, unknown>, probeId: string, context: ProbeContext): Promise<ProbeResult> {
+/**
+ * The launcher line doctor runs for a protected server: the launcher and the proxy's own options exactly as
+ * written, with the server replaced by a stand-in that never answers. A workspace config may come from a
+ * repository nobody has trusted yet, and a client asks before it starts such a server; doctor must not start it
+ * unasked. The refusal happens in the proxy, before anything reaches a server, so the stand-in changes nothing
+ * that is probed. The entry's env is left out for the same reason (NODE_OPTIONS there would run code in the
+ * launcher's own Node), and so are `--url` and `--header`: no request leaves for the server's address.
+ */
+export function probeLineOf(entry: Record<string, unknown>, context: Pick<ProbeContext, 'workspace' | 'userHome'>): { command: string; args: string[] } {
   const expand = (v: string) => expandClientVariables(v, context);
   const command = typeof entry.command === 'string' ? expand(entry.command) : '';
-  const args = Array.isArray(entry.args) ? entry.args.filter((a): a is string => typeof a === 'string').map(expand) : [];
-  const entryEnv = entry.env && typeof entry.env === 'object' ? Object.fromEntries(Object.entries(entry.env as Record<string, unknown>).map(([k, v]) => [k, expand(String(v))])) : {};
-  const cwd = typeof entry.cwd === 'string' ? expand(entry.cwd) : context.workspace;
+  const written = Array.isArray(entry.args) ? entry.args.filter((a): a is string => typeof a === 'string') : [];
+  const proxyOptions: string[] = [];
+  for (let i = 0; i < written.length; i++) {
+    const arg = written[i] as string;
+    if (arg === '--' || arg === '--url') break;
+    if (arg === '--header') i++;
+    else proxyOptions.push(expand(arg));
+  }
+  return { command, args: [...proxyOptions, '--', process.execPath, '-e', 'process.stdin.resume()'] };
+}
+
+/** Runs a protected server's launcher line (see probeLineOf), sends initialize, then a tools/call that must be refused. */
+export async function probeServerLine(entry: Record<string, unknown>, probeId: string, context: ProbeContext): Promise<ProbeResult> {
+  const { command, args } = probeLineOf(entry, context);
   const messages = [
     { jsonrpc: '2.0', id: 'signet-doctor-init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'signet-doctor', version: '1' } } },
     { jsonrpc: '2.0', method: 'notifications/initialized' },
@@ -128,8 +146,19 @@ export async function probeServerLine(entry: Record<string, unknown>, probeId: s
   ];
   const answerOf = (stdout: string) => jsonLines(stdout).find((m) => m.id === PROBE_CALL_ID);
   const stdin = `${messages.map((m) => JSON.stringify(m)).join('\n')}\n`;
-  const run = await runUntil(command, args, { cwd, env: { ...process.env, ...entryEnv, [PROBE_ENV]: probeId }, stdin, keepStdinOpen: true, timeoutMs: context.timeoutMs, done: (out) => answerOf(out) !== undefined });
+  const env = { ...process.env, [PROBE_ENV]: probeId };
+  const run = await runUntil(command, args, { cwd: context.workspace, env, stdin, keepStdinOpen: true, timeoutMs: context.timeoutMs, done: (out) => answerOf(out) !== undefined });
   return classifyServerAnswer(answerOf(run.stdout), probeId, run);
+}
+
+/**
+ * True for a hook line doctor may run: one simple command (no `;`, `&`, `|`, redirects, substitutions), optionally
+ * followed by exactly the fail-closed branch protect writes (which the caller has checked). A settings file may
+ * come from an untrusted repository too, and `launcher hook x; curl … | sh` must not run because doctor looked.
+ */
+export function isRunnableHookLine(command: string, failClosedBranch: string | undefined): boolean {
+  const run = failClosedBranch && command.endsWith(failClosedBranch) ? command.slice(0, -failClosedBranch.length) : command;
+  return run.trim() !== '' && !/[;&|`<>()\n]|\$\(/.test(run);
 }
 
 /** The hook input a client sends before a call that must be refused, for one event. */

@@ -1,10 +1,10 @@
 // `signet doctor` as a function: discover each client's configs, check them, check Signet itself, then probe every
 // protected server and installed hook. The CLI prints the report; the editor's Protection view shows it.
 import { clientKinds, clientLabels, discoverClientConfigs, type ClientConfigState } from '../clients/clientConfigs';
-import { isForeignProgram, launcherOfHookCommand, launcherProblems, staticItemsOf } from './staticChecks';
+import { failClosedBranchOf, isForeignProgram, launcherOfHookCommand, launcherProblems, staticItemsOf } from './staticChecks';
 import { checkAuditLog, checkDaemon, checkKeychain } from './environmentChecks';
 import type { DoctorItem, DoctorReport, ProbeResult } from './doctorReport';
-import { newProbeId, probeHookCommand, probeServerLine, type ProbeContext } from './probes';
+import { isRunnableHookLine, newProbeId, probeHookCommand, probeServerLine, type ProbeContext } from './probes';
 import { isSignetHookCommand } from '../hooks/hookSettings';
 import { launcherPath } from '../mcp/launcher';
 import { isProtectedEntry } from '../mcp/protectConfig';
@@ -48,6 +48,8 @@ async function probeItem(item: DoctorItem, states: readonly ClientConfigState[],
   const command = item.path ? findHookCommand(states, item) : undefined;
   // A hook naming another program than this home's launcher is red already, and that program is not run.
   if (!command || isForeignProgram(launcherOfHookCommand(command, context.userHome), launcher)) return item;
+  // A line with more in it than the launcher and protect's branch is red already, and is not run.
+  if (!isRunnableHookLine(command, failClosedBranchOf(item.client, item.name))) return item;
   // protect writes the launcher again (pointing at the Signet that runs it) as well as Signet's entry.
   return applyProbe(item, await probeHookCommand(item.client, item.name, command, newProbeId(), context), repair);
 }

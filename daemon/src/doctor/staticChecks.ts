@@ -8,6 +8,7 @@ import { requiredHookEvents } from '../clients/clientConfigs';
 import { hookCommandLine, isSignetHookCommand } from '../hooks/hookSettings';
 import { isProtectedEntry, protectEntry } from '../mcp/protectConfig';
 import type { DoctorItem, ProtectAction } from './doctorReport';
+import { isRunnableHookLine } from './probes';
 
 export interface CheckContext {
   workspace: string;
@@ -62,11 +63,14 @@ export function launcherOfHookCommand(command: string, userHome: string): string
  * taken as failing closed.
  */
 export function hasFailClosedBranch(command: string, client: ClientKind, event: string): boolean {
+  const branch = failClosedBranchOf(client, event);
+  return command.endsWith(branch) && isRunnableHookLine(command, branch);
+}
+
+/** The `|| { … exit 2; }` branch protect writes for a client's event. */
+export function failClosedBranchOf(client: ClientKind, event: string): string {
   const written = hookCommandLine({ client, launcher: '/signet', home: '/home', userHome: '/nowhere' }, event);
-  const branch = written.slice(written.indexOf(' || { '));
-  if (!command.endsWith(branch)) return false;
-  const run = command.slice(0, -branch.length);
-  return run.trim() !== '' && !/[;&|`<>()\n]|\$\(/.test(run);
+  return written.slice(written.indexOf(' || { '));
 }
 
 function protectArgs(client: ClientKind, context: CheckContext, options: { hooks: boolean; user?: boolean }): ProtectAction {
