@@ -69,6 +69,8 @@ export class ProtectionView implements vscode.TreeDataProvider<ProtectionNode>, 
       this.again = true;
       return this.running;
     }
+    // Probes are asked for by a person: they wait for the run in progress, then run themselves.
+    while (this.running) await this.running;
     this.running = this.load(reason, options.probe === true).finally(() => {
       this.running = undefined;
       if (this.again) {
