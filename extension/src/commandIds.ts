@@ -24,6 +24,10 @@ export const COMMAND_IDS = [
   'signet.showLog',
   'signet.demo.askForRights',
   'signet.protectMcpServers',
+  'signet.protection.refresh',
+  'signet.protection.probe',
+  'signet.protection.protect',
+  'signet.protection.showFix',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

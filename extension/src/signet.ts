@@ -17,6 +17,8 @@ import { shortDid } from './format';
 import type { Log } from './log';
 import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
+import { ProtectionStatus } from './protection/protectionStatus';
+import { ProtectionView } from './protection/protectionView';
 import { TimelinePanel } from './timeline/timelinePanel';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
@@ -42,8 +44,11 @@ export class Signet implements vscode.Disposable {
   private readonly treeView: vscode.TreeView<AgentsNode>;
   private readonly agentCommands: AgentCommands;
   private readonly statusBar = new SignetStatusBar();
+  private readonly protection: ProtectionView;
+  private readonly protectionStatus = new ProtectionStatus();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
+  private lastStateKind: ConnectionState['kind'] | undefined;
   private startFailureWarned = false;
   private expiryTimer: ReturnType<typeof setInterval>;
 
@@ -74,6 +79,7 @@ export class Signet implements vscode.Disposable {
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
+    this.protection = new ProtectionView(() => settings(), log);
 
     this.subscriptions.push(
       this.connection,
@@ -83,6 +89,9 @@ export class Signet implements vscode.Disposable {
       this.tree,
       this.treeView,
       this.statusBar,
+      this.protection,
+      this.protectionStatus,
+      this.protection.onDidChangeProblems((count) => this.protectionStatus.update(count)),
       this.connection.onDidChangeState((state) => this.onState(state)),
       this.connection.onDidConnect(() => void this.loadPending()),
       this.connection.onNotification('approval/didRequest', (request) => {
@@ -129,6 +138,10 @@ export class Signet implements vscode.Disposable {
       'signet.showLog': () => this.log.show(),
       'signet.demo.askForRights': () => letDemoAgentAsk(this.connection, readSettings(this.context.extensionPath).home),
       'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
+      'signet.protection.refresh': () => this.protection.refresh('asked for'),
+      'signet.protection.probe': () => this.protection.refresh('probes asked for', { probe: true }),
+      'signet.protection.protect': (node) => this.protection.protect(node),
+      'signet.protection.showFix': (node) => this.protection.showFix(node),
     };
   }
 
@@ -152,6 +165,9 @@ export class Signet implements vscode.Disposable {
   }
 
   private onState(state: ConnectionState): void {
+    // Whether the daemon answers is one of the Protection view's checks.
+    if (state.kind !== this.lastStateKind && state.kind !== 'connecting') this.protection.refreshSoon(`the daemon is ${state.kind}`);
+    this.lastStateKind = state.kind;
     this.statusBar.update(state, this.pending.size);
     void vscode.commands.executeCommand('setContext', 'signet.connected', state.kind === 'connected');
     this.treeView.message = state.kind === 'connected' ? undefined : `Not connected to the Signet daemon: ${describeState(state)}`;

@@ -24,6 +24,8 @@ export interface WorkbenchOptions {
   vsix: string;
   /** `file`, or undefined for the OS keychain (a private Secret Service in tests). */
   keystore: 'file' | undefined;
+  /** More environment for code-server and so for the extension (a test's own HOME, say). */
+  env?: Record<string, string>;
 }
 
 export class Workbench {
@@ -68,7 +70,7 @@ export class Workbench {
       )}\n`,
     );
     await installExtension({ runDir, vsix: options.vsix });
-    const server = (await startCodeServer({ runDir, folder: workspace, env: { SIGNET_HOME: home } })) as CodeServer;
+    const server = (await startCodeServer({ runDir, folder: workspace, env: { ...options.env, SIGNET_HOME: home } })) as CodeServer;
     const browser = await chromium.launch({ executablePath: process.env.SIGNET_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -19,7 +19,7 @@ import { ExitCode } from './exitCode';
 type Globals = () => { json: boolean; home: string };
 
 /** The verifier key of a home's log, from its public user DID and the log key in the keystore. */
-async function verifierKeyOf(home: string): Promise<string> {
+export async function verifierKeyOf(home: string): Promise<string> {
   const signer = await checkpointSignerOf(home);
   return formatVerifierKey(signer.keyName, signer.publicKey);
 }
@@ -43,7 +43,7 @@ async function checkpointSignerOf(home: string): Promise<CheckpointSigner> {
 }
 
 /** The checkpoint anchored in the home's keystore (see keys/logAnchor.ts), or null when there is none. */
-async function anchoredCheckpointOf(home: string): Promise<{ text: string; source: string } | null> {
+export async function anchoredCheckpointOf(home: string): Promise<{ text: string; source: string } | null> {
   const store = openSecretStore({ kind: (await loadConfig(home)).keystore, home });
   const anchor = checkpointAnchorIn(store, home);
   const text = await anchor.read();

@@ -10,5 +10,7 @@ export const ExitCode = {
   VerificationFailed: 6,
   /** The daemon refused to start on state that disagrees with the audit log or with the anchor kept in the keystore. */
   StateRefused: 7,
+  /** `signet doctor`: something found is not protected, a probe was not refused, or Signet itself is unhealthy. */
+  Unprotected: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -14,6 +14,7 @@ import { CliError } from './connect';
 import { registerDaemonCommands } from './daemonCommands';
 import { registerDelegationCommands } from './delegationCommands';
 import { ExitCode } from './exitCode';
+import { registerDoctorCommand } from './doctorCommand';
 import { registerGuardCommand } from './guardCommand';
 import { registerAuthorizeCommand, registerVerifyCommand } from './invocationCommands';
 import { registerMcpCommands } from './mcpCommands';
@@ -51,6 +52,7 @@ registerMcpCommands(program, globals);
 registerReportCommand(program, globals);
 registerGuardCommand(program, globals);
 registerPolicyCommands(program, globals);
+registerDoctorCommand(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

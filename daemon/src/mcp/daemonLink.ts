@@ -4,6 +4,7 @@
 // (with backoff) and also tries again on every call, re-reading daemon.json each time, because a restarted
 // daemon listens on a new port with a new token.
 import { DaemonClient, DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
+import { probeMarkerFromEnv } from '../authz/probeRequests';
 import { readRuntimeFile } from '../home/signetHome';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode, type AuthorizeParams, type AuthorizeResult, type DenyCode } from '../server/protocol';
 
@@ -43,6 +44,9 @@ export class DaemonLink {
   private everConnected = false;
   private lastFailure: string | undefined;
 
+  /** Set when `signet doctor` runs this process as a probe: every request is then refused at once (see probeRequests.ts). */
+  private readonly probe = probeMarkerFromEnv(process.env);
+
   constructor(private readonly options: DaemonLinkOptions) {
     this.backoffMs = options.initialBackoffMs ?? 100;
   }
@@ -79,7 +83,7 @@ export class DaemonLink {
       }
     }
     try {
-      return await client.request('authz/authorize', params);
+      return await client.request('authz/authorize', this.probe ? { ...params, probe: this.probe } : params);
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         return {

@@ -88,7 +88,7 @@ async function readIndex(dir: string, path: string): Promise<BackupIndex> {
   return { path, backups: [] };
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+export async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

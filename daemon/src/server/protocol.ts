@@ -237,6 +237,12 @@ export const AuthorizeParams = z.strictObject({
     .record(z.string(), z.unknown())
     .refine((schema) => !nestedDeeperThan(schema, MAX_ARGS_DEPTH), { message: `the input schema nests more than ${MAX_ARGS_DEPTH} levels deep` })
     .optional(),
+  /**
+   * Set by `signet doctor`'s active probes (through the SIGNET_PROBE variable of the proxy or hook it runs): the
+   * request is refused at once, audited as `probe.refused`, and never shown to a person. It can only make a
+   * decision stricter: an agent that sets it on its own call is denied, nothing more.
+   */
+  probe: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'a probe id is 8 to 64 letters, digits or dashes') }).optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
 
@@ -319,6 +325,8 @@ export const DenyCode = z.enum([
   'policy-unavailable',
   /** Anything else; the daemon log (or the client's) has the cause. */
   'internal-error',
+  /** A `signet doctor` probe (`probe` was set): refused at once, as every probe is, without asking anyone. */
+  'probe',
 ]);
 export type DenyCode = z.infer<typeof DenyCode>;
 

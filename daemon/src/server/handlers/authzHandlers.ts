@@ -1,13 +1,15 @@
 // `authz/*`: an agent asks for a right, or withdraws a request that waits for a person.
+import { refuseProbe } from '../../authz/probeRequests';
 import type { MethodHandlers } from '../rpcServer';
 import type { DaemonParts } from './daemonParts';
 
 export function authzHandlers(parts: DaemonParts): Pick<MethodHandlers, 'authz/authorize' | 'authz/cancel'> {
-  const { authorizer, shutdown } = parts;
+  const { authorizer, shutdown, audit } = parts;
   return {
     'authz/authorize': async (params, connection) => {
       // Denied rather than refused: a stopping daemon still answers every request it was asked, with a reason.
       if (shutdown.stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
+      if (params.probe) return refuseProbe({ ...params, probe: params.probe }, audit);
       return shutdown.track(authorizer.authorize(params, connection));
     },
     'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
