@@ -227,3 +227,44 @@ export function statelessVersionOf(message: JSONRPCMessage): string | undefined 
   const version = requestProtocolVersion(message);
   return isStatelessRevision(version) ? version : undefined;
 }
+
+/** JSON-RPC code of a request whose headers disagree with its body (schema.ts, HEADER_MISMATCH; streamable-http "Server Validation"). */
+export const HEADER_MISMATCH_ERROR_CODE = -32020;
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+
+function single(headers: HeaderBag, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Why a POST's request headers disagree with its body, or undefined when they agree or the request has none. A
+ * party that decides from `Mcp-Method`/`Mcp-Name` without reading the body (a gateway, a load balancer) and the
+ * server that acts on the body must see the same call, or an agent could have one thing checked and another run:
+ * `Mcp-Method: tools/list` on a body that calls a tool, `Mcp-Name: echo` on a call of `delete_file`.
+ * `headers` are Node's, with lowercase names.
+ */
+export function headerBodyMismatch(headers: HeaderBag, body: unknown): string | undefined {
+  const method = single(headers, 'mcp-method');
+  const name = single(headers, 'mcp-name');
+  const version = single(headers, 'mcp-protocol-version');
+  const stateless = isStatelessRevision(version);
+  if (method === undefined && name === undefined && !stateless) return undefined;
+  if (Array.isArray(body)) return 'a POST with MCP request headers must carry one JSON-RPC message, not a batch';
+  const message = (body && typeof body === 'object' ? body : {}) as { id?: unknown; method?: unknown; params?: unknown };
+  // The revision defines no headers for a notification's POST, so only a request must name its method.
+  if (method === undefined) return message.id === undefined ? undefined : 'the Mcp-Method header is missing, which this revision requires on every request';
+  if (message.method !== method) return `the Mcp-Method header says "${method}" but the body is "${String(message.method)}"`;
+  const params = (message.params && typeof message.params === 'object' ? message.params : {}) as Record<string, unknown>;
+  const field = NAMED_METHODS[method];
+  if (field) {
+    if (name === undefined) return `the Mcp-Name header is missing, which ${method} requires`;
+    if (decodeHeaderValue(name) !== params[field]) return `the Mcp-Name header says "${decodeHeaderValue(name)}" but the body names "${String(params[field])}"`;
+  } else if (name !== undefined) {
+    return `${method} has no name, but the request carries an Mcp-Name header ("${name}")`;
+  }
+  const bodyVersion = requestProtocolVersion(message);
+  if (stateless && bodyVersion !== version) return `the MCP-Protocol-Version header says "${version}" but the body's _meta says "${String(bodyVersion)}"`;
+  return undefined;
+}
