@@ -18,6 +18,7 @@ import { registerGuardCommand } from './guardCommand';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
 import { registerPolicyCommands } from './policyCommands';
+import { pendingLine } from './approvalLines';
 
 interface GlobalOptions {
   json?: boolean;
@@ -195,7 +196,7 @@ program
       const { pending } = await client.request('approval/list', {});
       print(globals().json, { pending }, () =>
         pending.length
-          ? pending.map((p) => `${p.id}  ${p.agent.name} wants ${p.cmd}: ${p.summary}  (until ${p.expiresAt})`).join('\n')
+          ? pending.map(pendingLine).join('\n')
           : 'no pending approvals',
       );
     }),
