@@ -102,12 +102,16 @@ export class StatelessHttpClient {
     const id = 'id' in message && 'method' in message ? message.id : undefined;
     if (id !== undefined && 'method' in message && message.method === 'tools/list') this.toolListIds.add(id);
     const tool = 'method' in message && message.method === 'tools/call' ? (message.params as { name?: unknown } | undefined)?.name : undefined;
-    const headers = {
-      ...this.options.headers,
+    const protocol = {
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
       ...requestHeaders(message, version, typeof tool === 'string' ? this.paramHeaders.get(tool) : undefined),
     };
+    // Header names are case-insensitive: a configured `mcp-name` beside the computed `Mcp-Name` would be sent as
+    // both, joined, so the user's headers give way to every protocol header (and to any Mcp-* header at all).
+    const ours = new Set(Object.keys(protocol).map((name) => name.toLowerCase()));
+    const own = Object.entries(this.options.headers).filter(([name]) => !ours.has(name.toLowerCase()) && !/^mcp-/i.test(name));
+    const headers = { ...Object.fromEntries(own), ...protocol };
     const abort = new AbortController();
     if (id !== undefined) this.inFlight.set(id, abort);
     try {
