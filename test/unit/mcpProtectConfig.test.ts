@@ -116,6 +116,15 @@ describe('comments and other scopes in a config', () => {
     assert.equal(servers.fs?.command, options.launcher);
   });
 
+  test('a line comment moved to the top of a one-line entry does not swallow what follows it', () => {
+    for (const text of ['{ "servers": { "a": { "url": "http://x/mcp", // c\n "type": "http" } } }', '{"servers":{"a":{"url":"http://x/mcp" /* b */,"headers":{"A":"b"}}}}']) {
+      const result = protectConfigText(text, 'mcp.json', { ...options, serversKey: 'servers' });
+      const entry = (parseConfig(result.text, 'mcp.json').servers as Record<string, Record<string, unknown>>).a;
+      assert.equal(entry?.command, options.launcher, result.text);
+      assert.match(result.text, /\/\/ c|\/\* b \*\//);
+    }
+  });
+
   test("~/.claude.json: user-scope servers and this project's local-scope ones are protected, another project's are not", () => {
     const text = JSON.stringify(
       {

@@ -295,7 +295,10 @@ function keepingComments(before: string, after: string, at: string[], formatting
   const indent = /\n([ \t]*)\S/.exec(now.text)?.[1] ?? '';
   const eol = formattingOptions.eol ?? '\n';
   const at1 = now.offset + 1;
-  return `${after.slice(0, at1)}${lost.map((c) => `${eol}${indent}${c}`).join('')}${after.slice(at1)}`;
+  const rest = after.slice(at1);
+  // A line comment must end its line: what followed the brace on the same line goes to the next one.
+  const lineEnd = /^[ \t]*\r?\n/.test(rest) ? '' : `${eol}${indent}`;
+  return `${after.slice(0, at1)}${lost.map((c) => `${eol}${indent}${c}`).join('')}${lineEnd}${rest.replace(/^[ \t]+/, lineEnd ? '' : '$&')}`;
 }
 
 /** Protects every server of a config's text; protecting an already protected config changes nothing. */
@@ -326,6 +329,10 @@ function protectServersAt(text: string, location: string[], servers: Entry, opti
     report.push({ name, action: result.action, ...(options.guard && result.action === 'wrapped-http' ? { note: httpGuardNote } : {}) });
     if (result.action === 'already-protected') continue;
     out = editEntry(out, [...location, name], entry, result.entry, formattingOptions);
+    // The edit is checked, not trusted: the text must read back as exactly the entry meant, comments and all.
+    if (JSON.stringify(objectAt(parseConfig(out, '(rewritten)'), [...location, name])) !== JSON.stringify(result.entry)) {
+      throw new Error(`Signet could not rewrite the server "${name}" without changing more than it meant to; protect it by hand`);
+    }
   }
   return out;
 }
