@@ -102,6 +102,21 @@ describe('signet mcp-guard and the 2026-07-28 request headers', () => {
     assert.equal(reachedServer(10, 'echo'), false);
   });
 
+  test('a body that names its tool twice reaches the server only as the guard read it, one name', async () => {
+    const call = { ...(await signedCall('echo', { message: 'twice' })), id: 11 };
+    // JSON.parse keeps the last "name"; a server whose parser keeps the first would run read_note unchecked.
+    const raw = JSON.stringify(call).replace('"name":"echo"', '"name":"read_note","name":"echo"');
+    const response = await fetch(guardUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' },
+      body: raw,
+    });
+    assert.equal(response.status, 200);
+    const forwarded = http.posts.find((p) => p.body.id === 11);
+    assert.ok(forwarded, 'the call reached the server');
+    assert.equal(forwarded.raw.includes('read_note'), false, forwarded.raw);
+  });
+
   test('signet mcp-proxy --url in front of the guard writes headers that agree, so its calls pass', async () => {
     const transport = new ChildProcessTransport({ command: process.execPath, args: [cli, '--home', h.home, 'mcp-proxy', '--agent', 'tester', '--server-name', 'remote', '--url', guardUrl] });
     const client = new StatelessClient(transport);

@@ -90,8 +90,12 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
       response.writeHead(413, { 'content-type': 'text/plain' }).end('request too large');
       return;
     }
+    let forwarded = body && body.length ? new Uint8Array(body) : undefined;
     if (body) {
       const parsed = parseBody(body);
+      // The server is handed the guard's own encoding of what it checked, as the proxy does: a body another
+      // parser could read differently (a "method" or "name" key given twice) cannot carry an unchecked call past.
+      if (parsed !== undefined) forwarded = Buffer.from(JSON.stringify(parsed));
       const mismatch = headerMismatchAnswer(request, parsed);
       if (mismatch) {
         log(mismatch.body && 'error' in mismatch.body ? mismatch.body.error.message : 'refused a request whose headers do not match its body');
@@ -117,7 +121,7 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
     response.on('close', () => abort.abort());
     let upstream: Response;
     try {
-      upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(body && body.length ? { body: new Uint8Array(body) } : {}), signal: abort.signal });
+      upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(forwarded ? { body: forwarded } : {}), signal: abort.signal });
     } catch (error) {
       log(`the server at ${options.upstream.href} cannot be reached: ${(error as Error).message}`);
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' }).end('the MCP server behind the Signet guard cannot be reached');
