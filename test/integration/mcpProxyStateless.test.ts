@@ -97,6 +97,17 @@ describe('the proxy with a 2026-07-28 client and server', () => {
       assert.ok((call?.body.params?._meta as Record<string, unknown>)['signet/invocation'], 'the forwarded call carries its invocation');
     });
 
+    test('an answer stream that ends before its response is answered with an error the client can retry on, not left waiting', async () => {
+      const proxied = await throughProxy('--url', http.url.href);
+      await assert.rejects(
+        proxied.request('tools/call', { name: 'echo', arguments: { message: 'break the stream' }, _meta: { progressToken: 'p1' } }, 'CallToolResult'),
+        (e: unknown) => e instanceof StatelessError && /ended its answer stream before it answered; send the request again/.test(e.error.message),
+      );
+      assert.ok(proxied.received.some((m) => 'method' in m && m.method === 'notifications/progress'), 'what the stream did carry was relayed');
+      const again = await proxied.request('tools/call', { name: 'echo', arguments: { message: 'again' } }, 'CallToolResult');
+      assert.deepEqual(again.content, [{ type: 'text', text: 'Echo: again' }]);
+    });
+
     test('a tool parameter marked x-mcp-header reaches the server as Mcp-Param-*, equal to the forwarded argument', async () => {
       await h.ui.request('delegation/issue', { from: 'user', to: 'modern', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'lookup']], ttl: 3600 });
       const proxied = await throughProxy('--url', http.url.href);

@@ -152,7 +152,10 @@ export class StatelessHttpClient {
       return;
     }
     if (type.includes('text/event-stream') && response.ok && response.body) {
-      await this.readEvents(response.body);
+      const answered = await this.readEvents(response.body, id);
+      // A stream that ends without the response loses the request (2026-07-28 changelog, major change 9); the
+      // client is told, so that it can send it again, instead of waiting for ever.
+      if (!answered && id !== undefined) this.answerError(id, JsonRpcErrorCode.InternalError, 'the MCP server ended its answer stream before it answered; send the request again');
       return;
     }
     const text = await response.text();
@@ -174,33 +177,44 @@ export class StatelessHttpClient {
     this.answerError(id, JsonRpcErrorCode.InternalError, `the MCP server answered HTTP ${response.status} without a JSON-RPC answer`);
   }
 
-  private async readEvents(body: ReadableStream<Uint8Array>): Promise<void> {
+  /** Reads an SSE answer to its end; true when it carried the response to `id`. */
+  private async readEvents(body: ReadableStream<Uint8Array>, id: RequestId | undefined): Promise<boolean> {
     const decoder = new TextDecoder();
     let buffer = '';
+    let answered = false;
+    const read = (event: string) => {
+      const message = this.readEvent(event);
+      if (message && !('method' in message) && 'id' in message && message.id === id) answered = true;
+    };
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk, { stream: true });
       for (let end = buffer.search(/\r?\n\r?\n/); end >= 0; end = buffer.search(/\r?\n\r?\n/)) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-        this.readEvent(event);
+        read(event);
       }
     }
-    if (buffer.trim()) this.readEvent(buffer);
+    if (buffer.trim()) read(buffer);
+    return answered;
   }
 
   /** One SSE event: its `data:` lines joined are one JSON-RPC message; comments and other fields carry none. */
-  private readEvent(event: string): void {
+  private readEvent(event: string): JSONRPCMessage | undefined {
     const data = event
       .split(/\r?\n/)
       .filter((line) => line.startsWith('data:'))
       .map((line) => line.slice(5).replace(/^ /, ''))
       .join('\n');
-    if (!data) return;
+    if (!data) return undefined;
+    let message: JSONRPCMessage;
     try {
-      this.deliverMessage(JSON.parse(data) as JSONRPCMessage);
+      message = JSON.parse(data) as JSONRPCMessage;
     } catch (error) {
       this.options.onerror(new Error(`the MCP server sent an event that is not JSON: ${(error as Error).message}`));
+      return undefined;
     }
+    this.deliverMessage(message);
+    return message;
   }
 
   private deliverMessage(message: JSONRPCMessage): void {
