@@ -234,7 +234,9 @@ describe('signet protect', () => {
 
   test('the CLI prints the diff on --dry-run and how to stop the client from asking twice', async () => {
     const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [cli, '--home', l.home, 'protect', '--client', 'claude-code', '--dry-run', '--workspace', l.workspace], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // HOME is the test's, so that the CLI reads the sample ~/.claude.json and never the real one.
+      const env = { ...process.env, HOME: l.userHome, XDG_CONFIG_HOME: join(l.userHome, '.config') };
+      const child = spawn(process.execPath, [cli, '--home', l.home, 'protect', '--client', 'claude-code', '--dry-run', '--workspace', l.workspace], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -242,7 +244,8 @@ describe('signet protect', () => {
     assert.equal(run.code, 0);
     assert.match(run.stdout, /would be protected \(dry run\)/);
     assert.match(run.stdout, /^\+.*"mcp-proxy",$/m);
-    assert.match(run.stdout, /"permissions": \{ "allow": \["mcp__everything", "mcp__sentry"\] \}/);
+    assert.match(run.stdout, /"permissions": \{ "allow": \["mcp__everything", "mcp__sentry", "mcp__git", "mcp__local-api"\] \}/);
+    assert.match(run.stdout, /\.claude\.json \[claude-code\]: would be protected \(dry run\)/);
     assert.equal(readFileSync(l.claude, 'utf8'), readFileSync(fixture('claude-mcp.json'), 'utf8'));
   });
 });
