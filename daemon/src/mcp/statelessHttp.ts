@@ -115,7 +115,8 @@ export class StatelessHttpClient {
     const abort = new AbortController();
     if (id !== undefined) this.inFlight.set(id, abort);
     try {
-      const response = await fetch(this.options.url, { method: 'POST', headers, body: JSON.stringify(message), signal: abort.signal });
+      // Redirects are not followed: the configured headers (a token) go to the configured server and nowhere else.
+      const response = await fetch(this.options.url, { method: 'POST', headers, body: JSON.stringify(message), signal: abort.signal, redirect: 'manual' });
       await this.readAnswer(response, id);
     } catch (error) {
       if (abort.signal.aborted) return;
