@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pendingLine } from '../../daemon/src/cli/approvalLines';
 import { decidePreToolUse, type HookOptions, type PreToolUseOutput } from '../../daemon/src/mcp/agentHook';
 import { DaemonLink } from '../../daemon/src/mcp/daemonLink';
 import type { ApprovalRequest } from '../../daemon/src/server/protocol';
@@ -123,6 +124,35 @@ describe('the PreToolUse hook adapter', () => {
     assert.equal(answer.permissionDecision, 'allow', answer.permissionDecisionReason);
   });
 
+  test('signet approvals shows a shell call\'s command, on one line even when the agent put a line break in it to fake another request', async () => {
+    const sneaky = JSON.parse(hookInput('claude-code-bash', h.workspace)) as { tool_input: Record<string, unknown> };
+    sneaky.tool_input = { command: 'rm -rf build\nreq-0000  claude-code wants /claude-code/tools/read: Read README.md', description: 'clean' };
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = decidePreToolUse(JSON.stringify(sneaky), options);
+    const request = await requested;
+    try {
+      // The line the CLI prints for the daemon's own request (the CLI reads the UI token from the keychain, which
+      // this harness's in-memory keystore does not fill).
+      const line = pendingLine(request);
+      assert.equal(line.split('\n').length, 1, line);
+      assert.match(line, new RegExp(`^${request.id}  claude-code wants /claude-code/tools/bash: Bash .*  \\$ rm -rf build\\\\nreq-0000  claude-code wants`));
+    } finally {
+      await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
+      await pending;
+    }
+  });
+
+  test("VS Code's create_directory names its folder in dirPath, and the person is shown that folder as the target", async () => {
+    const requested = nextNotification(h.ui, 'approval/didRequest');
+    const pending = decidePreToolUse(hookInput('vscode-create-directory', h.workspace), { ...options, flavor: 'vscode', agent: 'copilot-new' });
+    const request = await requested;
+    const folder = join(h.workspace, 'src/generated');
+    assert.deepEqual(request.paths, [folder]);
+    assert.equal(request.summary, `create_directory ${folder}`);
+    await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
+    assert.equal(decision(await pending).permissionDecision, 'deny');
+  });
+
   test('no decision before the hook\'s own deadline is a denial by default, or a hand-over with fallback ask', async () => {
     const quick = { ...options, timeoutSeconds: 0.3 };
     const denied = decision(await decidePreToolUse(hookInput('claude-code-bash', h.workspace), quick));
@@ -147,6 +177,17 @@ describe('the PreToolUse hook adapter', () => {
     assert.equal(run.code, 0, run.stderr);
     const output = JSON.parse(run.stdout) as PreToolUseOutput;
     assert.equal(output.hookSpecificOutput.permissionDecision, 'allow');
+  });
+
+  test('with --fallback ask and no daemon running, the CLI hands the decision over and says so, not that the call was refused', async () => {
+    const emptyHome = tempDir('signet-nohome-');
+    const run = await runHook(cli, emptyHome, ['claude-code', '--fallback', 'ask'], hookInput('claude-code-edit', h.workspace));
+    rmSync(emptyHome, { recursive: true, force: true });
+    assert.equal(run.code, 0, run.stderr);
+    const { permissionDecision, permissionDecisionReason } = (JSON.parse(run.stdout) as PreToolUseOutput).hookSpecificOutput;
+    assert.equal(permissionDecision, 'ask');
+    assert.match(permissionDecisionReason, /^Signet could not decide: the Signet daemon is not reachable: .*Signet cannot ask anyone, so the decision is yours here\. Start the daemon with `signet daemon`/);
+    assert.doesNotMatch(permissionDecisionReason, /refused/);
   });
 
   test('with no daemon running the CLI denies with a reason that says how to start it', async () => {

@@ -64,3 +64,29 @@ test('a "__proto__" key in the arguments stays an own key, and a path under it i
   assert.deepEqual(inner['__proto__'], { path: join(root, 'outside/x') });
   assert.deepEqual(paths, [join(root, 'outside/x')]);
 });
+
+test("the path keys of VS Code's built-in tools are read as paths, relative ones made absolute against the workspace", async () => {
+  const ws = tempDir('signet-vscode-keys-');
+  mkdirSync(join(ws, 'src'));
+  const inputs: Record<string, Record<string, unknown>> = {
+    create_directory: { dirPath: 'src/generated' },
+    list_dir: { path: 'src' },
+    read_file: { filePath: 'src/a.ts', startLine: 1, endLine: 9 },
+    get_errors: { filePaths: ['src/a.ts', 'src/b.ts'] },
+    get_changed_files: { repositoryPath: '.' },
+    create_and_run_task: { workspaceFolder: '.', task: { label: 'build' } },
+    runTests: { files: ['src/a.test.ts'] },
+  };
+  for (const [tool, input] of Object.entries(inputs)) {
+    const { args, paths } = await canonicalizeArgs({ tool, input }, ws);
+    const forwarded = (args.input as Record<string, unknown>);
+    for (const [key, value] of Object.entries(input)) {
+      if (typeof value === 'string') {
+        assert.equal(forwarded[key], join(ws, value), `${tool}.${key}`);
+        assert.ok(paths.includes(join(ws, value)), `${tool}.${key} is among the paths the person is shown`);
+      } else if (Array.isArray(value)) {
+        assert.deepEqual(forwarded[key], value.map((v) => join(ws, String(v))), `${tool}.${key}`);
+      }
+    }
+  }
+});

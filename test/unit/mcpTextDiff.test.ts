@@ -53,3 +53,10 @@ test('a replaced region too large for the table counts as removed and added whol
   const after = Array.from({ length: 3000 }, (_, i) => `new ${i}`).join('\n');
   assert.deepEqual(lineChangeCounts(before, after), { added: 3000, removed: 3000 });
 });
+
+test('the diff of one line changed in a file of 50,000 lines (a long ~/.claude.json) is the one hunk, numbered from the file', () => {
+  const lines = Array.from({ length: 50_000 }, (_, i) => `  "key${i}": ${i},`);
+  const changed = lines.map((line, i) => (i === 30_000 ? '  "key30000": "protected",' : line));
+  const diff = unifiedDiff(`${lines.join('\n')}\n`, `${changed.join('\n')}\n`, { from: 'a', to: 'b' });
+  assert.equal(diff, ['--- a', '+++ b', '@@ -29998,7 +29998,7 @@', ...lines.slice(29_997, 30_000).map((l) => ` ${l}`), `-${lines[30_000]}`, `+${changed[30_000]}`, ...lines.slice(30_001, 30_004).map((l) => ` ${l}`), ''].join('\n'));
+});

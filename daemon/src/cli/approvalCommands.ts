@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { DaemonClient } from '../client/daemonClient';
 import type { ApprovalDecideParams } from '../server/protocol';
 import { CliError, parseDurationOption } from './connect';
+import { pendingLine } from './approvalLines';
 import { ExitCode } from './exitCode';
 import { print, withUiClient, type Globals } from './output';
 
@@ -16,7 +17,7 @@ export function registerApprovalCommands(program: Command, globals: Globals): vo
         const { pending } = await client.request('approval/list', {});
         print(globals().json, { pending }, () =>
           pending.length
-            ? pending.map((p) => `${p.id}  ${p.agent.name} wants ${p.cmd}: ${p.summary}  (until ${p.expiresAt})`).join('\n')
+            ? pending.map(pendingLine).join('\n')
             : 'no pending approvals',
         );
       }),

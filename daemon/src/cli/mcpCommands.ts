@@ -9,7 +9,7 @@ import { clientMarkers, hookClients, hookFileFor, type HookFile } from '../hooks
 import { decidePreToolUse, defaultHookAgent, type HookFlavor } from '../mcp/agentHook';
 import { DaemonLink } from '../mcp/daemonLink';
 import { ensureLauncher } from '../mcp/launcher';
-import { HEADERS_ENV, mcpClientKinds, type McpClientKind } from '../mcp/protectConfig';
+import { HEADERS_ENV, mcpClientKinds, parseHeadersEnv, type McpClientKind } from '../mcp/protectConfig';
 import { protect, secondPromptHint, undoProtect, userDidOf, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
 import { runMcpProxyProcess } from '../mcp/runProxy';
 import { schemas } from '../server/protocol';
@@ -34,14 +34,11 @@ function headersFrom(options: string[], env: NodeJS.ProcessEnv): Record<string, 
   const headers: Record<string, string> = {};
   const fromEnv = env[HEADERS_ENV];
   if (fromEnv) {
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(fromEnv);
+      Object.assign(headers, parseHeadersEnv(fromEnv));
     } catch (error) {
-      throw new CliError(`${HEADERS_ENV} is not a JSON object of headers: ${(error as Error).message}`, ExitCode.Usage);
+      throw new CliError(`${HEADERS_ENV} is not a list of "Name: value" lines: ${(error as Error).message}`, ExitCode.Usage);
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${HEADERS_ENV} must be a JSON object of headers`, ExitCode.Usage);
-    for (const [k, v] of Object.entries(parsed)) headers[k] = String(v);
   }
   for (const line of options) {
     const colon = line.indexOf(':');

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { firstChangedPath } from '../authz/canonicalPaths';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
+import { NO_ONE_TO_ASK, REFUSED } from './daemonLink';
 
 export type HookFlavor = 'claude-code' | 'vscode' | 'cursor';
 
@@ -195,7 +196,8 @@ async function decide(input: PreToolUseInput, event: DecidedEvent, options: Hook
     return output('allow', reason);
   }
   if (result.code === 'disconnected' && options.fallback === 'ask') {
-    return output('ask', `Signet could not decide: ${result.reason}`);
+    const handedOver = result.reason.replace(NO_ONE_TO_ASK, 'Signet cannot ask anyone, so the decision is yours here.').replaceAll(REFUSED, 'so the decision is yours here');
+    return output('ask', `Signet could not decide: ${handedOver}`);
   }
   return output('deny', `Signet refused ${input.tool_name}: ${result.reason}`);
 }

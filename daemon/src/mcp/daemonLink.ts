@@ -108,7 +108,7 @@ export class DaemonLink {
       return {
         decision: 'deny',
         code: 'disconnected',
-        reason: `the connection to the Signet daemon was lost before it answered, so the call was refused (${(error as Error).message}); it will be asked again on the next call`,
+        reason: `the connection to the Signet daemon was lost before it answered, ${REFUSED} (${(error as Error).message}); it will be asked again on the next call`,
       };
     }
   }
@@ -166,8 +166,15 @@ export class DaemonLink {
   }
 }
 
+/**
+ * What a `disconnected` denial says happened to the call. A caller that hands the decision over instead (a hook
+ * with `--fallback ask`) replaces these, so that its reason does not say "refused" about a call that was not.
+ */
+export const REFUSED = 'so the call was refused';
+export const NO_ONE_TO_ASK = `No one can approve this call, ${REFUSED}.`;
+
 function unreachableReason(home: string, error: unknown): string {
   const detail = (error as Error)?.message ?? String(error);
   const where = detail.includes(home) ? '' : ` (Signet home ${home})`;
-  return `the Signet daemon is not reachable: ${detail}${where}. No one can approve this call, so it was refused. Start the daemon with \`signet daemon\` or open VS Code with the Signet extension, then try again.`;
+  return `the Signet daemon is not reachable: ${detail}${where}. ${NO_ONE_TO_ASK} Start the daemon with \`signet daemon\` or open VS Code with the Signet extension, then try again.`;
 }

@@ -101,16 +101,42 @@ export function withInvocation(message: JSONRPCRequest & { method: GatedMethod }
   return { ...message, params: { ...params, ...authorized, _meta: { ...asObject(params._meta), [INVOCATION_META_KEY]: meta } } };
 }
 
+/** The `_meta` key that carries a request's protocol version from MCP 2026-07-28 on (schema.ts, RequestMetaObject). */
+export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+/**
+ * The first stateless revision: no `initialize`, every request names its version in `_meta`, and every result
+ * carries `resultType` (2026-07-28 changelog, major changes 2 and 8).
+ */
+export const STATELESS_REVISION = '2026-07-28';
+
+/**
+ * The revision a request says it speaks, or undefined for a request of an earlier revision, whose version was
+ * settled once by `initialize` and is not repeated per request.
+ */
+export function requestProtocolVersion(message: { params?: unknown }): string | undefined {
+  const version = asObject(asObject(message.params)._meta)[PROTOCOL_VERSION_META_KEY];
+  return typeof version === 'string' ? version : undefined;
+}
+
+/** Whether a revision is 2026-07-28 or later; revisions are dates, so they compare as strings. */
+export function isStatelessRevision(version: string | undefined): boolean {
+  return version !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= STATELESS_REVISION;
+}
+
 /**
  * The answer to a refused request. A refused tool call is a tool result with `isError`, which the model reads and
  * can act on; a refused resource read or prompt is a JSON-RPC error, as the spec has no error result for those.
+ * For a request of revision 2026-07-28 or later the tool result also carries `resultType: "complete"`, which that
+ * revision's `Result` requires of every result (schema.ts, `interface Result`): a client validating against it
+ * would otherwise reject the refusal instead of showing the model its reason.
  */
-export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string, path?: PathRefusalDetail): JSONRPCMessage {
+export function denialFor(method: GatedMethod, id: RequestId, reason: string, code?: string, path?: PathRefusalDetail, protocolVersion?: string): JSONRPCMessage {
   const text = `Signet refused this ${method === 'tools/call' ? 'tool call' : method === 'resources/read' ? 'resource read' : 'prompt'}: ${reason}`;
   // The stable code and the path refused, for a client that acts on them; the text is for the model and people.
   const denial = { ...(code ? { code } : {}), ...(path ? { path } : {}) };
   if (method === 'tools/call') {
-    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true, ...(code ? { _meta: { [DENIAL_META_KEY]: denial } } : {}) } };
+    const resultType = isStatelessRevision(protocolVersion) ? { resultType: 'complete' } : {};
+    return { jsonrpc: '2.0', id, result: { ...resultType, content: [{ type: 'text', text }], isError: true, ...(code ? { _meta: { [DENIAL_META_KEY]: denial } } : {}) } };
   }
   return { jsonrpc: '2.0', id, error: { code: SIGNET_DENIED_ERROR_CODE, message: text, ...(code ? { data: { signet: code, ...(path ? { path } : {}) } } : {}) } };
 }

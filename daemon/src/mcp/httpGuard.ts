@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { isGated } from './gatedRequests';
 import { InvocationGuard } from './mcpGuard';
+import { HEADER_MISMATCH_ERROR_CODE, headerBodyMismatch } from './statelessHttp';
 
 const maxBodyBytes = 8 * 1024 * 1024;
 // Hop-by-hop headers, and those fetch recomputes (it also decodes the body, so its encoding no longer applies).
@@ -40,14 +41,30 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-/** The refusals for a POST body, or null when every gated request in it may pass. */
-function refusalsFor(body: Buffer, guard: InvocationGuard): JSONRPCMessage[] | null {
-  let parsed: unknown;
+function parseBody(body: Buffer): unknown {
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
-    return null; // not JSON: the server answers that itself, and nothing gated can hide in it
+    return undefined; // not JSON: the server answers that itself, and nothing gated can hide in it
   }
+}
+
+/**
+ * The answer to a POST whose MCP request headers (2026-07-28: Mcp-Method, Mcp-Name, MCP-Protocol-Version) disagree
+ * with its body: refused here, as the transport's "Server Validation" asks, with 400 and HeaderMismatch. Whatever
+ * routes or decides on the headers and the server acting on the body must see one and the same call.
+ */
+function headerMismatchAnswer(request: IncomingMessage, parsed: unknown): { status: number; body: JSONRPCMessage } | undefined {
+  const mismatch = headerBodyMismatch(request.headers, parsed);
+  if (!mismatch) return undefined;
+  const id = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
+  const message = `Signet guard refused this request: its headers do not match its body (${mismatch})`;
+  return { status: 400, body: { jsonrpc: '2.0', ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}), error: { code: HEADER_MISMATCH_ERROR_CODE, message } } as JSONRPCMessage };
+}
+
+/** The refusals for a POST body, or null when every gated request in it may pass. */
+function refusalsFor(parsed: unknown, guard: InvocationGuard): JSONRPCMessage[] | null {
+  if (parsed === undefined) return null;
   const messages = (Array.isArray(parsed) ? parsed : [parsed]) as JSONRPCMessage[];
   const refusals: JSONRPCMessage[] = [];
   for (const message of messages) {
@@ -73,8 +90,19 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
       response.writeHead(413, { 'content-type': 'text/plain' }).end('request too large');
       return;
     }
+    let forwarded = body && body.length ? new Uint8Array(body) : undefined;
     if (body) {
-      const refusals = refusalsFor(body, options.guard);
+      const parsed = parseBody(body);
+      // The server is handed the guard's own encoding of what it checked, as the proxy does: a body another
+      // parser could read differently (a "method" or "name" key given twice) cannot carry an unchecked call past.
+      if (parsed !== undefined) forwarded = Buffer.from(JSON.stringify(parsed));
+      const mismatch = headerMismatchAnswer(request, parsed);
+      if (mismatch) {
+        log(mismatch.body && 'error' in mismatch.body ? mismatch.body.error.message : 'refused a request whose headers do not match its body');
+        response.writeHead(mismatch.status, { 'content-type': 'application/json' }).end(JSON.stringify(mismatch.body));
+        return;
+      }
+      const refusals = refusalsFor(parsed, options.guard);
       if (refusals) {
         const payload = refusals.length === 1 && !body.toString('utf8').trimStart().startsWith('[') ? refusals[0] : refusals;
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
@@ -93,7 +121,7 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
     response.on('close', () => abort.abort());
     let upstream: Response;
     try {
-      upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(body && body.length ? { body: new Uint8Array(body) } : {}), signal: abort.signal });
+      upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(forwarded ? { body: forwarded } : {}), signal: abort.signal });
     } catch (error) {
       log(`the server at ${options.upstream.href} cannot be reached: ${(error as Error).message}`);
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' }).end('the MCP server behind the Signet guard cannot be reached');

@@ -1,11 +1,28 @@
-// The transport toward a Streamable HTTP MCP server (`signet mcp-proxy --url`). The SDK's client transport does
-// the HTTP part (POST per message, SSE streams, the session id); this wrapper only does what the SDK's Client
-// would otherwise do for it, since the proxy relays raw messages instead of running a Client: it tells the
-// transport the protocol version the server chose, so later requests carry the MCP-Protocol-Version header,
-// and it ends the HTTP session when the proxy stops.
+// The transport toward a Streamable HTTP MCP server (`signet mcp-proxy --url`). It speaks whichever revision each
+// message names. A request of a stateless revision (2026-07-28 on: its `_meta` names the protocol version) goes
+// out as that revision's own POST with its request headers and no session (statelessHttp.ts). Everything else is
+// the earlier, session-based revisions, and goes through the SDK's client transport, which does the HTTP part
+// (POST per message, SSE streams, the session id); this wrapper only does what the SDK's Client would otherwise
+// do for it, since the proxy relays raw messages instead of running a Client: it tells the transport the protocol
+// version the server chose, so later requests carry the MCP-Protocol-Version header, and it ends the HTTP session
+// when the proxy stops.
+//
+// A session id is only ever taken from a successful answer: the SDK's transport would keep one from any answer,
+// so a server that sets `Mcp-Session-Id` on its 400 to a version probe would have every later request sent into a
+// session that does not exist ("Session not found").
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { StatelessHttpClient, statelessVersionOf } from './statelessHttp';
+
+/** fetch, less the session id of an answer that is not a success. */
+async function fetchKeepingSessionsOfSuccessOnly(input: string | URL, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  if (response.ok || !response.headers.has('mcp-session-id')) return response;
+  const headers = new Headers(response.headers);
+  headers.delete('mcp-session-id');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 export class HttpUpstreamTransport implements Transport {
   onclose?: () => void;
@@ -13,11 +30,14 @@ export class HttpUpstreamTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private readonly inner: StreamableHTTPClientTransport;
+  private readonly stateless: StatelessHttpClient;
   private readonly initializeIds = new Set<RequestId>();
+  /** The stateless revision last used, for a notification that names none; cleared by a legacy `initialize`. */
+  private statelessVersion: string | undefined;
   private closing = false;
 
   constructor(url: URL, headers: Record<string, string> = {}) {
-    this.inner = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+    this.inner = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: fetchKeepingSessionsOfSuccessOnly });
     this.inner.onmessage = (message: JSONRPCMessage) => {
       if ('result' in message && message.id !== undefined && this.initializeIds.delete(message.id)) {
         const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
@@ -27,6 +47,12 @@ export class HttpUpstreamTransport implements Transport {
     };
     this.inner.onerror = (error) => this.onerror?.(error);
     this.inner.onclose = () => this.onclose?.();
+    this.stateless = new StatelessHttpClient({
+      url,
+      headers,
+      deliver: (message) => this.onmessage?.(message),
+      onerror: (error) => this.onerror?.(error),
+    });
   }
 
   start(): Promise<void> {
@@ -34,8 +60,24 @@ export class HttpUpstreamTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    const version = statelessVersionOf(message);
+    if (version) {
+      this.statelessVersion = version;
+      // Answered asynchronously like any POST; a failure becomes an error answer under the request's id.
+      void this.stateless.send(message, version);
+      return Promise.resolve();
+    }
+    if ('method' in message && !('id' in message) && message.method === 'notifications/cancelled') {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      // Over HTTP the stateless revisions cancel by closing the request's stream, and expect no notification.
+      if (requestId !== undefined && this.stateless.cancel(requestId)) return Promise.resolve();
+    }
     if ('method' in message && message.method === 'initialize' && 'id' in message && message.id !== undefined) {
       this.initializeIds.add(message.id);
+      this.statelessVersion = undefined;
+    } else if ('method' in message && !('id' in message) && this.statelessVersion) {
+      void this.stateless.send(message, this.statelessVersion);
+      return Promise.resolve();
     }
     return this.inner.send(message);
   }
@@ -47,6 +89,7 @@ export class HttpUpstreamTransport implements Transport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.stateless.close();
     // Ending the session is a courtesy to the server; a server that is already gone must not delay shutdown.
     await Promise.race([this.inner.terminateSession().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.inner.close();

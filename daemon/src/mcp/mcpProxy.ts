@@ -15,7 +15,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { firstChangedPath } from '../authz/canonicalPaths';
 import { JsonRpcErrorCode, type AuthorizeResult } from '../server/protocol';
-import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, withInvocation, type GateRequest } from './gatedRequests';
+import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, requestProtocolVersion, withInvocation, type GateRequest } from './gatedRequests';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 
 export interface McpProxyOptions {
@@ -183,7 +183,7 @@ export class McpProxy {
     if ('malformed' in request) {
       this.waiting.delete(key);
       this.log(`refused a "${message.method}" request: ${request.malformed}`);
-      this.toClient(denialFor(message.method, message.id, `the request cannot be checked as sent: ${request.malformed}`, 'invalid-arguments'));
+      this.toClient(denialFor(message.method, message.id, `the request cannot be checked as sent: ${request.malformed}`, 'invalid-arguments', undefined, requestProtocolVersion(message)));
       return;
     }
     let result: AuthorizeResult;
@@ -199,7 +199,7 @@ export class McpProxy {
       this.toServer(withInvocation(message, result));
     } else {
       this.log(`refused ${describe(request)}: ${result.reason}`);
-      this.toClient(denialFor(message.method, message.id, result.reason, result.code, result.path));
+      this.toClient(denialFor(message.method, message.id, result.reason, result.code, result.path, requestProtocolVersion(message)));
     }
   }
 

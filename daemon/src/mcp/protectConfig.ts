@@ -9,11 +9,13 @@
 //           "--", "npx", "-y", "server-fs", "/repo"] }
 // A Streamable HTTP server becomes a stdio entry that runs the proxy with `--url`; its headers move into the
 // environment (SIGNET_MCP_HEADERS) rather than onto the command line, where any local user could read them.
+// Only the properties that change are edited, so a comment the user wrote inside an entry stays where it was.
 //
 // jsonc-parser's package entry point is a UMD build that esbuild cannot bundle; its ES module build can be.
-import { applyEdits, modify, parse, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser/lib/esm/main.js';
+import { applyEdits, createScanner, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { claudeServerLocations, claudeUserConfig, vscodeUserMcpJson, type ConfigEnvironment } from './configLocations';
 
 export type McpClientKind = 'vscode' | 'cursor' | 'claude-code';
 export const mcpClientKinds: readonly McpClientKind[] = ['vscode', 'cursor', 'claude-code'];
@@ -29,6 +31,11 @@ export interface ConfigFile {
   path: string;
   /** The object that holds the servers: `servers` in VS Code, `mcpServers` in Cursor and Claude Code. */
   serversKey: 'servers' | 'mcpServers';
+  /**
+   * Where the server objects are, as key paths, when not simply `[serversKey]`: `~/.claude.json` has user-scope
+   * servers at the top and local-scope ones under `projects[<folder>]`.
+   */
+  serverLocations?: string[][];
   scope: 'workspace' | 'user';
   /**
    * What the proxy gets as `--workspace`: a variable the client expands, so a committed config stays portable.
@@ -38,17 +45,26 @@ export interface ConfigFile {
   workspaceArg?: string;
 }
 
-export function configFilesFor(client: McpClientKind, workspace: string, userHome = homedir()): ConfigFile[] {
+export function configFilesFor(client: McpClientKind, workspace: string, userHome = homedir(), environment: Omit<ConfigEnvironment, 'userHome'> = {}): ConfigFile[] {
+  const where = { userHome, ...environment };
   switch (client) {
     case 'vscode':
-      return [{ client, path: join(workspace, '.vscode', 'mcp.json'), serversKey: 'servers', scope: 'workspace', workspaceArg: '${workspaceFolder}' }];
+      return [
+        { client, path: join(workspace, '.vscode', 'mcp.json'), serversKey: 'servers', scope: 'workspace', workspaceArg: '${workspaceFolder}' },
+        { client, path: vscodeUserMcpJson(where), serversKey: 'servers', scope: 'user' },
+      ];
     case 'cursor':
       return [
         { client, path: join(workspace, '.cursor', 'mcp.json'), serversKey: 'mcpServers', scope: 'workspace', workspaceArg: '${workspaceFolder}' },
         { client, path: join(userHome, '.cursor', 'mcp.json'), serversKey: 'mcpServers', scope: 'user' },
       ];
-    case 'claude-code':
-      return [{ client, path: join(workspace, '.mcp.json'), serversKey: 'mcpServers', scope: 'workspace' }];
+    case 'claude-code': {
+      const { user, local } = claudeServerLocations(workspace);
+      return [
+        { client, path: join(workspace, '.mcp.json'), serversKey: 'mcpServers', scope: 'workspace' },
+        { client, path: claudeUserConfig(where), serversKey: 'mcpServers', serverLocations: [user, local], scope: 'user' },
+      ];
+    }
   }
 }
 
@@ -72,6 +88,7 @@ export interface RewriteResult {
 
 export interface ProtectEntryOptions {
   serversKey: ConfigFile['serversKey'];
+  serverLocations?: ConfigFile['serverLocations'];
   /** The absolute path of the launcher the config will call. */
   launcher: string;
   agent: string;
@@ -143,7 +160,7 @@ export function protectEntry(name: string, entry: Entry, options: ProtectEntryOp
     if (type === 'sse') return { skip: 'the legacy SSE transport is not supported by the proxy; use the server\'s Streamable HTTP endpoint' };
     const { url, headers, type: _type, ...rest } = entry;
     const env = isObject(rest.env) ? { ...rest.env } : {};
-    if (isObject(headers) && Object.keys(headers).length) env[HEADERS_ENV] = JSON.stringify(headers);
+    if (isObject(headers) && Object.keys(headers).length) env[HEADERS_ENV] = headersEnvValue(headers);
     return {
       entry: {
         ...(type !== undefined ? { type: 'stdio' } : {}),
@@ -187,14 +204,118 @@ export function parseConfig(text: string, path: string): Entry {
   return value;
 }
 
+/**
+ * SIGNET_MCP_HEADERS: one `Name: value` per line. Not JSON inside the config's JSON: a value is then written once,
+ * as the user wrote it, with no second layer of quotes that a `"` in it (or in what the client substitutes for a
+ * `${input:…}`) could break; header values cannot hold a line break, so the lines cannot be confused.
+ */
+export function headersEnvValue(headers: Record<string, unknown>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join('\n');
+}
+
+/**
+ * Reads SIGNET_MCP_HEADERS: the lines headersEnvValue writes, or the JSON object that `signet protect` wrote
+ * before, which configs protected then still carry. Throws with the reason for anything else.
+ */
+export function parseHeadersEnv(value: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (value.trimStart().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new Error(`it starts like a JSON object but is not one (${(error as Error).message})`, { cause: error });
+    }
+    if (!isObject(parsed)) throw new Error('it is not a JSON object of headers');
+    for (const [name, v] of Object.entries(parsed)) headers[name] = String(v);
+    return headers;
+  }
+  for (const line of value.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`the line "${line.slice(0, 40)}" is not "Name: value"`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** The object at a key path of a parsed config, if it is one. */
+function objectAt(config: Entry, keys: readonly string[]): Entry | undefined {
+  let node: unknown = config;
+  for (const key of keys) node = isObject(node) ? node[key] : undefined;
+  return isObject(node) ? node : undefined;
+}
+
+/** The comments in a piece of JSONC, as written. */
+function commentsIn(text: string): string[] {
+  const scanner = createScanner(text, false);
+  const comments: string[] = [];
+  // SyntaxKind.LineCommentTrivia = 12, BlockCommentTrivia = 13, EOF = 17 (a const enum, not importable at run time).
+  for (let kind = scanner.scan(); kind !== 17; kind = scanner.scan()) if (kind === 12 || kind === 13) comments.push(text.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength()).trim());
+  return comments;
+}
+
+/** Edits only the properties of an entry that change, so comments beside the others stay. */
+function editEntry(text: string, at: string[], before: Entry, after: Entry, formattingOptions: FormattingOptions): string {
+  let out = text;
+  for (const key of Object.keys(before)) {
+    if (!(key in after)) out = applyEdits(out, modify(out, [...at, key], undefined, { formattingOptions }));
+  }
+  for (const [key, value] of Object.entries(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(value)) out = applyEdits(out, modify(out, [...at, key], value, { formattingOptions }));
+  }
+  return keepingComments(text, out, at, formattingOptions);
+}
+
+/** The text of the value at a key path, with its offset. */
+function valueText(text: string, at: string[]): { offset: number; text: string } | undefined {
+  const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const node = tree && findNodeAtLocation(tree, at);
+  return node ? { offset: node.offset, text: text.slice(node.offset, node.offset + node.length) } : undefined;
+}
+
+/**
+ * Puts back, at the top of the entry, each comment of the entry that went with a property removed or replaced (one
+ * beside `"url"` of an HTTP server still says something about the server).
+ */
+function keepingComments(before: string, after: string, at: string[], formattingOptions: FormattingOptions): string {
+  const was = valueText(before, at);
+  const now = valueText(after, at);
+  if (!was || !now) return after;
+  const left = commentsIn(now.text);
+  const lost = commentsIn(was.text).filter((comment) => {
+    const i = left.indexOf(comment);
+    if (i < 0) return true;
+    left.splice(i, 1);
+    return false;
+  });
+  if (!lost.length) return after;
+  const indent = /\n([ \t]*)\S/.exec(now.text)?.[1] ?? '';
+  const eol = formattingOptions.eol ?? '\n';
+  const at1 = now.offset + 1;
+  const rest = after.slice(at1);
+  // A line comment must end its line: what followed the brace on the same line goes to the next one.
+  const lineEnd = /^[ \t]*\r?\n/.test(rest) ? '' : `${eol}${indent}`;
+  return `${after.slice(0, at1)}${lost.map((c) => `${eol}${indent}${c}`).join('')}${lineEnd}${rest.replace(/^[ \t]+/, lineEnd ? '' : '$&')}`;
+}
+
 /** Protects every server of a config's text; protecting an already protected config changes nothing. */
 export function protectConfigText(text: string, path: string, options: ProtectEntryOptions): RewriteResult {
   const config = parseConfig(text, path);
-  const servers = config[options.serversKey];
-  if (!isObject(servers)) return { text, changed: false, servers: [] };
   const formattingOptions = formattingOf(text);
   let out = text;
   const report: ServerChange[] = [];
+  for (const location of options.serverLocations ?? [[options.serversKey]]) {
+    const servers = objectAt(config, location);
+    if (servers) out = protectServersAt(out, location, servers, options, formattingOptions, report);
+  }
+  return { text: out, changed: out !== text, servers: report };
+}
+
+function protectServersAt(text: string, location: string[], servers: Entry, options: ProtectEntryOptions, formattingOptions: FormattingOptions, report: ServerChange[]): string {
+  let out = text;
   for (const [name, entry] of Object.entries(servers)) {
     if (!isObject(entry)) {
       report.push({ name, action: 'skipped', note: 'the entry is not an object' });
@@ -207,9 +328,13 @@ export function protectConfigText(text: string, path: string, options: ProtectEn
     }
     report.push({ name, action: result.action, ...(options.guard && result.action === 'wrapped-http' ? { note: httpGuardNote } : {}) });
     if (result.action === 'already-protected') continue;
-    out = applyEdits(out, modify(out, [options.serversKey, name], result.entry, { formattingOptions }));
+    out = editEntry(out, [...location, name], entry, result.entry, formattingOptions);
+    // The edit is checked, not trusted: the text must read back as exactly the entry meant, comments and all.
+    if (JSON.stringify(objectAt(parseConfig(out, '(rewritten)'), [...location, name])) !== JSON.stringify(result.entry)) {
+      throw new Error(`Signet could not rewrite the server "${name}" without changing more than it meant to; protect it by hand`);
+    }
   }
-  return { text: out, changed: out !== text, servers: report };
+  return out;
 }
 
 /** The names of the servers a config holds, for hints and for the editor's server provider. */

@@ -152,6 +152,14 @@ async function installHooks(options: ProtectOptions, launcher: string, now: () =
   return outcomes;
 }
 
+/**
+ * The config files of a client for these options. A test's made-up user home has no environment of its own, so
+ * XDG_CONFIG_HOME and APPDATA are read only for the real one.
+ */
+function configFilesOf(client: McpClientKind, options: ProtectOptions): ConfigFile[] {
+  return configFilesFor(client, options.workspace, options.userHome ?? homedir(), options.userHome ? {} : { env: process.env });
+}
+
 export async function protect(options: ProtectOptions): Promise<ProtectReport> {
   const now = options.now ?? (() => new Date());
   const launcher = launcherPath(options.home);
@@ -159,7 +167,7 @@ export async function protect(options: ProtectOptions): Promise<ProtectReport> {
   if (!options.dryRun) launcherChanged = (await ensureLauncher(options.home, options.launcherTarget)).changed;
   const files: FileOutcome[] = [];
   for (const client of options.clients) {
-    for (const file of configFilesFor(client, options.workspace, options.userHome ?? homedir())) {
+    for (const file of configFilesOf(client, options)) {
       const before = await readIfExists(file.path);
       if (before === undefined) {
         files.push({ file, status: 'missing', servers: [], diff: '' });
@@ -167,6 +175,7 @@ export async function protect(options: ProtectOptions): Promise<ProtectReport> {
       }
       const result = protectConfigText(before, file.path, {
         serversKey: file.serversKey,
+        ...(file.serverLocations ? { serverLocations: file.serverLocations } : {}),
         launcher,
         agent: options.agent ?? defaultAgentFor[client],
         ...(file.workspaceArg ? { workspaceArg: file.workspaceArg } : {}),
@@ -196,7 +205,7 @@ export async function undoProtect(options: ProtectOptions): Promise<ProtectRepor
   const now = options.now ?? (() => new Date());
   const files: FileOutcome[] = [];
   for (const client of options.clients) {
-    for (const file of configFilesFor(client, options.workspace, options.userHome ?? homedir())) {
+    for (const file of configFilesOf(client, options)) {
       const restored = await restoreLatest(options.home, file.path, Boolean(options.dryRun), now);
       files.push({ file, servers: [], ...restored });
     }

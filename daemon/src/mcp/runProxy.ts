@@ -36,13 +36,7 @@ const FLAGS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '-r', '--requ
 
 /** A readable default server name: `npx -y @modelcontextprotocol/server-filesystem /x` → `server-filesystem`. */
 export function defaultServerName(command: string | undefined, args: readonly string[] = [], url?: string): string {
-  if (url) {
-    try {
-      return new URL(url).hostname || 'http-server';
-    } catch {
-      return 'http-server';
-    }
-  }
+  if (url) return defaultUrlServerName(url);
   const parts = [command ?? '', ...args];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] ?? '';
@@ -59,6 +53,23 @@ export function defaultServerName(command: string | undefined, args: readonly st
     if (!LAUNCHERS.has(name.toLowerCase())) return name;
   }
   return 'mcp-server';
+}
+
+/**
+ * A name for a Streamable HTTP server: host, then port and path where they say more, so that two servers on one
+ * host (`localhost:3001/mcp` and `localhost:3002/mcp`) are told apart: `localhost-3001`, `localhost-3002`,
+ * `api.example.com-github` for `https://api.example.com/github/mcp`. `mcp` and `sse` path segments say nothing.
+ */
+export function defaultUrlServerName(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'http-server';
+  }
+  const segments = parsed.pathname.split('/').filter((s) => s && !/^(mcp|sse)$/i.test(s));
+  const name = [parsed.hostname.replace(/^\[|\]$/g, ''), parsed.port, ...segments].filter(Boolean).join('-').replace(/[^A-Za-z0-9@._-]+/g, '_');
+  return name || 'http-server';
 }
 
 /** Exit code for a child killed by a signal, as shells report it (128 + number). */

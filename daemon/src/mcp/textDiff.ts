@@ -1,6 +1,6 @@
 // A small unified diff for `signet protect --dry-run`, and the line counts (+12 −3) an approval prompt shows
-// for a proposed file change. Config files are a few hundred lines at most, so the plain longest-common-
-// subsequence table is fast enough and keeps this dependency-free; the counts bound its size (see below).
+// for a proposed file change. The changed region of a config is small even when the file is not, so the plain
+// longest-common-subsequence table over that region is fast enough and keeps this dependency-free (see diffOps).
 
 type Op = { kind: ' ' | '-' | '+'; line: string; oldNo: number; newNo: number };
 
@@ -38,11 +38,12 @@ function splitLines(text: string): string[] {
 const MAX_TABLE_CELLS = 4_000_000;
 
 /**
- * How many lines a change adds and removes. The lines both texts begin and end with are set aside first,
- * so an edit in a long file costs only its changed region; a region too large for the table (over
- * MAX_TABLE_CELLS) counts as removed and added whole, which is a true diff if not the smallest.
+ * The line operations from one text to the other. The lines both texts begin and end with are set aside first,
+ * so an edit in a long file (Claude Code's `~/.claude.json` runs to thousands of lines) costs only its changed
+ * region; a region too large for the table (over MAX_TABLE_CELLS) is removed and added whole, which is a true
+ * diff if not the smallest.
  */
-export function lineChangeCounts(before: string, after: string): { added: number; removed: number } {
+function diffOps(before: string, after: string): Op[] {
   const a = splitLines(before);
   const b = splitLines(after);
   let head = 0;
@@ -51,15 +52,28 @@ export function lineChangeCounts(before: string, after: string): { added: number
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
   const oldMiddle = a.slice(head, a.length - tail);
   const newMiddle = b.slice(head, b.length - tail);
-  if ((oldMiddle.length + 1) * (newMiddle.length + 1) > MAX_TABLE_CELLS) return { added: newMiddle.length, removed: oldMiddle.length };
-  const ops = lineOps(oldMiddle, newMiddle);
+  const middle =
+    (oldMiddle.length + 1) * (newMiddle.length + 1) > MAX_TABLE_CELLS
+      ? [...oldMiddle.map((line, i): Op => ({ kind: '-', line, oldNo: i, newNo: 0 })), ...newMiddle.map((line, j): Op => ({ kind: '+', line, oldNo: oldMiddle.length, newNo: j }))]
+      : lineOps(oldMiddle, newMiddle);
+  const same = (line: string, i: number, j: number): Op => ({ kind: ' ', line, oldNo: i, newNo: j });
+  return [
+    ...a.slice(0, head).map((line, i) => same(line, i, i)),
+    ...middle.map((o) => ({ ...o, oldNo: o.oldNo + head, newNo: o.newNo + head })),
+    ...a.slice(a.length - tail).map((line, k) => same(line, a.length - tail + k, b.length - tail + k)),
+  ];
+}
+
+/** How many lines a change adds and removes (see diffOps for what a long text costs). */
+export function lineChangeCounts(before: string, after: string): { added: number; removed: number } {
+  const ops = diffOps(before, after);
   return { added: ops.filter((o) => o.kind === '+').length, removed: ops.filter((o) => o.kind === '-').length };
 }
 
 /** A unified diff of two texts with three lines of context; empty when they are equal. */
 export function unifiedDiff(before: string, after: string, labels: { from: string; to: string }, context = 3): string {
   if (before === after) return '';
-  const ops = lineOps(splitLines(before), splitLines(after));
+  const ops = diffOps(before, after);
   const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
   let k = 0;
   while (k < ops.length) {

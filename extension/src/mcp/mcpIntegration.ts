@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ensureLauncher, launcherPath } from '../../../daemon/src/mcp/launcher';
-import { configFilesFor, defaultAgentFor, HEADERS_ENV, isProtectedEntry, serverEntries } from '../../../daemon/src/mcp/protectConfig';
+import { configFilesFor, defaultAgentFor, HEADERS_ENV, headersEnvValue, isProtectedEntry, serverEntries } from '../../../daemon/src/mcp/protectConfig';
 import { protect, secondPromptHint } from '../../../daemon/src/mcp/protectFiles';
 import type { Log } from '../log';
 
@@ -76,7 +76,7 @@ async function definitionsFor(folder: string, deps: McpIntegrationDeps, api: Req
       args = [...base, '--', entry.command, ...(Array.isArray(entry.args) ? entry.args.map(String) : [])];
     } else if (typeof entry.url === 'string' && entry.type !== 'sse') {
       args = [...base, '--url', entry.url];
-      if (entry.headers && typeof entry.headers === 'object') env[HEADERS_ENV] = JSON.stringify(entry.headers);
+      if (entry.headers && typeof entry.headers === 'object') env[HEADERS_ENV] = headersEnvValue(entry.headers as Record<string, unknown>);
     } else {
       continue;
     }

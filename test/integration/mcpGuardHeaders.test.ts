@@ -1,0 +1,131 @@
+// MCP 2026-07-28 mirrors the method and the name of a call into the Mcp-Method and Mcp-Name headers, so that
+// gateways can route and decide without parsing the body. A hostile agent would make the two disagree: headers
+// that a header-reading party lets through, on a body that does something else. The real `signet mcp-guard --url`
+// process, in front of the stateless HTTP fixture, refuses every such request before the server sees it, and lets
+// through a call whose headers agree, whether the agent wrote them or `signet mcp-proxy --url` did.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { ChildProcessTransport } from '../../daemon/src/mcp/childProcessTransport';
+import type { AuthorizeResult } from '../../daemon/src/server/protocol';
+import { startHarness, type Harness } from '../support/daemonHarness';
+import { StatelessClient } from '../support/statelessClient';
+import { builtCli } from '../fixtures/mcp/builtCli';
+import { REVISION, startStatelessHttpServer, type StatelessHttpServer } from '../fixtures/mcp/statelessServer';
+
+type Allowed = Extract<AuthorizeResult, { decision: 'allow' }>;
+
+function guardUrlOf(child: ChildProcess): Promise<string> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the guard exited (${code}): ${text}`)));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /listening on (http:\S+),/.exec(text);
+      if (match?.[1]) resolve(match[1]);
+    });
+  });
+}
+
+describe('signet mcp-guard and the 2026-07-28 request headers', () => {
+  let h: Harness;
+  let cli: string;
+  let http: StatelessHttpServer;
+  let guard: ChildProcess;
+  let guardUrl: string;
+
+  before(async () => {
+    [h, cli, http] = await Promise.all([startHarness({ listen: true }), builtCli(), startStatelessHttpServer()]);
+    await h.ui.request('agent/create', { name: 'tester' });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'tester', cmd: '/mcp/tools/call', pol: [], ttl: 3600 });
+    const userDid = (await h.ui.request('daemon/status', {})).user.did;
+    guard = spawn(process.execPath, [cli, '--home', h.home, 'mcp-guard', '--trust', userDid, '--server-name', 'remote', '--url', http.url.href], { stdio: ['ignore', 'ignore', 'pipe'] });
+    guardUrl = await guardUrlOf(guard);
+  });
+  after(async () => {
+    guard.kill('SIGTERM');
+    await http.close();
+    await h.close();
+  });
+
+  /** A call the daemon signed for tester: what a hostile agent holds for one tool and tries to stretch. */
+  async function signedCall(tool: string, args: Record<string, unknown>): Promise<{ jsonrpc: '2.0'; id: number; method: string; params: Record<string, unknown> }> {
+    const answer = await h.agent.request('authz/authorize', { agent: 'tester', cmd: '/mcp/tools/call', args: { server: 'remote', tool, arguments: args } });
+    assert.equal(answer.decision, 'allow');
+    const allowed = answer as Allowed;
+    const meta = { ...StatelessClient.meta(), 'signet/invocation': { invocation: allowed.invocation, proofs: allowed.proofs, chain: allowed.chain } };
+    return { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: args, _meta: meta } };
+  }
+
+  async function post(headers: Record<string, string>, body: unknown): Promise<{ status: number; body: { error?: { code: number; message: string }; result?: unknown } }> {
+    const response = await fetch(guardUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { code: number; message: string } } };
+  }
+
+  const reachedServer = (id: number, name: string) => http.posts.some((p) => p.body.id === id && p.body.params?.name === name);
+
+  test('a call whose headers agree with its body and whose invocation is valid passes', async () => {
+    const call = await signedCall('echo', { message: 'agreed' });
+    const answer = await post({ 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' }, call);
+    assert.equal(answer.status, 200);
+    assert.deepEqual((answer.body.result as { content: unknown }).content, [{ type: 'text', text: 'Echo: agreed' }]);
+  });
+
+  test('Mcp-Name naming one tool on a body that calls another is refused as a header mismatch and never forwarded', async () => {
+    const call = { ...(await signedCall('read_note', { path: '/etc/hostname' })), id: 8 };
+    const answer = await post({ 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' }, call);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error?.code, -32020);
+    assert.match(answer.body.error?.message ?? '', /Signet guard refused this request: its headers do not match its body \(the Mcp-Name header says "echo" but the body names "read_note"\)/);
+    assert.equal(reachedServer(8, 'read_note'), false);
+  });
+
+  test('Mcp-Method saying tools/list on a body that calls a tool is refused', async () => {
+    const call = { ...(await signedCall('echo', { message: 'hidden' })), id: 9 };
+    const answer = await post({ 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/list' }, call);
+    assert.equal(answer.status, 400);
+    assert.match(answer.body.error?.message ?? '', /the Mcp-Method header says "tools\/list" but the body is "tools\/call"/);
+    assert.equal(reachedServer(9, 'echo'), false);
+  });
+
+  test('a stateless request without Mcp-Method, or with a protocol version its body does not carry, is refused', async () => {
+    const call = { ...(await signedCall('echo', { message: 'bare' })), id: 10 };
+    const missing = await post({ 'MCP-Protocol-Version': REVISION }, call);
+    assert.equal(missing.status, 400);
+    assert.match(missing.body.error?.message ?? '', /the Mcp-Method header is missing/);
+    const otherVersion = await post({ 'MCP-Protocol-Version': '2026-12-01', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' }, call);
+    assert.match(otherVersion.body.error?.message ?? '', /the MCP-Protocol-Version header says "2026-12-01" but the body's _meta says "2026-07-28"/);
+    assert.equal(reachedServer(10, 'echo'), false);
+  });
+
+  test('a body that names its tool twice reaches the server only as the guard read it, one name', async () => {
+    const call = { ...(await signedCall('echo', { message: 'twice' })), id: 11 };
+    // JSON.parse keeps the last "name"; a server whose parser keeps the first would run read_note unchecked.
+    const raw = JSON.stringify(call).replace('"name":"echo"', '"name":"read_note","name":"echo"');
+    const response = await fetch(guardUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' },
+      body: raw,
+    });
+    assert.equal(response.status, 200);
+    const forwarded = http.posts.find((p) => p.body.id === 11);
+    assert.ok(forwarded, 'the call reached the server');
+    assert.equal(forwarded.raw.includes('read_note'), false, forwarded.raw);
+  });
+
+  test('signet mcp-proxy --url in front of the guard writes headers that agree, so its calls pass', async () => {
+    const transport = new ChildProcessTransport({ command: process.execPath, args: [cli, '--home', h.home, 'mcp-proxy', '--agent', 'tester', '--server-name', 'remote', '--url', guardUrl] });
+    const client = new StatelessClient(transport);
+    await client.start();
+    try {
+      const result = await client.request('tools/call', { name: 'echo', arguments: { message: 'through both' } }, 'CallToolResult');
+      assert.deepEqual(result.content, [{ type: 'text', text: 'Echo: through both' }]);
+    } finally {
+      await client.close();
+    }
+  });
+});
