@@ -5,6 +5,8 @@ import { describe, test } from 'node:test';
 import { hookCommandLine } from '../../daemon/src/hooks/hookSettings';
 import { classifyHookAnswer, classifyServerAnswer, expandClientVariables } from '../../daemon/src/doctor/probes';
 import { hasFailClosedBranch, launcherOfHookCommand } from '../../daemon/src/doctor/staticChecks';
+import { serversOfConfig } from '../../daemon/src/clients/clientConfigs';
+import { configFilesFor } from '../../daemon/src/mcp/protectConfig';
 
 const written = hookCommandLine({ client: 'claude-code', launcher: '/u/.signet/bin/signet', home: '/u/.signet', userHome: '/u' }, 'PreToolUse');
 const branch = written.slice(written.indexOf(' || { '));
@@ -64,4 +66,14 @@ test('config values are expanded as the clients expand them before a launcher li
   assert.equal(expandClientVariables('${workspaceFolder}/x:${userHome}', context), '/w/x:/u');
   assert.equal(expandClientVariables('${env:TOKEN}|${TOKEN}|${MISSING:-d}', context, { TOKEN: 't' }), 't|t|d');
   assert.equal(expandClientVariables('${input:secret}', context, {}), '${input:secret}');
+});
+
+test('doctor reads the servers of ~/.claude.json at its top and under this project, and not those of another project', () => {
+  const [, userFile] = configFilesFor('claude-code', '/work/app', '/u');
+  assert.equal(userFile?.path, '/u/.claude.json');
+  const config = {
+    mcpServers: { everywhere: { command: 'a' } },
+    projects: { '/work/app': { mcpServers: { here: { command: 'b' } } }, '/work/other': { mcpServers: { elsewhere: { command: 'c' } } } },
+  };
+  assert.deepEqual(serversOfConfig(userFile!, config).map((s) => s.name), ['everywhere', 'here']);
 });

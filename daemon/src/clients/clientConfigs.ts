@@ -85,10 +85,18 @@ export function hooksOfSettings(client: ClientKind, config: Json): ConfiguredHoo
   return found;
 }
 
-/** The servers of an MCP config's text; one place to teach a new file layout. */
+/**
+ * The servers of an MCP config's text; one place to teach a new file layout. Most files keep them under one key;
+ * `~/.claude.json` keeps user-scope servers at the top and this project's local-scope ones under
+ * `projects[<folder>]` (`serverLocations`), and the servers of other projects are not this workspace's.
+ */
 export function serversOfConfig(file: ConfigFile, config: Json): ConfiguredServer[] {
-  const servers = config[file.serversKey];
-  return isObject(servers) ? Object.entries(servers).filter((e): e is [string, Json] => isObject(e[1])).map(([name, entry]) => ({ name, entry })) : [];
+  const locations = file.serverLocations ?? [[file.serversKey]];
+  return locations.flatMap((keys) => {
+    let servers: unknown = config;
+    for (const key of keys) servers = isObject(servers) ? servers[key] : undefined;
+    return isObject(servers) ? Object.entries(servers).filter((e): e is [string, Json] => isObject(e[1])).map(([name, entry]) => ({ name, entry })) : [];
+  });
 }
 
 async function readConfig<T>(path: string, pick: (config: Json) => T[]): Promise<{ exists: boolean; items: T[]; error?: string }> {
