@@ -27,6 +27,7 @@ import { RpcServer, type MethodHandlers } from './server/rpcServer';
 import { RpcError } from './server/wireErrors';
 import { OpaDecider } from './policy/opaPolicy';
 import { OwnerPolicy } from './policy/ownerPolicy';
+import { PolicyWatcher, policyFileStateOf, policyStateOf } from './policy/policyStatus';
 import { loadShellParser } from './policy/shellCommands';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
@@ -133,11 +134,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             home,
             installDefaults: options.policy?.installDefaults ?? true,
             ...(opa ? { external: new OpaDecider(opa) } : {}),
-            onProblem: (state) =>
+            onProblem: (state) => {
               log.warn(
                 `owner policy ${state.file}: ${state.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}${state.everValid ? ' (its last valid version stays in force)' : state.state === 'broken' ? ' (it never loaded, so every call is denied until it is fixed)' : ''}`,
-              ),
+              );
+              rpc?.broadcastToUi('policy/didReportProblem', policyFileStateOf(state, join(home, 'policy')));
+            },
           });
+    const policyWatcher = policy
+      ? new PolicyWatcher(policy, (workspace, files) => rpc?.broadcastToUi('policy/didChange', { workspace, files }), (error) => log.warn(`owner policy: ${error.message}`))
+      : undefined;
+    if (policyWatcher) cleanups.push(() => policyWatcher.stop());
     // Cedar, the rules and the shell parser are loaded now rather than on the first call, which would wait for them.
     if (policy) {
       setImmediate(() => {
@@ -241,6 +248,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         const anchored = await anchor.read();
         const result = await verifyLog(paths.auditDir, { verifierKey, checkpoints: anchored ? [{ text: anchored, source: `the checkpoint anchored in ${anchor.describe()}` }] : [] });
         return { ok: result.ok, records: result.records, rootHash: result.rootHash, problems: result.problems.map(({ seq, kind, message }) => ({ seq, kind, message })), verifiedAt: new Date().toISOString() };
+      },
+      'policy/state': (params) => {
+        const state = policyStateOf(policy, params?.workspace ?? options.workspace ?? process.cwd(), join(home, 'policy'));
+        policyWatcher?.watch(params?.workspace ?? options.workspace ?? process.cwd(), state.files);
+        return state;
       },
       'audit/query': async (params) => {
         const agent = params?.agent ? didForName(params.agent, identities.user, (name) => identities.findAgent(name)) : undefined;
