@@ -24,6 +24,9 @@ export const COMMAND_IDS = [
   'signet.showLog',
   'signet.demo.askForRights',
   'signet.protectMcpServers',
+  'signet.approval.decideGroup',
+  'signet.policy.openRule',
+  'signet.refreshPolicies',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

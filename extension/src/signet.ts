@@ -18,6 +18,8 @@ import type { Log } from './log';
 import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { TimelinePanel } from './timeline/timelinePanel';
+import { decideGroup } from './approvals/groupDecisions';
+import { openPolicyRule, PoliciesView } from './policy/policyView';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
 
@@ -42,6 +44,7 @@ export class Signet implements vscode.Disposable {
   private readonly treeView: vscode.TreeView<AgentsNode>;
   private readonly agentCommands: AgentCommands;
   private readonly statusBar = new SignetStatusBar();
+  private readonly policies: PoliciesView;
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
   private startFailureWarned = false;
@@ -74,6 +77,7 @@ export class Signet implements vscode.Disposable {
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
+    this.policies = new PoliciesView(this.connection, log);
 
     this.subscriptions.push(
       this.connection,
@@ -83,6 +87,7 @@ export class Signet implements vscode.Disposable {
       this.tree,
       this.treeView,
       this.statusBar,
+      this.policies,
       this.connection.onDidChangeState((state) => this.onState(state)),
       this.connection.onDidConnect(() => void this.loadPending()),
       this.connection.onNotification('approval/didRequest', (request) => {
@@ -129,6 +134,9 @@ export class Signet implements vscode.Disposable {
       'signet.showLog': () => this.log.show(),
       'signet.demo.askForRights': () => letDemoAgentAsk(this.connection, readSettings(this.context.extensionPath).home),
       'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
+      'signet.approval.decideGroup': (ids, kind, choice) => decideGroup(this.approvals, this.pending, ids, kind, choice),
+      'signet.policy.openRule': (file, line) => openPolicyRule(file, line),
+      'signet.refreshPolicies': () => this.policies.reload(),
     };
   }
 
