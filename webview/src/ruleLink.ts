@@ -1,35 +1,9 @@
 // The link from a denied or asked event to the owner policy rule behind it ("rule no-dotenv · defaults.cedar:12"):
-// clicking it asks the extension to open the rule's file at its line. The rule is read from the audit record's
-// `data.policy`, which the daemon writes; only `.cedar` files by absolute path make a link, and built-in rules
-// (which have no file) are named without one.
+// clicking it asks the extension to open the rule's file at its line. Built-in rules (which have no file) are
+// named without a link.
 import type { AuditRecord } from '../../daemon/src/server/protocol';
 import type { WebviewToExtension } from './protocol';
-
-export interface RecordRule {
-  id: string;
-  file: string;
-  line: number;
-  outcome: 'deny' | 'ask';
-}
-
-/** Events a rule can have decided: a denial, a prompt it asked for, and that prompt's decision. */
-const RULE_KINDS = new Set(['authorize.denied', 'approval.requested', 'approval.decided']);
-
-export function ruleOf(record: AuditRecord): RecordRule | undefined {
-  if (!RULE_KINDS.has(record.kind)) return undefined;
-  const policy = record.data.policy;
-  if (typeof policy !== 'object' || policy === null) return undefined;
-  const rule = (policy as { rule?: unknown }).rule;
-  if (typeof rule !== 'object' || rule === null) return undefined;
-  const { id, file, line, outcome } = rule as Record<string, unknown>;
-  if (typeof id !== 'string' || typeof file !== 'string' || typeof line !== 'number' || (outcome !== 'deny' && outcome !== 'ask')) return undefined;
-  return { id, file, line, outcome };
-}
-
-/** Whether the rule has a file the extension may open. */
-export function openable(rule: RecordRule): boolean {
-  return rule.file.startsWith('/') && rule.file.endsWith('.cedar') && Number.isInteger(rule.line) && rule.line > 0;
-}
+import { openable, ruleOf } from './recordRule';
 
 function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type { AuditRecord, PolicyFileState, PolicyStateResult } from '../../../daemon/src/server/protocol';
 import { policyChildren, policyRoots, policyRow, problemKey, problemNotice } from '../../../extension/src/policy/policyModel';
 import { parseWebviewMessage } from '../../../webview/src/protocol';
-import { openable, ruleOf } from '../../../webview/src/ruleLink';
+import { openable, ruleOf } from '../../../webview/src/recordRule';
 
 function file(overrides: Partial<PolicyFileState> = {}): PolicyFileState {
   return { file: '/home/me/.signet/policy/team.cedar', scope: 'user', defaults: false, state: 'ok', rules: 3, everValid: true, problems: [], pendingRemoval: [], ...overrides };
