@@ -29,9 +29,28 @@ function test(name: string, fn: () => Promise<void>): void {
     } catch (error) {
       failures++;
       await bench?.screenshot(`failed-${failures}`).catch(() => undefined);
+      await denyEverythingPending().catch(() => undefined);
       throw error;
     }
   });
+}
+
+/** After a failure, so that its prompts do not crowd out those of the next test. */
+async function denyEverythingPending(): Promise<void> {
+  const ui = await bench.uiClient();
+  try {
+    const { pending } = await ui.request('approval/list', {});
+    for (const p of pending) await ui.request('approval/decide', { id: p.id, decision: 'deny', decidedBy: 'ui-test cleanup' });
+  } finally {
+    ui.close();
+  }
+}
+
+/** The first prompt toast naming `text`: several requests of one agent each have their own. */
+async function firstPrompt(text: string) {
+  const toast = bench.prompt(text).first();
+  await toast.waitFor();
+  return toast;
 }
 
 function ask(agentName: string, tool: string, path: string, toolAnnotations?: ToolAnnotations): Promise<AuthorizeResult> {
@@ -83,7 +102,7 @@ test("a destructive tool of the real filesystem server shows its badge, offers A
   files = await connectThroughProxy(bench.home, filesystemServer(bench.workspace), { agent: 'fs-agent', serverName: 'files', workspace: bench.workspace });
   await files.client.listTools();
   const call = files.client.callTool({ name: 'write_file', arguments: { path: join(bench.workspace, 'src', 'new.ts'), content: 'export const x = 1;\n' } });
-  const prompt = await bench.findPrompt('new.ts');
+  const prompt = await firstPrompt('new.ts');
   await prompt.getByText('⚠ destructive').first().waitFor();
   const links = await prompt.getByRole('link').allInnerTexts();
   assert.equal(links[0], 'Allow once', `the first choice is Allow once, got ${links.join(' | ')}`);
@@ -102,7 +121,7 @@ test("a destructive tool of the real filesystem server shows its badge, offers A
 
 test('Cancel dismisses the prompt only: the request stays pending in the status bar and is decided from the pending list', async () => {
   const asked = ask('dismisser', 'read_text_file', 'README.md');
-  const prompt = await bench.findPrompt('dismisser');
+  const prompt = await firstPrompt('dismisser');
   assert.match(await prompt.innerText(), /Cancel = Dismiss/);
   await prompt.getByRole('button', { name: 'Cancel' }).click();
   await prompt.waitFor({ state: 'detached' });
@@ -117,7 +136,8 @@ test('Cancel dismisses the prompt only: the request stays pending in the status 
 test('three queued reads of one agent are allowed together for the session, as three audited decisions', async () => {
   const paths = ['src/a.ts', 'src/b.ts', 'src/c.ts'];
   const asked = paths.map((p) => ask('reader', 'read_text_file', p, { readOnlyHint: true }));
-  const prompt = await bench.findPrompt('reader');
+  const prompt = await firstPrompt('reader');
+  await bench.prompt('reader').nth(2).waitFor();
   const offer = prompt.getByRole('link', { name: 'Allow these 3 reads under src/ for this session' });
   await offer.waitFor();
   await offer.click();
@@ -141,12 +161,12 @@ test('three queued reads of one agent are allowed together for the session, as t
 
 test('the prompt a policy rule asked for names the rule, its file and line, and Open Rule opens it there', async () => {
   const asked = ask('deployer', 'read_text_file', 'deploy/prod.yaml');
-  const prompt = await bench.findPrompt('deployer');
+  const prompt = await firstPrompt('deployer');
   const text = await prompt.innerText();
   assert.ok(text.includes(`Asked because rule \`deploy-needs-a-human\` in ${join(bench.home, 'policy', 'team.cedar')}:1 (deploys are reviewed)`), text);
   await prompt.getByRole('link', { name: 'Open Rule' }).click();
   await bench.page.locator('.tab.active').filter({ hasText: 'team.cedar' }).waitFor();
-  await (await bench.findPrompt('deployer')).getByRole('link', { name: 'Deny' }).click();
+  await (await firstPrompt('deployer')).getByRole('link', { name: 'Deny' }).click();
   assert.equal((await asked).decision, 'deny');
 });
 

@@ -123,7 +123,7 @@ export class Authorizer {
       if (!params.createAgent) {
         return this.deny(null, params, 'unknown-agent', `there is no agent named "${params.agent}"; create it with \`signet agent create ${params.agent}\``);
       }
-      agent = await this.createAgent(params.agent, 'first use');
+      agent = await this.createOnFirstUse(params.agent, 'first use');
     }
     const workspace = params.workspace ?? this.defaultWorkspace;
     const canonicalised = await this.canonicalise(agent, params, workspace);
@@ -148,7 +148,7 @@ export class Authorizer {
 
     let main: AgentInfo | undefined;
     if (params.actingFor !== undefined && params.actingFor !== agent.name) {
-      main = this.identities.findAgent(params.actingFor) ?? (params.createAgent ? await this.createAgent(params.actingFor, 'first use, as the main agent of a subagent') : undefined);
+      main = this.identities.findAgent(params.actingFor) ?? (params.createAgent ? await this.createOnFirstUse(params.actingFor, 'first use, as the main agent of a subagent') : undefined);
       if (!main) return this.deny(agent, params, 'unknown-agent', `there is no agent named "${params.actingFor}" for ${agent.name} to act for`);
       // A subagent is its own agent: what its main agent holds does not cover it silently. The person is asked,
       // seeing whom it acts for, and an approval is delegated to it by the main agent (see decide).
@@ -622,6 +622,18 @@ export class Authorizer {
     const agent = await this.identities.createAgent(name);
     await this.audit.append({ agent: agent.did, kind: 'identity.created', data: { name, did: agent.did, role: 'agent', reason } });
     return agent;
+  }
+
+  /** Calls that arrive at once for an agent not created yet share its one creation (a proxy's first burst of calls). */
+  private readonly firstUses = new Map<string, Promise<AgentInfo>>();
+
+  private createOnFirstUse(name: string, reason: string): Promise<AgentInfo> {
+    let creating = this.firstUses.get(name);
+    if (!creating) {
+      creating = this.createAgent(name, reason).finally(() => this.firstUses.delete(name));
+      this.firstUses.set(name, creating);
+    }
+    return creating;
   }
 
   async removeAgent(name: string): Promise<{ removed: AgentInfo; revoked: string[] }> {

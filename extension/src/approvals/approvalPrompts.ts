@@ -9,7 +9,7 @@
 // notification closes when its task settles, shows a live countdown, and renders `[label](command:…)` links.
 // Its one button is the editor's own Cancel, whose label cannot be changed: the prompt says that it means
 // Dismiss, and so it does — the request stays pending (status bar, "Show Pending Approvals") until decided
-// or timed out. The choices lead the message, so a collapsed prompt (one line) still offers them.
+// or timed out. A collapsed progress notification shows its title alone, so the title carries the choices.
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
@@ -87,14 +87,14 @@ export class ApprovalPrompts implements vscode.Disposable {
     let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: promptHeading(describeAgent(request), risk), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: promptHeading(request, describeAgent(request), risk), cancellable: true },
       async (progress, token) => {
         let lastText = '';
         let reported = 0;
         let ticks = 0;
         const tick = () => {
           const group = groupOf(request, this.pending.list(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-          const text = promptMessage({ request, risk, target, change, group, remaining: remainingText(request.expiresAt) });
+          const text = promptMessage({ request, agent: describeAgent(request), target, change, group, remaining: remainingText(request.expiresAt) });
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).

@@ -58,15 +58,20 @@ export function groupLinks(group: RequestGroup | undefined): string {
   return [commandLink(group.allowLabel, DECIDE_GROUP_COMMAND, [group.ids, 'allow', group.choice]), commandLink(group.denyLabel, DECIDE_GROUP_COMMAND, [group.ids, 'deny'])].join(' · ');
 }
 
-/** The prompt's first line: who asks, and the badges, so that a collapsed prompt still shows the risk. */
-export function promptHeading(agent: string, risk: RequestRisk): string {
+/**
+ * The prompt's title: who asks, the badges, and the choices. A collapsed progress notification shows its title alone,
+ * so the title must carry the risk and the choices; the message (shown when expanded) says the rest.
+ */
+export function promptHeading(request: Pick<ApprovalRequest, 'id'>, agent: string, risk: RequestRisk): string {
   const badges = badgeLine(risk);
-  return neutralizeLinks(`Signet · ${agent}${badges ? ` · ${badges}` : ''}`);
+  const choices = quickActions(request, risk).map((a) => a.link).join(' · ');
+  return `${neutralizeLinks(`Signet · ${agent}${badges ? ` · ${badges}` : ''}`)} — ${choices}`;
 }
 
 export interface PromptParts {
   request: Pick<ApprovalRequest, 'id' | 'cmd' | 'policy'>;
-  risk: RequestRisk;
+  /** Who asks, as `describeAgent` names them. */
+  agent: string;
   /** The target, already made safe (`describeTarget`, neutralised). */
   target: string;
   /** What a file-writing request changes, with its Show Diff link, or ''. */
@@ -75,16 +80,12 @@ export interface PromptParts {
   remaining: string;
 }
 
-/**
- * The prompt's message. The choices come first: a collapsed notification shows one line, and that line must still
- * offer them (after the heading with the badges); the target, the rule, the change and the group follow.
- */
+/** The prompt's message, under its title: the target, the rule that asked, the change, the group, the time left. */
 export function promptMessage(parts: PromptParts, home = homedir()): string {
-  const choices = quickActions(parts.request, parts.risk).map((a) => a.link).join(' · ');
   const rule = policyLine(parts.request, home);
   const group = groupLinks(parts.group);
   const lines = [
-    `${choices} — wants ${parts.target} (${parts.request.cmd}).`,
+    `${neutralizeLinks(parts.agent)} wants ${parts.target} (${parts.request.cmd}).`,
     rule ? `${rule}.` : '',
     parts.change,
     group ? `${parts.group?.ids.length ?? 0} requests like this wait: ${group}.` : '',

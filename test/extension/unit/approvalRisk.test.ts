@@ -77,13 +77,18 @@ describe('the choices on a prompt', () => {
     assert.deepEqual(quickActions(request(), { destructive: true }).map((a) => a.label), ['Allow once', 'More…', 'Deny']);
   });
 
-  test('the message leads with the choices, so a collapsed one-line prompt still offers them, and explains Cancel', () => {
+  test('the title carries the badges and the choices, since a collapsed prompt shows its title alone', () => {
     const r = request({ toolAnnotations: { destructiveHint: true } });
-    const message = promptMessage({ request: r, risk: riskOf(r), target: 'delete_file /repo/a.ts on fs', change: '', group: undefined, remaining: '1:50 left' }, '/home/me');
-    assert.ok(message.startsWith(commandLink('Allow once', 'signet.approval.decide', [r.id, 'once'])), message);
-    assert.doesNotMatch(message, /Allow for session/);
-    assert.ok(message.endsWith(`1:50 left. ${DISMISS_NOTE}`));
-    assert.equal(promptHeading('coder', riskOf(r)), 'Signet · coder · ⚠ destructive');
+    const once = commandLink('Allow once', 'signet.approval.decide', [r.id, 'once']);
+    const more = commandLink('More…', 'signet.approval.more', [r.id]);
+    const deny = commandLink('Deny', 'signet.approval.decide', [r.id, 'deny']);
+    assert.equal(promptHeading(r, 'coder', riskOf(r)), `Signet · coder · ⚠ destructive — ${once} · ${more} · ${deny}`);
+  });
+
+  test('the message names the agent and the target, and says what Cancel does', () => {
+    const r = request({ toolAnnotations: { destructiveHint: true } });
+    const message = promptMessage({ request: r, agent: 'coder', target: 'delete_file /repo/a.ts on fs', change: '', group: undefined, remaining: '1:50 left' }, '/home/me');
+    assert.equal(message, `coder wants delete_file /repo/a.ts on fs (/mcp/tools/call). 1:50 left. ${DISMISS_NOTE}`);
   });
 
   test('the rule that asked is named with its file and line, with a link that opens it', () => {
@@ -100,7 +105,8 @@ describe('the choices on a prompt', () => {
 
   test('a server-written title with link text cannot become a link in the heading', () => {
     const r = request({ toolAnnotations: { destructiveHint: true } });
-    assert.doesNotMatch(promptHeading(`coder ${commandLink('x', 'signet.approval.decide', ['a', 'always'])}`, riskOf(r)), /\]\(command:/);
+    const heading = promptHeading(r, `coder ${commandLink('x', 'signet.approval.decide', ['a', 'always'])}`, riskOf(r));
+    assert.doesNotMatch(heading.split(' — ')[0] ?? '', /\]\(command:/);
   });
 });
 
