@@ -19,6 +19,7 @@ import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { TimelinePanel } from './timeline/timelinePanel';
 import { decideGroup } from './approvals/groupDecisions';
+import { GroupOffers } from './approvals/requestGroups';
 import { openPolicyRule, PoliciesView } from './policy/policyView';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
@@ -45,6 +46,8 @@ export class Signet implements vscode.Disposable {
   private readonly agentCommands: AgentCommands;
   private readonly statusBar = new SignetStatusBar();
   private readonly policies: PoliciesView;
+  /** The "decide these together" offers drawn on prompts, by the key their links carry. */
+  private readonly groupOffers = new GroupOffers();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
   private startFailureWarned = false;
@@ -72,7 +75,7 @@ export class Signet implements vscode.Disposable {
       };
     }, log);
     this.changes = new ProposedChanges(this.pending, log);
-    this.prompts = new ApprovalPrompts(this.pending, this.changes, log);
+    this.prompts = new ApprovalPrompts(this.pending, this.changes, log, this.groupOffers);
     this.approvals = new ApprovalActions(this.connection, this.pending, () => settings().offeredTtlSeconds, log);
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
@@ -134,7 +137,7 @@ export class Signet implements vscode.Disposable {
       'signet.showLog': () => this.log.show(),
       'signet.demo.askForRights': () => letDemoAgentAsk(this.connection, readSettings(this.context.extensionPath).home),
       'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
-      'signet.approval.decideGroup': (ids, kind, choice) => decideGroup(this.approvals, this.pending, ids, kind, choice),
+      'signet.approval.decideGroup': (key, kind) => decideGroup(this.approvals, this.pending, this.groupOffers, key, kind),
       'signet.policy.openRule': (file, line) => openPolicyRule(file, line),
       'signet.refreshPolicies': () => this.policies.reload(),
     };

@@ -17,7 +17,7 @@ import { commandLink, describeAgent, describeTarget, neutralizeLinks, remainingT
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
 import { promptHeading, promptMessage } from './promptActions';
-import { groupOf } from './requestGroups';
+import { groupOf, type GroupOffers } from './requestGroups';
 import { riskOf } from './requestRisk';
 import { SHOW_DIFF_COMMAND, type ProposedChanges } from './proposedChangeView';
 
@@ -42,6 +42,7 @@ export class ApprovalPrompts implements vscode.Disposable {
     private readonly pending: PendingApprovals,
     private readonly changes: ProposedChanges,
     private readonly log: Log,
+    private readonly offers: GroupOffers,
   ) {
     this.subscriptions.push(
       pending.onDidAdd((request) => {
@@ -94,7 +95,7 @@ export class ApprovalPrompts implements vscode.Disposable {
         let ticks = 0;
         const tick = () => {
           const group = groupOf(request, this.pending.list(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-          const text = promptMessage({ request, agent: describeAgent(request), target, change, group, remaining: remainingText(request.expiresAt) });
+          const text = promptMessage({ request, agent: describeAgent(request), target, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) });
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).

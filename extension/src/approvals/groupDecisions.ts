@@ -1,25 +1,27 @@
 // "Allow these 5 reads under src/ for this session" and "Deny these 5", clicked on a prompt: each request of the
-// group is decided on its own (`approval/decide` per request, so the daemon audits one decision for each). The ids
-// come from the link as it was drawn; the group is worked out again from those still pending, and the decision
-// sent is the one the link named only if it is still what that group would be offered, else allow-once each:
+// group is decided on its own (`approval/decide` per request, so the daemon audits one decision for each). The link
+// names an offer remembered when it was drawn; the group is worked out again from its requests still pending, and
+// the decision sent is the one offered only if it is still what that group would be offered, else allow-once each:
 // a click never grants more than the words it was given under.
 import * as vscode from 'vscode';
 import type { ApprovalActions } from './approvalActions';
 import { deny, type DecisionChoice } from './decisionChoices';
 import type { PendingApprovals } from './pendingApprovals';
-import { groupOf } from './requestGroups';
+import { groupOf, type GroupOffers } from './requestGroups';
 
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.length > 0 && value.length <= 100 && value.every((v) => typeof v === 'string');
-}
-
-function sameChoice(a: DecisionChoice, b: unknown): boolean {
+function sameChoice(a: DecisionChoice, b: DecisionChoice): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Decides every still-pending request of the group; answers how many the daemon took. */
-export async function decideGroup(approvals: ApprovalActions, pending: PendingApprovals, ids: unknown, kind: unknown, shownChoice: unknown): Promise<number> {
-  if (!isStringList(ids) || (kind !== 'allow' && kind !== 'deny')) throw new Error('signet.approval.decideGroup needs a list of approval ids and "allow" or "deny"');
+export async function decideGroup(approvals: ApprovalActions, pending: PendingApprovals, offers: GroupOffers, key: unknown, kind: unknown): Promise<number> {
+  if (kind !== 'allow' && kind !== 'deny') throw new Error('signet.approval.decideGroup needs an offer and "allow" or "deny"');
+  const offer = offers.get(key);
+  if (!offer) {
+    void vscode.window.showInformationMessage('Signet: that offer is no longer current; decide the requests from their prompts or "Show Pending Approvals".');
+    return 0;
+  }
+  const { ids, choice: shownChoice } = offer;
   const requests = ids.map((id) => pending.get(id)).filter((r) => r !== undefined);
   const first = requests[0];
   if (!first) {

@@ -7,7 +7,7 @@ import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { CommandId } from '../commandIds';
 import { clip } from '../format';
 import { commandLink, neutralizeLinks } from './approvalText';
-import type { RequestGroup } from './requestGroups';
+import type { GroupOffers, RequestGroup } from './requestGroups';
 import { badgeLine, type RequestRisk } from './requestRisk';
 
 const DECIDE: CommandId = 'signet.approval.decide';
@@ -19,7 +19,7 @@ export const OPEN_RULE_COMMAND: CommandId = 'signet.policy.openRule';
  * Said on every prompt, since the editor's Cancel button of a progress notification cannot be renamed: it dismisses
  * the prompt and decides nothing.
  */
-export const DISMISS_NOTE = 'Cancel = Dismiss: hides this prompt and decides nothing; the request stays pending in the status bar and "Show Pending Approvals".';
+export const DISMISS_NOTE = 'Cancel = Dismiss: decides nothing; the request stays pending (status bar).';
 
 /** The quick choices, in order. A destructive request offers no "for session" here: that is under More…, never first. */
 export function quickActions(request: Pick<ApprovalRequest, 'id'>, risk: Pick<RequestRisk, 'destructive'>): { label: string; link: string }[] {
@@ -52,10 +52,11 @@ export function policyLine(request: Pick<ApprovalRequest, 'policy'>, home = home
   return builtIn ? text : `${text} · ${commandLink('Open Rule', OPEN_RULE_COMMAND, [rule.file, rule.line])}`;
 }
 
-/** The offer to decide a queued group together, or '' for a request alone. */
-export function groupLinks(group: RequestGroup | undefined): string {
+/** The offer to decide a queued group together (remembered in `offers` under a short key), or '' for a request alone. */
+export function groupLinks(group: RequestGroup | undefined, offers: GroupOffers): string {
   if (!group) return '';
-  return [commandLink(group.allowLabel, DECIDE_GROUP_COMMAND, [group.ids, 'allow', group.choice]), commandLink(group.denyLabel, DECIDE_GROUP_COMMAND, [group.ids, 'deny'])].join(' · ');
+  const key = offers.remember(group);
+  return [commandLink(group.allowLabel, DECIDE_GROUP_COMMAND, [key, 'allow']), commandLink(group.denyLabel, DECIDE_GROUP_COMMAND, [key, 'deny'])].join(' · ');
 }
 
 /**
@@ -77,13 +78,15 @@ export interface PromptParts {
   /** What a file-writing request changes, with its Show Diff link, or ''. */
   change: string;
   group: RequestGroup | undefined;
+  /** Where the group's offer is remembered for its link. */
+  offers: GroupOffers;
   remaining: string;
 }
 
 /** The prompt's message, under its title: the target, the rule that asked, the change, the group, the time left. */
 export function promptMessage(parts: PromptParts, home = homedir()): string {
   const rule = policyLine(parts.request, home);
-  const group = groupLinks(parts.group);
+  const group = groupLinks(parts.group, parts.offers);
   const lines = [
     `${neutralizeLinks(parts.agent)} wants ${parts.target} (${parts.request.cmd}).`,
     rule ? `${rule}.` : '',

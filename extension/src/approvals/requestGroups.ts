@@ -2,6 +2,7 @@
 // this session". Each is still sent as its own `approval/decide`, so the daemon audits one decision per request
 // and mints each its own delegation; grouping only saves the person the clicks. Pure, so the offer and the exact
 // decision it sends are tested without an editor.
+import { createHash } from 'node:crypto';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import { folderOf, type DecisionChoice } from './decisionChoices';
 import { riskOf } from './requestRisk';
@@ -89,4 +90,31 @@ export function groupOf(request: GroupedRequest, pending: readonly GroupedReques
     return { ...base, allowLabel: `Allow these ${n} ${what === 'reads' ? `reads of ${request.tool}` : what} for this session`, choice: { decision: 'session', narrow: { tool: true } } };
   }
   return { ...base, allowLabel: `Allow these ${n} ${what} once each`, choice: { decision: 'once' } };
+}
+
+/** How many offers are remembered; a prompt redraws its offer each second, and the key stays the same while it holds. */
+const REMEMBERED_OFFERS = 256;
+
+/**
+ * The group offers drawn on prompts, by a short key. A notification cuts long messages, so the link carries this key
+ * rather than every id and the decision; and a link can only ever name an offer this window made.
+ */
+export class GroupOffers {
+  private readonly offers = new Map<string, RequestGroup>();
+
+  /** The key of `group` (the same for the same ids and decision), remembered until newer offers push it out. */
+  remember(group: RequestGroup): string {
+    const key = createHash('sha256').update(JSON.stringify([group.ids, group.choice])).digest('base64url').slice(0, 16);
+    this.offers.delete(key);
+    this.offers.set(key, group);
+    if (this.offers.size > REMEMBERED_OFFERS) {
+      const oldest = this.offers.keys().next().value;
+      if (oldest !== undefined) this.offers.delete(oldest);
+    }
+    return key;
+  }
+
+  get(key: unknown): RequestGroup | undefined {
+    return typeof key === 'string' ? this.offers.get(key) : undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import { commandLink } from '../../../extension/src/approvals/approvalText';
 import { DISMISS_NOTE, groupLinks, policyLine, promptHeading, promptMessage, quickActions } from '../../../extension/src/approvals/promptActions';
-import { commonFolder, groupOf } from '../../../extension/src/approvals/requestGroups';
+import { commonFolder, GroupOffers, groupOf } from '../../../extension/src/approvals/requestGroups';
 import { riskOf } from '../../../extension/src/approvals/requestRisk';
 
 let n = 0;
@@ -87,7 +87,7 @@ describe('the choices on a prompt', () => {
 
   test('the message names the agent and the target, and says what Cancel does', () => {
     const r = request({ toolAnnotations: { destructiveHint: true } });
-    const message = promptMessage({ request: r, agent: 'coder', target: 'delete_file /repo/a.ts on fs', change: '', group: undefined, remaining: '1:50 left' }, '/home/me');
+    const message = promptMessage({ request: r, agent: 'coder', target: 'delete_file /repo/a.ts on fs', change: '', group: undefined, offers: new GroupOffers(), remaining: '1:50 left' }, '/home/me');
     assert.equal(message, `coder wants delete_file /repo/a.ts on fs (/mcp/tools/call). 1:50 left. ${DISMISS_NOTE}`);
   });
 
@@ -118,7 +118,12 @@ describe('deciding queued requests together', () => {
     assert.equal(group?.allowLabel, 'Allow these 5 reads under src/ for this session');
     assert.deepEqual(group?.choice, { decision: 'session', narrow: { path: '/repo/src', tool: true } });
     assert.equal(group?.denyLabel, 'Deny these 5');
-    assert.match(groupLinks(group), /signet\.approval\.decideGroup/);
+    const offers = new GroupOffers();
+    const links = groupLinks(group, offers);
+    const key = offers.remember(group!);
+    assert.equal(links, `${commandLink(group!.allowLabel, 'signet.approval.decideGroup', [key, 'allow'])} · ${commandLink('Deny these 5', 'signet.approval.decideGroup', [key, 'deny'])}`);
+    assert.deepEqual(offers.get(key), group, 'the link names the offer it was drawn from');
+    assert.equal(offers.get('made-up'), undefined, 'a key this window never drew names nothing');
   });
 
   test('a request alone, or one of another agent, tool or server, is not grouped with the others', () => {
