@@ -1,7 +1,7 @@
 // UI tests of what a person sees of risk and of the owner policy: the packaged .vsix in code-server, the daemon it
 // starts, the real filesystem MCP server behind the real proxy, and Chromium clicking the real prompts, the
 // Policies view, a policy file's notification and the timeline's rule links. Screenshots of the risk-badge prompt
-// (expanded and collapsed) and of the Policies view go to test-output/ui/policy/screenshots/.
+// and of the Policies view go to test-output/ui/policy/screenshots/.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,7 +98,7 @@ after(async () => {
   }
 });
 
-test("a destructive tool of the real filesystem server shows its badge, offers Allow once first and no 'for session', also collapsed", async () => {
+test("a destructive tool of the real filesystem server shows its badge, and its title offers Allow once first and no 'for session'", async () => {
   files = await connectThroughProxy(bench.home, filesystemServer(bench.workspace), { agent: 'fs-agent', serverName: 'files', workspace: bench.workspace });
   await files.client.listTools();
   const call = files.client.callTool({ name: 'write_file', arguments: { path: join(bench.workspace, 'src', 'new.ts'), content: 'export const x = 1;\n' } });
@@ -109,13 +109,11 @@ test("a destructive tool of the real filesystem server shows its badge, offers A
   assert.ok(!links.includes('Allow for session'), `a destructive request offers no "Allow for session" among its easy choices: ${links.join(' | ')}`);
   assert.ok(links.includes('More…') && links.includes('Deny'));
   await bench.screenshot('risk-badge-prompt');
-  // Collapsed, the prompt is one line, and that line still carries the choices.
-  const collapse = prompt.locator('.codicon-notifications-collapse');
-  if (await collapse.isVisible()) await collapse.click();
-  await prompt.locator('.notification-list-item.expanded').waitFor({ state: 'detached' });
-  for (const choice of ['Allow once', 'More…', 'Deny']) await prompt.getByRole('link', { name: choice }).waitFor();
-  assert.equal(await prompt.getByRole('link', { name: 'Allow for session' }).count(), 0);
-  await bench.screenshot('risk-badge-collapsed');
+  // The choices are in the title, which the workbench shows alone until the first message is drawn (the state the
+  // issue saw as "only the text and Cancel"): they come before the words of the message.
+  const text = await prompt.innerText();
+  assert.ok(text.indexOf('Deny') < text.indexOf('fs-agent wants'), `the choices lead the prompt: ${text}`);
+  assert.match(text, /Signet · fs-agent · ⚠ destructive — Allow once · More… · Deny/);
   await prompt.getByRole('link', { name: 'Deny' }).click();
   assert.match(textOf(await call), /Signet refused this tool call/);
 });
