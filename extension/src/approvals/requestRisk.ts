@@ -4,6 +4,7 @@
 // server's word and dropped when the request plainly writes a file, and nothing here ever removes a prompt.
 // Pure, so that what people are warned about is tested exactly.
 import type { ApprovalRequest, PolicyRuleRef } from '../../../daemon/src/server/protocol';
+import { clip } from '../format';
 import { proposedChangeOf } from './proposedChange';
 
 export type RiskBadgeKind = 'destructive' | 'network' | 'read-only' | 'policy' | 'claims-read-only';
@@ -48,11 +49,12 @@ export function riskOf(request: Pick<ApprovalRequest, 'cmd' | 'args' | 'tool' | 
       destructive = true;
     }
     if (destructive) badges.push({ kind: 'destructive', label: '⚠ destructive', detail: 'the tool may delete or overwrite things (as its server declares)' });
-    else if (claimsReadOnly) badges.push({ kind: 'read-only', label: 'read-only (server says)', detail: 'its server declares the tool read-only; Signet still asks' });
+    // Said as a claim: the daemon cannot tell the proxy relaying a server's words from an agent writing its own.
+    else if (claimsReadOnly) badges.push({ kind: 'read-only', label: 'declared read-only', detail: 'the tool is declared read-only (by its server, as relayed); Signet still asks' });
     if (hints.openWorldHint === true) badges.push({ kind: 'network', label: '🌐 reaches the network', detail: 'the tool talks to the outside world (as its server declares)' });
   }
   const askedBy = request.policy?.rule.outcome === 'ask' ? request.policy.rule : undefined;
-  if (askedBy) badges.push({ kind: 'policy', label: `asked by rule ${askedBy.id}`, detail: `an owner policy rule asks a person for this call` });
+  if (askedBy) badges.push({ kind: 'policy', label: `asked by rule ${clip(askedBy.id, 60)}`, detail: `an owner policy rule asks a person for this call` });
   return { badges, destructive, ...(askedBy ? { askedBy } : {}) };
 }
 

@@ -50,7 +50,7 @@ describe('risk from tool annotations', () => {
 
   test('a read-only claim is shown as the server\'s word, and reaching the network is shown', () => {
     const risk = riskOf(request({ toolAnnotations: { readOnlyHint: true, openWorldHint: true } }));
-    assert.deepEqual(risk.badges.map((b) => b.label), ['read-only (server says)', '🌐 reaches the network']);
+    assert.deepEqual(risk.badges.map((b) => b.label), ['declared read-only', '🌐 reaches the network']);
     assert.equal(risk.destructive, false);
   });
 
