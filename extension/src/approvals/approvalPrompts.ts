@@ -13,7 +13,7 @@
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
-import { commandLink, describeAgent, describeTarget, neutralizeLinks, remainingText } from './approvalText';
+import { commandLink, describeAgent, neutralizeLinks, remainingText, wantsSentence } from './approvalText';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
 import { promptHeading, promptMessage } from './promptActions';
@@ -83,7 +83,7 @@ export class ApprovalPrompts implements vscode.Disposable {
       },
     });
     const risk = riskOf(request);
-    const target = neutralizeLinks(describeTarget(request));
+    const wants = wantsSentence(request);
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
@@ -95,7 +95,7 @@ export class ApprovalPrompts implements vscode.Disposable {
         let ticks = 0;
         const tick = () => {
           const group = groupOf(request, this.pending.list(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-          const text = promptMessage({ request, agent: describeAgent(request), target, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) });
+          const text = promptMessage({ request, wants, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) });
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).

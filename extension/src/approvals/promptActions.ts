@@ -70,11 +70,9 @@ export function promptHeading(request: Pick<ApprovalRequest, 'id'>, agent: strin
 }
 
 export interface PromptParts {
-  request: Pick<ApprovalRequest, 'id' | 'cmd' | 'policy'>;
-  /** Who asks, as `describeAgent` names them. */
-  agent: string;
-  /** The target, already made safe (`describeTarget`, neutralised). */
-  target: string;
+  request: Pick<ApprovalRequest, 'id' | 'policy'>;
+  /** Who wants what, already made safe (`wantsSentence`). */
+  wants: string;
   /** What a file-writing request changes, with its Show Diff link, or ''. */
   change: string;
   group: RequestGroup | undefined;
@@ -88,7 +86,7 @@ export function promptMessage(parts: PromptParts, home = homedir()): string {
   const rule = policyLine(parts.request, home);
   const group = groupLinks(parts.group, parts.offers);
   const lines = [
-    `${neutralizeLinks(parts.agent)} wants ${parts.target} (${parts.request.cmd}).`,
+    `${parts.wants}.`,
     rule ? `${rule}.` : '',
     parts.change,
     group ? `${parts.group?.ids.length ?? 0} requests like this wait: ${group}.` : '',

@@ -87,7 +87,7 @@ describe('the choices on a prompt', () => {
 
   test('the message names the agent and the target, and says what Cancel does', () => {
     const r = request({ toolAnnotations: { destructiveHint: true } });
-    const message = promptMessage({ request: r, agent: 'coder', target: 'delete_file /repo/a.ts on fs', change: '', group: undefined, offers: new GroupOffers(), remaining: '1:50 left' }, '/home/me');
+    const message = promptMessage({ request: r, wants: 'coder wants delete_file /repo/a.ts on fs (/mcp/tools/call)', change: '', group: undefined, offers: new GroupOffers(), remaining: '1:50 left' }, '/home/me');
     assert.equal(message, `coder wants delete_file /repo/a.ts on fs (/mcp/tools/call). 1:50 left. ${DISMISS_NOTE}`);
   });
 
