@@ -68,6 +68,10 @@ export class PolicyWatcher {
         this.last.set(workspace, now);
         this.onChange(workspace, files);
       } catch (error) {
+        // Said once per cause, not once a second while it lasts.
+        const said = `error: ${(error as Error).message}`;
+        if (before === said) continue;
+        this.last.set(workspace, said);
         this.onError(error as Error);
       }
     }
