@@ -17,6 +17,9 @@ const PICTURES = {
   '2-agents.png': 'agents-view.png',
   '3-timeline.png': 'timeline.png',
   '5-diff.png': 'show-diff.png',
+  // Taken by policyAndRisk.ui.test.ts, which runs its own workbench under test-output/ui/policy/.
+  '../policy/screenshots/risk-badge-prompt.png': 'risk-badge-prompt.png',
+  '../policy/screenshots/policies-view.png': 'policies-view.png',
 };
 
 if (!process.argv.includes('--from-last-run')) {

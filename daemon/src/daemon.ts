@@ -18,6 +18,7 @@ import { openProbedKeystore } from './lifecycle/keystoreStart';
 import { denyLeftoverApprovals, openDelegationsCheckedAgainstLog } from './lifecycle/leftovers';
 import { listenAndPublish, type Listening } from './lifecycle/listening';
 import { startOwnerPolicy, type OwnerPolicyChoice } from './lifecycle/ownerPolicyStart';
+import { PolicyWatcher, policyFileStateOf } from './policy/policyStatus';
 import { ShutdownGate } from './lifecycle/shutdownGate';
 import { stopInOrder } from './lifecycle/stopping';
 import type { Logger } from './logger';
@@ -90,14 +91,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await denyLeftoverApprovals(approvals, audit);
 
     const workspace = options.workspace ?? process.cwd();
-    const policy = startOwnerPolicy(options.policy, config, home, workspace, log);
+    const policyDir = join(home, 'policy');
+    const policy = startOwnerPolicy(options.policy, config, home, workspace, log, (state) => rpc?.broadcastToUi('policy/didReportProblem', policyFileStateOf(state, policyDir)));
+    const policyWatcher = policy
+      ? new PolicyWatcher(policy, (watched, files) => rpc?.broadcastToUi('policy/didChange', { workspace: watched, files }), (error) => log.warn(`owner policy: ${error.message}`))
+      : undefined;
+    if (policyWatcher) cleanups.push(() => policyWatcher.stop());
     const authorizer = new Authorizer({ ...(policy ? { policy } : {}), identities, delegations, approvals, audit, defaultWorkspace: workspace });
     // Kept in a file so that an invocation accepted before a restart (or a SIGKILL) is refused after it.
     const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
     cleanups.push(() => nonces.close());
 
     const shutdown = new ShutdownGate();
-    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown };
+    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir };
     rpc = new RpcServer(allHandlers(parts), log);
     const server = rpc;
     cleanups.push(audit.subscribe((_record, line) => server.broadcastJsonToUi('audit/didAppend', line)));

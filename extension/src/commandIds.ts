@@ -28,6 +28,9 @@ export const COMMAND_IDS = [
   'signet.protection.probe',
   'signet.protection.protect',
   'signet.protection.showFix',
+  'signet.approval.decideGroup',
+  'signet.policy.openRule',
+  'signet.refreshPolicies',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

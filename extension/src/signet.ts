@@ -20,6 +20,9 @@ import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpInt
 import { ProtectionStatus } from './protection/protectionStatus';
 import { ProtectionView } from './protection/protectionView';
 import { TimelinePanel } from './timeline/timelinePanel';
+import { decideGroup } from './approvals/groupDecisions';
+import { GroupOffers } from './approvals/requestGroups';
+import { openPolicyRule, PoliciesView } from './policy/policyView';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
 
@@ -46,6 +49,9 @@ export class Signet implements vscode.Disposable {
   private readonly statusBar = new SignetStatusBar();
   private readonly protection: ProtectionView;
   private readonly protectionStatus = new ProtectionStatus();
+  private readonly policies: PoliciesView;
+  /** The "decide these together" offers drawn on prompts, by the key their links carry. */
+  private readonly groupOffers = new GroupOffers();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
   private lastStateKind: ConnectionState['kind'] | undefined;
@@ -74,12 +80,13 @@ export class Signet implements vscode.Disposable {
       };
     }, log);
     this.changes = new ProposedChanges(this.pending, log);
-    this.prompts = new ApprovalPrompts(this.pending, this.changes, log);
+    this.prompts = new ApprovalPrompts(this.pending, this.changes, log, this.groupOffers);
     this.approvals = new ApprovalActions(this.connection, this.pending, () => settings().offeredTtlSeconds, log);
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
     this.protection = new ProtectionView(() => settings(), log);
+    this.policies = new PoliciesView(this.connection, log);
 
     this.subscriptions.push(
       this.connection,
@@ -92,6 +99,7 @@ export class Signet implements vscode.Disposable {
       this.protection,
       this.protectionStatus,
       this.protection.onDidChangeProblems((count) => this.protectionStatus.update(count)),
+      this.policies,
       this.connection.onDidChangeState((state) => this.onState(state)),
       this.connection.onDidConnect(() => void this.loadPending()),
       this.connection.onNotification('approval/didRequest', (request) => {
@@ -142,6 +150,9 @@ export class Signet implements vscode.Disposable {
       'signet.protection.probe': () => this.protection.refresh('probes asked for', { probe: true }),
       'signet.protection.protect': (node) => this.protection.protect(node),
       'signet.protection.showFix': (node) => this.protection.showFix(node),
+      'signet.approval.decideGroup': (key, kind) => decideGroup(this.approvals, this.pending, this.groupOffers, key, kind),
+      'signet.policy.openRule': (file, line) => openPolicyRule(file, line),
+      'signet.refreshPolicies': () => this.policies.reload(),
     };
   }
 

@@ -7,6 +7,7 @@ import { AUDIT_KINDS, parseExtensionMessage, type ExtensionToWebview, type Webvi
 import { TimelineModel, outcomeOf, type Filters, type Outcome } from './timelineModel';
 import { verifyInvocation, type Verification } from './verifyInvocation';
 import { VirtualList } from './virtualList';
+import { renderRuleLink } from './ruleLink';
 
 interface VsCodeApi {
   postMessage(message: WebviewToExtension): void;
@@ -94,6 +95,7 @@ const virtualList = new VirtualList({
       el('span', { className: 'kind' }),
       el('span', { className: 'summary' }),
       el('span', { className: 'badge' }),
+      el('span', { className: 'rule' }),
     );
     row.addEventListener('click', () => {
       const seq = Number(row.dataset.seq);
@@ -125,7 +127,7 @@ function fillRow(row: HTMLElement, index: number): void {
   row.dataset.outcome = outcome;
   row.className = `row outcome-${outcome}${record.seq === selectedSeq ? ' selected' : ''}`;
   row.setAttribute('aria-selected', String(record.seq === selectedSeq));
-  const [time, agent, kind, summary, badge] = [...row.children] as HTMLElement[];
+  const [time, agent, kind, summary, badge, rule] = [...row.children] as HTMLElement[];
   if (time) time.textContent = timeOf(record);
   if (time) time.title = record.time;
   if (agent) agent.textContent = model.nameOf(record.agent);
@@ -136,6 +138,7 @@ function fillRow(row: HTMLElement, index: number): void {
     summary.title = text;
   }
   if (badge) renderBadge(badge, record);
+  if (rule) renderRuleLink(rule, record, post);
   row.setAttribute('aria-label', `${record.kind} ${model.nameOf(record.agent)} ${text}`);
 }
 

@@ -35,7 +35,9 @@ export type WebviewToExtension =
   /** The person asked for the whole log to be checked again. */
   | { type: 'verifyLog' }
   /** Something went wrong inside the webview; the extension logs it. */
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Open the owner policy rule behind an event: a `.cedar` file by absolute path, at a line. */
+  | { type: 'openRule'; file: string; line: number };
 
 export { AUDIT_KINDS };
 
@@ -84,6 +86,10 @@ export function parseWebviewMessage(value: unknown): WebviewToExtension | undefi
       return { type: 'verifyLog' };
     case 'error':
       return typeof value.message === 'string' ? { type: 'error', message: value.message.slice(0, 2000) } : undefined;
+    case 'openRule':
+      return typeof value.file === 'string' && value.file.length <= 4096 && value.file.startsWith('/') && value.file.endsWith('.cedar') && typeof value.line === 'number' && Number.isInteger(value.line) && value.line > 0
+        ? { type: 'openRule', file: value.file, line: value.line }
+        : undefined;
     default:
       return undefined;
   }

@@ -70,6 +70,8 @@ export abstract class ApprovalFlow extends CallAnswers {
       paths: canonical.paths,
       ...(tool ? { tool } : {}),
       ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
+      // Relayed to the prompt only: a server's word about its tool never decides anything here.
+      ...(params.toolAnnotations ? { toolAnnotations: params.toolAnnotations } : {}),
     }, connection.id);
     await this.audit.append({
       agent: agent.did,

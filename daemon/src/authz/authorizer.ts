@@ -48,7 +48,7 @@ export class Authorizer extends ApprovalFlow {
       if (!params.createAgent) {
         return this.deny(null, params, 'unknown-agent', `there is no agent named "${params.agent}"; create it with \`signet agent create ${params.agent}\``);
       }
-      agent = await this.createAgent(params.agent, 'first use');
+      agent = await this.createOnFirstUse(params.agent, 'first use');
     }
     const workspace = params.workspace ?? this.defaultWorkspace;
     const canonicalised = await this.canonicalise(agent, params, workspace);
@@ -73,7 +73,7 @@ export class Authorizer extends ApprovalFlow {
 
     let main: AgentInfo | undefined;
     if (params.actingFor !== undefined && params.actingFor !== agent.name) {
-      main = this.identities.findAgent(params.actingFor) ?? (params.createAgent ? await this.createAgent(params.actingFor, 'first use, as the main agent of a subagent') : undefined);
+      main = this.identities.findAgent(params.actingFor) ?? (params.createAgent ? await this.createOnFirstUse(params.actingFor, 'first use, as the main agent of a subagent') : undefined);
       if (!main) return this.deny(agent, params, 'unknown-agent', `there is no agent named "${params.actingFor}" for ${agent.name} to act for`);
       // A subagent is its own agent: what its main agent holds does not cover it silently. The person is asked,
       // seeing whom it acts for, and an approval is delegated to it by the main agent (see decide).

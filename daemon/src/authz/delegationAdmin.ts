@@ -98,6 +98,18 @@ export abstract class DelegationAdmin extends ChainSearch {
     return all.map((d) => this.info(d));
   }
 
+  /** Calls that arrive at once for an agent not created yet share its one creation (a proxy's first burst of calls). */
+  private readonly firstUses = new Map<string, Promise<AgentInfo>>();
+
+  protected createOnFirstUse(name: string, reason: string): Promise<AgentInfo> {
+    let creating = this.firstUses.get(name);
+    if (!creating) {
+      creating = this.createAgent(name, reason).finally(() => this.firstUses.delete(name));
+      this.firstUses.set(name, creating);
+    }
+    return creating;
+  }
+
   async createAgent(name: string, reason: string): Promise<AgentInfo> {
     const agent = await this.identities.createAgent(name);
     await this.audit.append({ agent: agent.did, kind: 'identity.created', data: { name, did: agent.did, role: 'agent', reason } });

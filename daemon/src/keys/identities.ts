@@ -55,6 +55,8 @@ export function keyAccountFor(did: string): string {
 export class IdentityRegistry {
   private readonly signers = new Map<string, Ed25519Signer>();
   private readonly agentsByName = new Map<string, AgentInfo>();
+  /** Names whose identity is being created now (its key written, the file saved): taken already. */
+  private readonly beingCreated = new Set<string>();
   private readonly namesByDid = new Map<string, string>();
 
   private constructor(
@@ -126,7 +128,18 @@ export class IdentityRegistry {
   }
 
   async createAgent(name: string): Promise<AgentInfo> {
-    if (this.agentsByName.has(name)) throw new IdentityError(`an agent named "${name}" exists already`, 'agent-exists');
+    // A name is taken from the first await on: two creations at once would otherwise both pass this check and leave
+    // two identities, two keys, under one name.
+    if (this.agentsByName.has(name) || this.beingCreated.has(name)) throw new IdentityError(`an agent named "${name}" exists already`, 'agent-exists');
+    this.beingCreated.add(name);
+    try {
+      return await this.createNamed(name);
+    } finally {
+      this.beingCreated.delete(name);
+    }
+  }
+
+  private async createNamed(name: string): Promise<AgentInfo> {
     const conflict = nameConflict(name, this.agentsByName.keys());
     if (conflict?.kind === 'reserved') throw new IdentityError(`"${name}" cannot name an agent: it is, or looks like, "${ROOT_NAME}", the name of the user who approves`, 'reserved-name');
     if (conflict) throw new IdentityError(`"${name}" cannot name an agent: it looks too much like the agent "${conflict.like}" to tell them apart in a prompt`, 'reserved-name');

@@ -3,7 +3,7 @@
 import type { SignetConfig } from '../home/signetHome';
 import type { Logger } from '../logger';
 import { OpaDecider } from '../policy/opaPolicy';
-import { OwnerPolicy } from '../policy/ownerPolicy';
+import { OwnerPolicy, type OwnerPolicyOptions } from '../policy/ownerPolicy';
 import { loadShellParser } from '../policy/shellCommands';
 
 export interface OwnerPolicyChoice {
@@ -12,7 +12,10 @@ export interface OwnerPolicyChoice {
   opa?: { url: string; path?: string; timeoutMs?: number };
 }
 
-export function startOwnerPolicy(choice: OwnerPolicyChoice | undefined, config: SignetConfig, home: string, workspace: string, log: Logger): OwnerPolicy | undefined {
+/** A broken policy file, told to the editor as well as to the daemon log. */
+type ProblemListener = NonNullable<OwnerPolicyOptions['onProblem']>;
+
+export function startOwnerPolicy(choice: OwnerPolicyChoice | undefined, config: SignetConfig, home: string, workspace: string, log: Logger, tellEditor: ProblemListener): OwnerPolicy | undefined {
   const opa = choice?.opa ?? config.opa;
   const policy =
     choice?.enabled === false
@@ -21,10 +24,12 @@ export function startOwnerPolicy(choice: OwnerPolicyChoice | undefined, config: 
           home,
           installDefaults: choice?.installDefaults ?? true,
           ...(opa ? { external: new OpaDecider(opa) } : {}),
-          onProblem: (state) =>
+          onProblem: (state) => {
             log.warn(
               `owner policy ${state.file}: ${state.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}${state.everValid ? ' (its last valid version stays in force)' : state.state === 'broken' ? ' (it never loaded, so every call is denied until it is fixed)' : ''}`,
-            ),
+            );
+            tellEditor(state);
+          },
         });
   // Cedar, the rules and the shell parser are loaded now rather than on the first call, which would wait for them.
   if (policy) {

@@ -1,7 +1,7 @@
 // Which MCP requests need a right from Signet, what the daemon is asked for each, and how the proxy answers
 // the client when the answer is no. Pure functions over JSON-RPC messages, so the mapping is tested on its own.
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthorizeResult, PathRefusalDetail } from '../server/protocol';
+import type { AuthorizeResult, PathRefusalDetail, ToolAnnotations } from '../server/protocol';
 
 /** The `_meta` key under which a forwarded request carries its signed invocation. */
 export const INVOCATION_META_KEY = 'signet/invocation';
@@ -40,6 +40,8 @@ export interface GateRequest {
   args: Record<string, unknown>;
   /** The tool's `inputSchema` from the server's `tools/list`, when the proxy has seen it: it tells paths from text. */
   inputSchema?: Record<string, unknown>;
+  /** What the server's `tools/list` says of the tool's risk, for the prompt only. */
+  toolAnnotations?: ToolAnnotations;
 }
 
 /** A gated request the proxy refuses before asking, as its shape could be read two ways. */
@@ -68,7 +70,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * object, or a name or URI that is not a string, are refused instead of being authorized as something else: what is
  * authorized must be what the server receives.
  */
-export function gateRequestFor(message: JSONRPCRequest & { method: GatedMethod }, server: string, inputSchemaOf?: (tool: string) => Record<string, unknown> | undefined): GateRequest | MalformedGateRequest {
+export function gateRequestFor(
+  message: JSONRPCRequest & { method: GatedMethod },
+  server: string,
+  inputSchemaOf?: (tool: string) => Record<string, unknown> | undefined,
+  annotationsOf?: (tool: string) => ToolAnnotations | undefined,
+): GateRequest | MalformedGateRequest {
   if (message.params !== undefined && !isPlainObject(message.params)) return { malformed: 'its params are not a JSON object' };
   const params = message.params ?? {};
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return { malformed: 'its arguments are not a JSON object' };
@@ -77,7 +84,8 @@ export function gateRequestFor(message: JSONRPCRequest & { method: GatedMethod }
     case 'tools/call': {
       if (typeof params.name !== 'string') return { malformed: 'it names no tool' };
       const inputSchema = inputSchemaOf?.(params.name);
-      return { cmd, args: { server, tool: params.name, arguments: params.arguments ?? {} }, ...(inputSchema ? { inputSchema } : {}) };
+      const toolAnnotations = annotationsOf?.(params.name);
+      return { cmd, args: { server, tool: params.name, arguments: params.arguments ?? {} }, ...(inputSchema ? { inputSchema } : {}), ...(toolAnnotations ? { toolAnnotations } : {}) };
     }
     case 'resources/read':
       if (typeof params.uri !== 'string') return { malformed: 'it names no URI' };

@@ -14,9 +14,10 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { firstChangedPath } from '../authz/canonicalPaths';
-import { JsonRpcErrorCode, type AuthorizeResult } from '../server/protocol';
+import { JsonRpcErrorCode, type AuthorizeResult, type ToolAnnotations } from '../server/protocol';
 import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, requestProtocolVersion, withInvocation, type GateRequest } from './gatedRequests';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
+import { toolAnnotationsOf } from './toolAnnotations';
 
 export interface McpProxyOptions {
   /** Toward the MCP client (the editor or agent): stdio in production. */
@@ -52,6 +53,8 @@ export class McpProxy {
   private readonly toolListsPending = new Set<string>();
   /** Each tool's `inputSchema` as the server last listed it, which tells the daemon paths from text. */
   private readonly inputSchemas = new Map<string, Record<string, unknown>>();
+  /** Each tool's annotations (read-only, destructive, …) as the server last listed them, for the prompt. */
+  private readonly annotations = new Map<string, ToolAnnotations>();
 
   constructor(private readonly options: McpProxyOptions) {
     this.clientLines = isLineTransport(options.client) ? options.client : undefined;
@@ -166,6 +169,9 @@ export class McpProxy {
       if (typeof tool?.name === 'string' && schema && typeof schema === 'object' && !Array.isArray(schema)) {
         this.inputSchemas.set(tool.name, schema as Record<string, unknown>);
       }
+      const annotations = typeof tool?.name === 'string' ? toolAnnotationsOf(tool) : undefined;
+      if (annotations && typeof tool.name === 'string') this.annotations.set(tool.name, annotations);
+      else if (typeof tool?.name === 'string') this.annotations.delete(tool.name);
     }
   }
 
@@ -179,7 +185,7 @@ export class McpProxy {
     }
     const entry: WaitingCall = { cancelled: false };
     this.waiting.set(key, entry);
-    const request = gateRequestFor(message, this.options.serverName, (tool) => this.inputSchemas.get(tool));
+    const request = gateRequestFor(message, this.options.serverName, (tool) => this.inputSchemas.get(tool), (tool) => this.annotations.get(tool));
     if ('malformed' in request) {
       this.waiting.delete(key);
       this.log(`refused a "${message.method}" request: ${request.malformed}`);

@@ -115,7 +115,7 @@ export async function startMcpProxy(options: McpProxyProcessOptions, client: Tra
     serverName,
     log,
     authorize: (request, requestId) =>
-      link.authorize({ agent: options.agent, cmd: request.cmd, args: request.args, workspace, createAgent: true, requestId, ...(request.inputSchema ? { inputSchema: request.inputSchema } : {}) }),
+      link.authorize({ agent: options.agent, cmd: request.cmd, args: request.args, workspace, createAgent: true, requestId, ...(request.inputSchema ? { inputSchema: request.inputSchema } : {}), ...(request.toolAnnotations ? { toolAnnotations: request.toolAnnotations } : {}) }),
     withdraw: (requestId) => link.withdraw(requestId),
   });
   let stopSignal: NodeJS.Signals | undefined;

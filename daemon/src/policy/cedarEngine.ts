@@ -75,8 +75,12 @@ export function compileFile(file: string, text: string, tightenOnly: boolean): C
     for (const e of validation.errors) problems.push({ file, line: 1, message: e.message });
     return { file, rules: [], problems };
   }
-  const invalid = new Map<string, string[]>();
-  for (const e of validation.validationErrors) invalid.set(e.policyId, [...(invalid.get(e.policyId) ?? []), e.error.message.replace(/^for policy `policy\d+`, /, '')]);
+  // Each error keeps where in its policy Cedar found it, so the file's line names the offending part, not the policy's first line.
+  const invalid = new Map<string, { message: string; offset: number }[]>();
+  for (const e of validation.validationErrors) {
+    const found = { message: e.error.message.replace(/^for policy `policy\d+`, /, ''), offset: e.error.sourceLocations?.[0]?.start ?? 0 };
+    invalid.set(e.policyId, [...(invalid.get(e.policyId) ?? []), found]);
+  }
   // Cedar hands the policies back in an order of its own, each as written: each is found in the text for its line.
   const used = new Set<number>();
   for (const [index, policyText] of parts.policies.entries()) {
@@ -86,7 +90,7 @@ export function compileFile(file: string, text: string, tightenOnly: boolean): C
     const line = found === -1 ? 1 : lineOf(text, found);
     const errors = invalid.get(`policy${index}`);
     if (errors) {
-      for (const message of errors) problems.push({ file, line, message });
+      for (const { message, offset } of errors) problems.push({ file, line: found === -1 ? line : lineOf(text, found + offset), message });
       continue;
     }
     const json = c.policyToJson(policyText);

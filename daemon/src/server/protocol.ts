@@ -209,6 +209,26 @@ export type AgentRemoveResult = z.infer<typeof AgentRemoveResult>;
 
 // ───────────────────────────── authz ─────────────────────────────
 
+/** The longest tool title and description kept from a server's `tools/list`; the proxy cuts them to these. */
+export const MAX_TOOL_TITLE_CHARS = 200;
+export const MAX_TOOL_DESCRIPTION_CHARS = 1000;
+
+/**
+ * What an MCP server says about one of its tools in `tools/list` (its `annotations`, title and description),
+ * relayed by the proxy so that the prompt can show the risk. These are hints written by the server: the daemon
+ * never decides anything from them, and the prompt lets them make it only more careful (a tool that calls
+ * itself read-only is still asked for, and one that says it is destructive loses the easy "for session" button).
+ */
+export const ToolAnnotations = z.strictObject({
+  title: z.string().max(MAX_TOOL_TITLE_CHARS).optional(),
+  description: z.string().max(MAX_TOOL_DESCRIPTION_CHARS).optional(),
+  readOnlyHint: z.boolean().optional(),
+  destructiveHint: z.boolean().optional(),
+  idempotentHint: z.boolean().optional(),
+  openWorldHint: z.boolean().optional(),
+});
+export type ToolAnnotations = z.infer<typeof ToolAnnotations>;
+
 export const AuthorizeParams = z.strictObject({
   agent: agentName,
   cmd: command,
@@ -243,6 +263,8 @@ export const AuthorizeParams = z.strictObject({
    * decision stricter: an agent that sets it on its own call is denied, nothing more.
    */
   probe: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'a probe id is 8 to 64 letters, digits or dashes') }).optional(),
+  /** The tool's annotations from the server's `tools/list` (MCP proxy only): shown on the prompt, never decided on. */
+  toolAnnotations: ToolAnnotations.optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
 
@@ -391,6 +413,8 @@ export const ApprovalRequest = z.object({
   tool: z.string().optional(),
   /** Set when an owner policy rule asked for this prompt (it is shown even if a delegation covered the call). */
   policy: z.object({ rule: PolicyRuleRef, reason: z.string() }).optional(),
+  /** What the MCP server says about the tool (read-only, destructive, reaches the network), as the proxy relayed it. */
+  toolAnnotations: ToolAnnotations.optional(),
   /** ISO 8601. */
   requestedAt: z.string(),
   /** ISO 8601; no decision by then means deny. */
@@ -584,6 +608,50 @@ export const AuditVerifyResult = z.object({
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
+// ───────────────────────────── owner policy ─────────────────────────────
+
+/** One problem of a policy file: where, and what Cedar (or Signet) said. */
+export const PolicyProblemInfo = z.object({ line: z.number().int(), message: z.string() });
+export type PolicyProblemInfo = z.infer<typeof PolicyProblemInfo>;
+
+/** One owner policy file that applies in a workspace, and what of it is in force. */
+export const PolicyFileState = z.object({
+  /** Absolute path of the file. */
+  file: z.string(),
+  /** `user`: under `~/.signet/policy/`; `workspace`: the repository's `.signet/policy.cedar`, which may only tighten. */
+  scope: z.enum(['user', 'workspace']),
+  /** True for the default rules Signet writes on first start (`defaults.cedar`). */
+  defaults: z.boolean(),
+  /** `ok`: in force as written; `broken`: it does not parse or validate, and its last valid version is in force, if any. */
+  state: z.enum(['ok', 'broken']),
+  /** How many rules are in force from it. */
+  rules: z.number().int().nonnegative(),
+  /** False when the file never loaded: then every call is denied until it is fixed. */
+  everValid: z.boolean(),
+  problems: z.array(PolicyProblemInfo),
+  /** Workspace rules deleted or weakened in the file that stay in force until the user confirms (`signet policy confirm`). */
+  pendingRemoval: z.array(z.string()),
+});
+export type PolicyFileState = z.infer<typeof PolicyFileState>;
+
+export const PolicyStateParams = z
+  .strictObject({
+    /** The workspace whose `.signet/policy.cedar` is included; defaults to the daemon's. */
+    workspace: z.string().regex(absolutePath, 'the workspace must be an absolute path').optional(),
+  })
+  .optional();
+export type PolicyStateParams = z.infer<typeof PolicyStateParams>;
+export const PolicyStateResult = z.object({
+  /** False when the daemon runs without an owner policy (a test's choice); then `files` is empty. */
+  enabled: z.boolean(),
+  /** Where the user's policy files live (`~/.signet/policy`). */
+  userDir: z.string(),
+  /** The workspace file that would apply, whether or not it exists. */
+  workspaceFile: z.string(),
+  files: z.array(PolicyFileState),
+});
+export type PolicyStateResult = z.infer<typeof PolicyStateResult>;
+
 // ───────────────────────────── the methods, each declared once ─────────────────────────────
 
 /**
@@ -626,6 +694,7 @@ export const methods = {
   'audit/proveInclusion': method({ params: AuditProveInclusionParams, result: AuditProveInclusionResult, roles: uiOnly }),
   'audit/proveConsistency': method({ params: AuditProveConsistencyParams, result: AuditProveConsistencyResult, roles: uiOnly }),
   'audit/verify': method({ params: AuditVerifyParams, result: AuditVerifyResult, roles: uiOnly }),
+  'policy/state': method({ params: PolicyStateParams, result: PolicyStateResult, roles: uiOnly }),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -656,6 +725,10 @@ export const notifications = {
   'approval/didResolve': z.object({ id: z.string(), outcome: ApprovalOutcome, decidedBy: z.string().optional() }),
   /** A record was appended to the audit log (and is durable). */
   'audit/didAppend': AuditRecord,
+  /** A policy file failed to parse or validate (once per version of it); its last valid version stays in force. */
+  'policy/didReportProblem': PolicyFileState,
+  /** The policy files of a workspace the daemon watches changed state (edited, added, removed, fixed). */
+  'policy/didChange': z.object({ workspace: z.string(), files: z.array(PolicyFileState) }),
 } as const;
 export type NotificationName = keyof typeof notifications;
 export type Notifications = { [N in NotificationName]: z.output<(typeof notifications)[N]> };

@@ -9,6 +9,7 @@ import type { Log } from '../log';
 import { describeAgent, describeTarget, remainingText } from './approvalText';
 import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, type DecisionChoice } from './decisionChoices';
 import type { PendingApprovals } from './pendingApprovals';
+import { badgeLine, riskOf } from './requestRisk';
 
 export type QuickDecision = 'once' | 'session' | 'deny';
 
@@ -91,7 +92,7 @@ export class ApprovalActions {
         pick.items = this.pending.list().map((request) => ({
           request,
           label: `$(shield) ${describeAgent(request)}`,
-          description: `${request.cmd} · ${remainingText(request.expiresAt)}`,
+          description: [request.cmd, badgeLine(riskOf(request)), remainingText(request.expiresAt)].filter(Boolean).join(' · '),
           detail: describeTarget(request),
         }));
         const again = pick.items.find((i) => i.request.id === active);
@@ -125,10 +126,9 @@ export class ApprovalActions {
       // Separators exist since VS Code 1.64; a fork without them shows a plain, unselectable-looking row.
       vscode.QuickPickItemKind ? { label, kind: vscode.QuickPickItemKind.Separator } : { label: `— ${label} —` };
     if (includeQuick) {
-      items.push(
-        { label: '$(check) Allow once', description: 'these exact arguments, one time', choice: allowOnce },
-        { label: '$(clock) Allow for session', description: `while ${request.agent.name} stays connected`, choice: allowForSession },
-      );
+      items.push({ label: '$(check) Allow once', description: 'these exact arguments, one time', choice: allowOnce });
+      // A destructive request's easy choices leave out the session: it is one of the durations below, never first.
+      if (!riskOf(request).destructive) items.push({ label: '$(clock) Allow for session', description: `while ${request.agent.name} stays connected`, choice: allowForSession });
     }
     let group = '';
     for (const more of moreChoices(request, this.offeredTtlSeconds())) {

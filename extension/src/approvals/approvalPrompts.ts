@@ -4,16 +4,21 @@
 //
 // Why a progress notification with command links rather than `showInformationMessage` buttons: the editor
 // API cannot close a message notification, and a request decided elsewhere (the CLI, another window) or
-// timed out must lose its prompt. A progress notification closes when its task settles, shows a live
-// countdown, and renders `[label](command:…)` links. Its one button is the editor's own Cancel, whose label
-// cannot be changed: the prompt says that it only hides the prompt, and so it does. The request stays
-// pending (status bar, "Show Pending Approvals") until decided or timed out.
+// timed out must lose its prompt, not keep live-looking buttons; a message toast also slides into the
+// notification centre after a while, where a person waiting on an agent does not look. A progress
+// notification closes when its task settles, shows a live countdown, and renders `[label](command:…)` links.
+// Its one button is the editor's own Cancel, whose label cannot be changed: the prompt says that it means
+// Dismiss, and so it does — the request stays pending (status bar, "Show Pending Approvals") until decided
+// or timed out. A collapsed progress notification shows its title alone, so the title carries the choices.
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
-import { commandLink, neutralizeLinks, promptTitle, remainingText } from './approvalText';
+import { commandLink, describeAgent, neutralizeLinks, remainingText, wantsSentence } from './approvalText';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
+import { promptHeading, promptMessage } from './promptActions';
+import { groupOf, type GroupOffers } from './requestGroups';
+import { riskOf } from './requestRisk';
 import { SHOW_DIFF_COMMAND, type ProposedChanges } from './proposedChangeView';
 
 /** The editor shows three toasts at most; more prompts wait their turn so that none is lost. */
@@ -37,6 +42,7 @@ export class ApprovalPrompts implements vscode.Disposable {
     private readonly pending: PendingApprovals,
     private readonly changes: ProposedChanges,
     private readonly log: Log,
+    private readonly offers: GroupOffers,
   ) {
     this.subscriptions.push(
       pending.onDidAdd((request) => {
@@ -76,23 +82,20 @@ export class ApprovalPrompts implements vscode.Disposable {
         settle();
       },
     });
-    const links = [
-      commandLink('Allow once', DECIDE_COMMAND, [request.id, 'once']),
-      commandLink('Allow for session', DECIDE_COMMAND, [request.id, 'session']),
-      commandLink('More…', MORE_COMMAND, [request.id]),
-      commandLink('Deny', DECIDE_COMMAND, [request.id, 'deny']),
-    ].join(' · ');
+    const risk = riskOf(request);
+    const wants = wantsSentence(request);
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: promptTitle(request), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: promptHeading(request, describeAgent(request), risk), cancellable: true },
       async (progress, token) => {
         let lastText = '';
         let reported = 0;
         let ticks = 0;
         const tick = () => {
-          const text = `${change}${links} — ${remainingText(request.expiresAt)}. Cancel only hides this prompt; the request stays pending.`;
+          const group = groupOf(request, this.pending.list(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+          const text = promptMessage({ request, wants, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) });
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).
@@ -110,7 +113,7 @@ export class ApprovalPrompts implements vscode.Disposable {
         const timer = setInterval(tick, 1000);
         void this.changes.summarize(request).then((summary) => {
           if (!summary || closed) return;
-          change = `${neutralizeLinks(summaryText(summary))} · ${commandLink('Show Diff', SHOW_DIFF_COMMAND, [request.id])} · `;
+          change = `${neutralizeLinks(summaryText(summary))} · ${commandLink('Show Diff', SHOW_DIFF_COMMAND, [request.id])}.`;
           tick();
         });
         token.onCancellationRequested(() => {

@@ -46,9 +46,9 @@ export function neutralizeLinks(untrusted: string): string {
   return untrusted.replace(/\]\s*\(/g, (m) => `]\u200b${m.slice(1)}`);
 }
 
-/** The first line of a prompt. */
-export function promptTitle(request: ApprovalRequest): string {
-  return neutralizeLinks(`Signet: ${describeAgent(request)} wants ${describeTarget(request)} (${request.cmd})`);
+/** What a prompt asks about, in one sentence: "coder (acting for planner) wants write_file /repo/a.ts on fs (/mcp/tools/call)". */
+export function wantsSentence(request: ApprovalRequest): string {
+  return neutralizeLinks(`${describeAgent(request)} wants ${describeTarget(request)} (${request.cmd})`);
 }
 
 /**

@@ -46,7 +46,7 @@ export type ConnectionState =
     }
   | { kind: 'keystore-unavailable'; message: string; fix: string; retryAt: number | undefined };
 
-const NOTIFICATIONS: readonly NotificationName[] = ['approval/didRequest', 'approval/didResolve', 'audit/didAppend'];
+const NOTIFICATIONS: readonly NotificationName[] = ['approval/didRequest', 'approval/didResolve', 'audit/didAppend', 'policy/didReportProblem', 'policy/didChange'];
 
 /** Backoff between attempts: 0.5 s doubling to 30 s, with ±20 % jitter so windows do not retry in step. */
 export function backoffDelay(attempt: number, random = Math.random): number {

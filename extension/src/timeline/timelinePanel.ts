@@ -130,6 +130,9 @@ export class TimelinePanel implements vscode.Disposable {
       case 'verifyLog':
         void this.verifyLog();
         break;
+      case 'openRule':
+        void vscode.commands.executeCommand('signet.policy.openRule', message.file, message.line);
+        break;
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
-import { commandLink, describeAgent, describeTarget, neutralizeLinks, promptTitle, remainingText } from '../../../extension/src/approvals/approvalText';
+import { commandLink, describeAgent, describeTarget, neutralizeLinks, remainingText, wantsSentence } from '../../../extension/src/approvals/approvalText';
 
 function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
   return {
@@ -22,8 +22,8 @@ function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
 
 test('a prompt names the agent, whom it acts for, the tool, the exact path, the other arguments and the command', () => {
   assert.equal(
-    promptTitle(request()),
-    'Signet: coder (acting for planner) wants write_file /repo/src/auth.ts on fs {"mode":"overwrite"} (/mcp/tools/call)',
+    wantsSentence(request()),
+    'coder (acting for planner) wants write_file /repo/src/auth.ts on fs {"mode":"overwrite"} (/mcp/tools/call)',
   );
 });
 
@@ -37,7 +37,7 @@ test('arguments the daemon added for itself are not shown as if the agent sent t
 
 test('a link planted in the arguments cannot become a clickable approval in the prompt', () => {
   const planted = commandLink('Allow once', 'signet.approval.decide', ['other-request', 'always']);
-  const title = promptTitle(request({ summary: `write_file ${planted}`, args: { note: planted } }));
+  const title = wantsSentence(request({ summary: `write_file ${planted}`, args: { note: planted } }));
   assert.ok(title.includes('Allow once'), 'the text itself is still shown');
   assert.doesNotMatch(title, /\]\(command:/, 'no [label](command:…) sequence survives');
   assert.equal(neutralizeLinks('[x] (command:y)'), '[x]\u200b (command:y)');

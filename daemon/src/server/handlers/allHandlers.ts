@@ -9,6 +9,7 @@ import { daemonHandlers } from './daemonHandlers';
 import type { DaemonParts } from './daemonParts';
 import { delegationHandlers } from './delegationHandlers';
 import { invocationHandlers } from './invocationHandlers';
+import { policyHandlers } from './policyHandlers';
 
 export function allHandlers(parts: DaemonParts): MethodHandlers {
   return {
@@ -19,5 +20,6 @@ export function allHandlers(parts: DaemonParts): MethodHandlers {
     ...delegationHandlers(parts),
     ...invocationHandlers(parts),
     ...auditHandlers(parts),
+    ...policyHandlers(parts),
   };
 }

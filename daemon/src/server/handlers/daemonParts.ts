@@ -7,6 +7,8 @@ import type { NonceLedger } from '../../authz/nonceLedger';
 import type { IdentityRegistry } from '../../keys/identities';
 import type { SecretStore } from '../../keys/secretStore';
 import type { ShutdownGate } from '../../lifecycle/shutdownGate';
+import type { OwnerPolicy } from '../../policy/ownerPolicy';
+import type { PolicyWatcher } from '../../policy/policyStatus';
 
 export interface DaemonParts {
   home: string;
@@ -25,4 +27,11 @@ export interface DaemonParts {
   authorizer: Authorizer;
   nonces: NonceLedger;
   shutdown: ShutdownGate;
+  /** The workspace a request that names none is resolved against (the daemon's own, or its working folder). */
+  workspace: string;
+  /** The owner policy, unless a test turned it off, and the watcher that tells the editor when its files change. */
+  policy: OwnerPolicy | undefined;
+  policyWatcher: PolicyWatcher | undefined;
+  /** The user's policy folder, `~/.signet/policy`. */
+  policyDir: string;
 }
