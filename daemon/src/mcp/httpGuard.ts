@@ -82,6 +82,48 @@ function refusalsFor(parsed: unknown, guard: InvocationGuard): JSONRPCMessage[] 
   return Array.isArray(parsed) ? refusals : refusals.slice(0, 1);
 }
 
+/** Sends a checked request on to the guarded server and streams its answer back unchanged. */
+async function relayToUpstream(request: IncomingMessage, response: ServerResponse, forwarded: Uint8Array<ArrayBuffer> | undefined, upstreamUrl: URL, log: (message: string) => void): Promise<void> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || skippedRequestHeaders.has(name)) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const target = new URL(upstreamUrl);
+  const query = (request.url ?? '').split('?')[1];
+  if (query) target.search = query;
+  const abort = new AbortController();
+  response.on('close', () => abort.abort());
+  let upstream: Response;
+  try {
+    upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(forwarded ? { body: forwarded } : {}), signal: abort.signal });
+  } catch (error) {
+    log(`the server at ${upstreamUrl.href} cannot be reached: ${(error as Error).message}`);
+    if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' }).end('the MCP server behind the Signet guard cannot be reached');
+    return;
+  }
+  const outHeaders: Record<string, string> = {};
+  upstream.headers.forEach((value, name) => {
+    if (!skippedResponseHeaders.has(name)) outHeaders[name] = value;
+  });
+  response.writeHead(upstream.status, outHeaders);
+  if (!upstream.body) {
+    response.end();
+    return;
+  }
+  try {
+    const reader = upstream.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      response.write(value);
+    }
+  } catch {
+    // The client or the server went away mid-stream.
+  }
+  response.end();
+}
+
 export async function startHttpGuard(options: HttpGuardOptions): Promise<RunningHttpGuard> {
   const log = options.log ?? (() => undefined);
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -109,44 +151,7 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
         return;
       }
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || skippedRequestHeaders.has(name)) continue;
-      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const target = new URL(options.upstream);
-    const query = (request.url ?? '').split('?')[1];
-    if (query) target.search = query;
-    const abort = new AbortController();
-    response.on('close', () => abort.abort());
-    let upstream: Response;
-    try {
-      upstream = await fetch(target, { method: request.method ?? 'GET', headers, ...(forwarded ? { body: forwarded } : {}), signal: abort.signal });
-    } catch (error) {
-      log(`the server at ${options.upstream.href} cannot be reached: ${(error as Error).message}`);
-      if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' }).end('the MCP server behind the Signet guard cannot be reached');
-      return;
-    }
-    const outHeaders: Record<string, string> = {};
-    upstream.headers.forEach((value, name) => {
-      if (!skippedResponseHeaders.has(name)) outHeaders[name] = value;
-    });
-    response.writeHead(upstream.status, outHeaders);
-    if (!upstream.body) {
-      response.end();
-      return;
-    }
-    try {
-      const reader = upstream.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        response.write(value);
-      }
-    } catch {
-      // The client or the server went away mid-stream.
-    }
-    response.end();
+    await relayToUpstream(request, response, forwarded, options.upstream, log);
   };
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
