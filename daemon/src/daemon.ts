@@ -31,6 +31,7 @@ import { loadShellParser } from './policy/shellCommands';
 import { createLinkedTransportPair, type MessageTransport } from './server/transport';
 import { listenWebSocket, type ListeningWsServer } from './server/wsServer';
 import { ed25519Library } from './ucan/ed25519Implementation';
+import { CommitSigner } from './git/commitSigner';
 import { SIGNET_VERSION } from './version';
 
 export interface DaemonOptions {
@@ -157,6 +158,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       audit,
       defaultWorkspace: options.workspace ?? process.cwd(),
     });
+    const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
     let stopping = false;
     /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
     const inFlight = new Set<Promise<unknown>>();
@@ -234,6 +236,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'delegation/revoke': async ({ cid }) => ({ revoked: await authorizer.revoke(cid, 'revoked by the user') }),
       'delegation/list': (params) => ({ delegations: authorizer.list(params?.agent, params?.includeInactive) }),
       'invocation/verify': (params) => verifyPresentedInvocation(params),
+      'git/sign': (params, connection) => {
+        refuseWhileStopping();
+        return commitSigner.handle(params, connection);
+      },
       'audit/checkpoint': async () => ({ checkpoint: await audit.checkpoint(), verifierKey }),
       'audit/proveInclusion': ({ seq }) => audit.inclusionProof(seq),
       'audit/proveConsistency': ({ from, to }) => audit.consistencyProof(from, to),

@@ -60,6 +60,14 @@ const POLICY_ALLOW_LIFETIME_SECONDS = 60;
 /** The field the daemon adds to every invocation's args: all canonical paths, for path-scoped policies. */
 export const PATHS_FIELD = '_paths';
 
+/** What a caller inside the daemon (the commit signer) may add to one authorize; nothing of it comes from the wire. */
+export interface AuthorizeOptions {
+  /** Ask a person even where a delegation or a policy allow would cover the call (a claimed, unproven identity). */
+  mustAsk?: boolean;
+  /** Told the person's decision, when one was made, before the call is answered. */
+  onDecision?: (decision: ApprovalDecideParams) => void;
+}
+
 export interface AuthorizerOptions {
   identities: IdentityRegistry;
   delegations: DelegationStore;
@@ -107,9 +115,9 @@ export class Authorizer {
    * Answers allow or deny, and audits either. A keystore that cannot give the agent's key (or take a new agent's)
    * is a deny too, audited with its own code, rather than an error: the call was refused for a cause.
    */
-  async authorize(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+  async authorize(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
     try {
-      return await this.authorizeOrThrow(params, connection);
+      return await this.authorizeOrThrow(params, connection, options);
     } catch (error) {
       if (!isKeystoreFailure(error)) throw error;
       const reason = `Signet could not use the keystore for agent "${params.agent}": ${keystoreMessageWithFix(error)}`;
@@ -117,7 +125,7 @@ export class Authorizer {
     }
   }
 
-  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeResult> {
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {
@@ -138,12 +146,12 @@ export class Authorizer {
     if (verdict?.outcome === 'deny') {
       return this.deny(agent, params, verdict.rule?.id === 'signet:policy-unavailable' || verdict.rule?.id === 'signet:opa-unavailable' ? 'policy-unavailable' : 'denied-by-policy', verdict.reason, undefined, undefined, policy);
     }
-    if (verdict?.outcome === 'allow' && verdict.rule) {
+    if (verdict?.outcome === 'allow' && verdict.rule && !options.mustAsk) {
       const minted = await this.mintPolicyDelegation(agent, params.cmd, args, verdict.rule);
       return this.allow(agent, params.cmd, args, [minted], undefined, policy);
     }
 
-    const chain = verdict?.outcome === 'ask' ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
+    const chain = verdict?.outcome === 'ask' || options.mustAsk ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     let main: AgentInfo | undefined;
@@ -184,6 +192,7 @@ export class Authorizer {
     connection.onClose(cancelOnDisconnect);
 
     const outcome = await resolution;
+    if (outcome.outcome === 'decided') options.onDecision?.(outcome.decision);
     if (withdrawKey) this.withdrawable.delete(withdrawKey);
     this.requestWorkspaces.delete(approvalId);
     this.requestMains.delete(approvalId);
@@ -414,7 +423,7 @@ export class Authorizer {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.signAs ? { signAs: params.signAs } : {}), ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.

@@ -14,6 +14,7 @@ import { SIGNET_VERSION } from '../version';
 import { registerAuditCommands } from './auditCommands';
 import { CliError, connectToDaemon, parseDurationOption, parseJsonOption } from './connect';
 import { ExitCode } from './exitCode';
+import { registerGitCommands } from './gitCommands';
 import { registerGuardCommand } from './guardCommand';
 import { registerMcpCommands } from './mcpCommands';
 import { registerReportCommand } from './reportCommands';
@@ -314,6 +315,7 @@ registerMcpCommands(program, globals);
 registerReportCommand(program, globals);
 registerGuardCommand(program, globals);
 registerPolicyCommands(program, globals);
+registerGitCommands(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {
