@@ -116,6 +116,13 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.deepEqual([verify.commits[0]?.signer.name, verify.commits[0]?.chain, verify.commits[0]?.audit, verify.commits[0]?.auditSeq], ['coder', 'valid', 'recorded', signed?.seq]);
   });
 
+  test('signet report lists the commits the agent signed, with their hash and invocation', async () => {
+    const hash = await head();
+    const report = ok(await signet(['report', '--agent', 'coder']), 'report');
+    const section = report.slice(report.indexOf('### Signed commits'));
+    assert.match(section, new RegExp(`\\| coder \\| ${hash} \\| ${repo.replace(/[/.]/g, '\\$&')} \\| main \\| bafy[a-z2-7]+ \\|`));
+  });
+
   test('a commit whose payload was changed after signing is refused by git, by ssh-keygen and by signet git verify', async () => {
     const object = ok(await run('git', ['cat-file', 'commit', 'HEAD'], repo), 'cat-file') + '\n';
     const forged = object.replace('add the first feature', 'add the first feature and a backdoor');

@@ -24,9 +24,9 @@ import {
   type Principal,
 } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
-import { cidOf, decodeInvocation, encodeInvocationWith, publicKeyFromDidKey } from '../ucan/index';
+import { cidOf, decodeInvocation, encodeInvocationWith } from '../ucan/index';
 import { invocationTrailers, messageOfPayload, signedCommitId } from './commitObject';
-import { armorSignature, formatOpenSshPublicKey, signedDataBlob, sshFingerprint } from './sshSignature';
+import { armorSignature, signedDataBlob, signingKeyLine, sshFingerprint } from './sshSignature';
 
 /** How long the person's own "Sign as me" invocation stays usable: as long as an agent's. */
 const USER_INVOCATION_SECONDS = 300;
@@ -194,11 +194,6 @@ export class CommitSigner {
     const principal: Principal = { did: prepared.signer.did, name: prepared.signer.name };
     return { decision: 'allow', invocationCid: prepared.invocationCid, signer: { principal, as: prepared.signer.as, publicKey: signingKeyLine(principal) } };
   }
-}
-
-/** The OpenSSH form of a principal's signing key, its comment the principal git shows: `coder@signet.local`. */
-export function signingKeyLine(principal: Principal): string {
-  return formatOpenSshPublicKey(publicKeyFromDidKey(principal.did), `${principal.name}@signet.local`);
 }
 
 function refuse(code: Extract<GitSignResult, { decision: 'deny' }>['code'], reason: string): GitSignResult {

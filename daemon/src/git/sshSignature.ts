@@ -7,10 +7,12 @@
 // so a signature made for one namespace can never be replayed as another's.
 import { createHash } from 'node:crypto';
 import { didKeyFromPublicKey, verifyEd25519 } from '../ucan/index';
+import { ed25519PublicKeyBlob, KEY_TYPE, sshString } from './signingKey';
+
+export { formatOpenSshPublicKey, signingKeyLine } from './signingKey';
 
 const MAGIC = Buffer.from('SSHSIG');
 const SIG_VERSION = 1;
-const KEY_TYPE = 'ssh-ed25519';
 const ARMOR_BEGIN = '-----BEGIN SSH SIGNATURE-----';
 const ARMOR_END = '-----END SSH SIGNATURE-----';
 /** ssh-keygen wraps the base64 at 70 columns; git stores the lines as they are. */
@@ -27,13 +29,6 @@ export class SshSignatureError extends Error {
     super(message);
     this.name = 'SshSignatureError';
   }
-}
-
-function sshString(value: Uint8Array | string): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
 }
 
 /** Reads SSH wire strings one after another, refusing a length that runs past the end. */
@@ -55,16 +50,6 @@ class SshReader {
   get done(): boolean {
     return this.offset === this.bytes.length;
   }
-}
-
-/** The SSH wire form of an Ed25519 public key: string "ssh-ed25519", string key. */
-export function ed25519PublicKeyBlob(publicKey: Uint8Array): Buffer {
-  return Buffer.concat([sshString(KEY_TYPE), sshString(publicKey)]);
-}
-
-/** `ssh-ed25519 AAAA… comment`: the line authorized_keys, allowed_signers and GitHub's key form take. */
-export function formatOpenSshPublicKey(publicKey: Uint8Array, comment?: string): string {
-  return `${KEY_TYPE} ${ed25519PublicKeyBlob(publicKey).toString('base64')}${comment ? ` ${comment}` : ''}`;
 }
 
 /** The raw 32-byte key of an `ssh-ed25519 AAAA… [comment]` line (or of `key::ssh-ed25519 …`, git's literal form). */

@@ -7,12 +7,13 @@ import { SignetErrorCode } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { Log } from '../log';
 import { describeAgent, describeTarget, remainingText } from './approvalText';
-import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, type DecisionChoice } from './decisionChoices';
+import type { PromptDecision } from './commitSigningPrompt';
+import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, signAsMe, type DecisionChoice } from './decisionChoices';
 import type { PendingApprovals } from './pendingApprovals';
 
-export type QuickDecision = 'once' | 'session' | 'deny';
+export type QuickDecision = PromptDecision;
 
-const quickDecisions: Record<QuickDecision, DecisionChoice> = { once: allowOnce, session: allowForSession, deny };
+const quickDecisions: Record<QuickDecision, DecisionChoice> = { once: allowOnce, session: allowForSession, deny, 'sign-as-me': signAsMe };
 
 interface ChoiceItem extends vscode.QuickPickItem {
   choice?: DecisionChoice;

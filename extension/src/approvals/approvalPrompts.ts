@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
 import { commandLink, neutralizeLinks, promptTitle, remainingText } from './approvalText';
+import { commitSigningTitle, isCommitSigning, promptLinks } from './commitSigningPrompt';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
 import { SHOW_DIFF_COMMAND, type ProposedChanges } from './proposedChangeView';
@@ -76,17 +77,14 @@ export class ApprovalPrompts implements vscode.Disposable {
         settle();
       },
     });
-    const links = [
-      commandLink('Allow once', DECIDE_COMMAND, [request.id, 'once']),
-      commandLink('Allow for session', DECIDE_COMMAND, [request.id, 'session']),
-      commandLink('More…', MORE_COMMAND, [request.id]),
-      commandLink('Deny', DECIDE_COMMAND, [request.id, 'deny']),
-    ].join(' · ');
+    const links = promptLinks(request)
+      .map((link) => (link.decision === 'more' ? commandLink(link.label, MORE_COMMAND, [request.id]) : commandLink(link.label, DECIDE_COMMAND, [request.id, link.decision])))
+      .join(' · ');
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: promptTitle(request), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: isCommitSigning(request) ? commitSigningTitle(request) : promptTitle(request), cancellable: true },
       async (progress, token) => {
         let lastText = '';
         let reported = 0;
