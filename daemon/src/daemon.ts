@@ -238,7 +238,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       'invocation/verify': (params) => verifyPresentedInvocation(params),
       'git/sign': (params, connection) => {
         refuseWhileStopping();
-        return commitSigner.handle(params, connection);
+        const work = commitSigner.handle(params, connection);
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+        return work;
       },
       'audit/checkpoint': async () => ({ checkpoint: await audit.checkpoint(), verifierKey }),
       'audit/proveInclusion': ({ seq }) => audit.inclusionProof(seq),

@@ -192,6 +192,13 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const verify = JSON.parse(ok(await signet(['--json', 'git', 'verify', 'HEAD~1..HEAD']), 'verify')) as { commits: { signer: { kind: string }; chain: string; audit: string }[] };
     assert.deepEqual([verify.commits[0]?.signer.kind, verify.commits[0]?.chain, verify.commits[0]?.audit], ['user', 'valid', 'recorded']);
 
+    const askedAsAgent = nextNotification(h.ui, 'approval/didRequest');
+    const asAgent = commitInBackground('signed as coder after asking');
+    await h.ui.request('approval/decide', { id: (await askedAsAgent).id, decision: 'once', decidedBy: 'test' });
+    assert.equal((await asAgent).status, 0, 'Sign as coder: an allow-once for this one commit');
+    const once = JSON.parse(ok(await signet(['--json', 'git', 'verify', 'HEAD~1..HEAD']), 'verify')) as { commits: { signer: { name: string; kind: string }; chain: string }[] };
+    assert.deepEqual([once.commits[0]?.signer.name, once.commits[0]?.signer.kind, once.commits[0]?.chain], ['coder', 'agent', 'valid']);
+
     const before = await head();
     const askedAgain = nextNotification(h.ui, 'approval/didRequest');
     const refused = commitInBackground('denied');

@@ -47,6 +47,8 @@ interface Prepared {
   /** Unix seconds. */
   exp: number;
   chain: string[];
+  /** Single-use delegations of the chain, spent by the prepare itself: already revoked, and rightly so. */
+  spent: string[];
   approvalId?: string;
 }
 
@@ -88,7 +90,8 @@ export class CommitSigner {
     );
     if (result.decision === 'allow') {
       const exp = decodeInvocation(new Uint8Array(Buffer.from(result.invocation, 'base64'))).payload.exp ?? this.now();
-      const prepared = this.remember({ invocationCid: result.invocationCid, claimedAgent: agent.name, verified, signer: { ...agent, as: 'agent' }, repo, branch: params.branch, exp, chain: result.chain, ...(result.approvalId ? { approvalId: result.approvalId } : {}) });
+      const spent = result.chain.filter((cid) => this.options.isRevoked(cid));
+      const prepared = this.remember({ invocationCid: result.invocationCid, claimedAgent: agent.name, verified, signer: { ...agent, as: 'agent' }, repo, branch: params.branch, exp, chain: result.chain, spent, ...(result.approvalId ? { approvalId: result.approvalId } : {}) });
       return this.allowed(prepared);
     }
     if (decision?.decision === 'deny' && decision.signAs === 'user') return this.allowed(await this.prepareAsUser(agent, args, decision.id));
@@ -108,7 +111,7 @@ export class CommitSigner {
       kind: 'authorize.allowed',
       data: { cmd: GIT_COMMIT_SIGN_COMMAND, args: userArgs, invocation: invocationCid, token: Buffer.from(invocation).toString('base64'), chain: [], approvalId, signAs: 'user' },
     });
-    return this.remember({ invocationCid, claimedAgent: claimedBy.name, verified: false, signer: { ...user, as: 'user' }, repo: args.repo, branch: args.branch, exp: now + USER_INVOCATION_SECONDS, chain: [], approvalId });
+    return this.remember({ invocationCid, claimedAgent: claimedBy.name, verified: false, signer: { ...user, as: 'user' }, repo: args.repo, branch: args.branch, exp: now + USER_INVOCATION_SECONDS, chain: [], spent: [], approvalId });
   }
 
   /** A refused signing step, audited like any refused call, so the timeline shows the attempt. */
@@ -173,7 +176,7 @@ export class CommitSigner {
     if (params.agent !== prepared.claimedAgent || !secretOk || repo !== prepared.repo) {
       return { code: 'invocation-mismatch', reason: `invocation ${prepared.invocationCid} was prepared for ${prepared.claimedAgent} in ${prepared.repo}, not for this process (${params.agent} in ${repo})` };
     }
-    const revoked = prepared.chain.find((cid) => this.options.isRevoked(cid));
+    const revoked = prepared.chain.find((cid) => !prepared.spent.includes(cid) && this.options.isRevoked(cid));
     if (revoked) {
       this.prepared.delete(prepared.invocationCid);
       return { code: 'chain-revoked', reason: `delegation ${revoked} of invocation ${prepared.invocationCid} was revoked before the commit was signed` };

@@ -13,6 +13,6 @@ export const AUDIT_KINDS = [
   'authorize.denied',
   'log.truncated',
   'log.reanchored',
-  /** A commit (or tag) signed through `signet git-sign`: signer, invocation, payload digest, commit id. */
+  /** A commit signed through `signet git-sign`: signer, invocation, payload digest, commit id. */
   'git.commit.signed',
 ] as const;
