@@ -175,7 +175,11 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.ok(verdict?.problems.some((p) => p.includes(delegation) && p.includes("before the commit's date")), verdict?.problems.join('\n'));
   });
 
-  test("an agent name without the agent's secret is asked about: Sign as me signs with the user's key, Deny signs nothing", async () => {
+  test("an agent name without the agent's secret is asked about: Sign as me signs with the user's key, Deny signs nothing", { timeout: 120_000 }, async () => {
+    // coder holds a live right again, so only the missing secret can be why the person is asked.
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/git/commit/sign', ttl: 3600 });
+    const proven = await h.agent.request('git/sign', { step: 'prepare', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, branch: 'main' });
+    assert.equal(proven.decision, 'allow', 'with its secret, coder is covered without a prompt');
     const claimed = { ...cleanEnv(), SIGNET_AGENT: 'coder' };
     const commitInBackground = async (message: string) => {
       writeFileSync(join(repo, 'file.txt'), `${message}\n`);
