@@ -3,7 +3,7 @@
 // an unsigned commit and an unproven agent name are each caught; `git setup --undo` restores config and hook.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { splitCommitObject, invocationTrailers } from '../../daemon/src/git/commitObject';
@@ -213,19 +213,33 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.equal(await head(), before, 'nothing was committed');
   });
 
-  test('git setup --undo restores the config and the hook that were there before', async () => {
+  test('git setup --undo restores the config, the hook and Claude Code\'s settings that were there before', async () => {
     const other = await newRepo();
     ok(await run('git', ['config', 'gpg.format', 'openpgp'], other), 'gpg.format');
     ok(await run('git', ['config', 'user.signingkey', 'ABCDEF0123456789'], other), 'signingkey');
     const hook = join(other, '.git', 'hooks', 'prepare-commit-msg');
     writeFileSync(hook, '#!/bin/sh\necho "ran the old hook" >> "$(git rev-parse --git-dir)/old-hook.log"\n', { mode: 0o755 });
+    const settings = join(other, '.claude', 'settings.local.json');
+    mkdirSync(join(other, '.claude'));
+    writeFileSync(settings, '{\n  // the developer\'s own\n  "env": { "FOO": "bar" },\n  "model": "x"\n}\n');
     const configBefore = readFileSync(join(other, '.git', 'config'), 'utf8');
     const hookBefore = readFileSync(hook, 'utf8');
-    ok(await signet(['git', 'setup', '--agent', 'coder', '--repo', other], cleanEnv(), other), 'setup');
+    const settingsBefore = readFileSync(settings, 'utf8');
+    ok(await signet(['git', 'setup', '--agent', 'coder', '--claude-code', '--repo', other], cleanEnv(), other), 'setup');
     assert.match(ok(await run('git', ['config', 'gpg.format'], other), 'format'), /^ssh$/);
     assert.notEqual(readFileSync(hook, 'utf8'), hookBefore);
+    const written = readFileSync(settings, 'utf8');
+    assert.ok(written.includes(`"SIGNET_AGENT_SECRET": "${agentEnv.SIGNET_AGENT_SECRET}"`) && written.includes('"FOO": "bar"') && written.includes("// the developer's own"), written);
+
+    // The old hook still runs first, and the commit is signed as coder with the secret from the settings.
+    writeFileSync(join(other, 'a.txt'), 'a\n');
+    ok(await run('git', ['add', 'a.txt'], other), 'add');
+    ok(await run('git', ['commit', '-q', '-m', 'in the other repository'], other, agentEnv), 'commit');
+    assert.equal(readFileSync(join(other, '.git', 'old-hook.log'), 'utf8'), 'ran the old hook\n');
+
     ok(await signet(['git', 'setup', '--undo', '--repo', other], cleanEnv(), other), 'undo');
     assert.equal(readFileSync(join(other, '.git', 'config'), 'utf8'), configBefore);
     assert.equal(readFileSync(hook, 'utf8'), hookBefore);
+    assert.equal(readFileSync(settings, 'utf8'), settingsBefore);
   });
 });

@@ -42,6 +42,12 @@ async function principalNamed(home: string, agent: string | undefined): Promise<
   return found;
 }
 
+/** What an agent's environment needs to prove which agent it is; the secret is derived from a key in the keystore. */
+async function agentEnvironment(home: string, agent: Principal): Promise<{ SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string }> {
+  const config = await loadConfig(home);
+  return { SIGNET_AGENT: agent.name, SIGNET_AGENT_SECRET: await agentSecretFor(openSecretStore({ kind: config.keystore, home }), home, agent.did) };
+}
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -120,8 +126,9 @@ function registerSetup(group: Command, globals: Globals): void {
     .description('sign this repository’s commits as an agent: local gpg config, signing key, and a prepare-commit-msg hook')
     .option('--agent <name>', 'the agent whose key signs (default: the agent SIGNET_AGENT names at each commit)')
     .option('--repo <dir>', 'the repository (default: the current folder)')
-    .option('--undo', 'put back the config and hook as they were before setup')
-    .action(async (opts: { agent?: string; repo?: string; undo?: boolean }) => {
+    .option('--claude-code', "also put the agent's SIGNET_AGENT and SIGNET_AGENT_SECRET into .claude/settings.local.json (env), for Claude Code's commands")
+    .option('--undo', 'put back the config, hook and settings as they were before setup')
+    .action(async (opts: { agent?: string; repo?: string; undo?: boolean; claudeCode?: boolean }) => {
       const { json, home } = globals();
       const dir = resolve(opts.repo ?? process.cwd());
       if (opts.undo) {
@@ -129,9 +136,11 @@ function registerSetup(group: Command, globals: Globals): void {
         process.stdout.write(json ? `${JSON.stringify({ undone: repo })}\n` : `restored the git config and hooks of ${repo}\n`);
         return;
       }
+      if (opts.claudeCode && !opts.agent) throw new CliError('--claude-code needs --agent: the settings name one agent', ExitCode.Usage);
       const signer = await principalNamed(home, opts.agent);
       const { program, hookCommand } = await writeSignProgram(home);
-      const repo = await setupRepository({ repo: dir, signProgram: program, signingKey: `key::${signingKeyLine(signer)}`, hookCommand, ...(opts.agent ? { agent: opts.agent } : {}) });
+      const claudeEnvironment = opts.claudeCode ? await agentEnvironment(home, signer) : undefined;
+      const repo = await setupRepository({ repo: dir, signProgram: program, signingKey: `key::${signingKeyLine(signer)}`, hookCommand, ...(opts.agent ? { agent: opts.agent } : {}), ...(claudeEnvironment ? { claudeEnvironment } : {}) });
       const summary = { repo, agent: opts.agent ?? null, signingKey: signingKeyLine(signer), program };
       process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `commits in ${repo} are now signed as ${opts.agent ?? 'the agent SIGNET_AGENT names'} through ${program}\nsigning key: ${summary.signingKey}\n`);
     });
@@ -172,11 +181,8 @@ function registerKeys(group: Command, globals: Globals): void {
     .requiredOption('--agent <name>')
     .action(async (opts: { agent: string }) => {
       const { json, home } = globals();
-      const agent = await principalNamed(home, opts.agent);
-      const config = await loadConfig(home);
-      const value = await agentSecretFor(openSecretStore({ kind: config.keystore, home }), home, agent.did);
-      const env = { SIGNET_AGENT: agent.name, SIGNET_AGENT_SECRET: value };
-      process.stdout.write(json ? `${JSON.stringify(env)}\n` : `export SIGNET_AGENT=${shellQuote(env.SIGNET_AGENT)}\nexport SIGNET_AGENT_SECRET=${shellQuote(value)}\n`);
+      const env = await agentEnvironment(home, await principalNamed(home, opts.agent));
+      process.stdout.write(json ? `${JSON.stringify(env)}\n` : `export SIGNET_AGENT=${shellQuote(env.SIGNET_AGENT)}\nexport SIGNET_AGENT_SECRET=${shellQuote(env.SIGNET_AGENT_SECRET)}\n`);
     });
 }
 

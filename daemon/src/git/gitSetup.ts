@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { restoreAgentEnvironment, writeAgentEnvironment, type EnvironmentBefore } from './agentEnvironment';
 import { git, gitMaybe, repositoryRoot } from './gitRepo';
 
 /** The local config keys setup sets, in the order it sets them. */
@@ -20,6 +21,8 @@ const SetupState = z.object({
   /** Each key's local values before setup; an empty list means it was unset. */
   config: z.record(z.string(), z.array(z.string())),
   hook: z.object({ path: z.string(), chained: z.string().nullable() }),
+  /** Claude Code's local settings before SIGNET_AGENT and its secret were put into their `env`. */
+  environment: z.object({ path: z.string(), existed: z.boolean(), values: z.record(z.string(), z.string().nullable()), text: z.string().nullable(), written: z.string() }).optional(),
 });
 type SetupState = z.infer<typeof SetupState>;
 
@@ -42,6 +45,8 @@ export interface SetupPlan {
   agent?: string;
   /** The command the hook runs, already quoted for sh: the Signet launcher with its `--home`. */
   hookCommand: string;
+  /** SIGNET_AGENT and SIGNET_AGENT_SECRET for Claude Code's local settings, when asked for. */
+  claudeEnvironment?: { SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string };
 }
 
 function gitPaths(repo: string): { gitDir: string; hooksDir: string } {
@@ -110,6 +115,10 @@ export async function setupRepository(plan: SetupPlan): Promise<string> {
   if (state.hook.chained) await rename(hookPath, chainedPath);
   await writeFile(hookPath, hookScript(plan.hookCommand), { mode: 0o755 });
   await chmod(hookPath, 0o755);
+  if (plan.claudeEnvironment) {
+    const environment: EnvironmentBefore = await writeAgentEnvironment(repo, plan.claudeEnvironment);
+    await writeFile(statePath, `${JSON.stringify({ ...state, environment }, null, 2)}\n`, { mode: 0o600 });
+  }
   return repo;
 }
 
@@ -135,6 +144,7 @@ export async function undoSetup(dir: string): Promise<string> {
   await rm(state.hook.path, { force: true });
   if (state.hook.chained && existsSync(state.hook.chained)) await rename(state.hook.chained, state.hook.path);
   removeEmptySections(repo);
+  if (state.environment) await restoreAgentEnvironment(state.environment);
   await rm(statePath, { force: true });
   return repo;
 }
