@@ -197,7 +197,9 @@ function registerVerify(group: Command, globals: Globals): void {
     .action(async (range: string | undefined, opts: { log?: string; allowedSigners?: string; signaturesOnly?: boolean }) => {
       const { json, home } = globals();
       const repo = repositoryRoot(process.cwd());
-      const commits = git(repo, ['rev-list', '--reverse', range ?? defaultRange(repo)]).split('\n').filter(Boolean);
+      // A range is a revision expression, never an option for git.
+      if (range?.startsWith('-')) throw new CliError(`"${range}" is not a revision range`, ExitCode.Usage);
+      const commits = git(repo, ['rev-list', '--reverse', range ?? defaultRange(repo), '--']).split('\n').filter(Boolean);
       const dir = opts.log ?? homePaths(home).auditDir;
       if (!opts.signaturesOnly && !existsSync(dir)) throw new CliError(`no audit log at ${dir}: pass --log DIR, or --signatures-only to check signatures alone`, ExitCode.Usage);
       const evidence = opts.signaturesOnly ? undefined : indexEvidence(await readRecords(dir));
