@@ -19,6 +19,7 @@ import { denyLeftoverApprovals, openDelegationsCheckedAgainstLog } from './lifec
 import { listenAndPublish, type Listening } from './lifecycle/listening';
 import { startOwnerPolicy, type OwnerPolicyChoice } from './lifecycle/ownerPolicyStart';
 import { PolicyWatcher, policyFileStateOf } from './policy/policyStatus';
+import { CommitSigner } from './git/commitSigner';
 import { ShutdownGate } from './lifecycle/shutdownGate';
 import { stopInOrder } from './lifecycle/stopping';
 import type { Logger } from './logger';
@@ -102,8 +103,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
     cleanups.push(() => nonces.close());
 
+    const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
     const shutdown = new ShutdownGate();
-    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir };
+    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner };
     rpc = new RpcServer(allHandlers(parts), log);
     const server = rpc;
     cleanups.push(audit.subscribe((_record, line) => server.broadcastJsonToUi('audit/didAppend', line)));

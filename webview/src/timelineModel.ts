@@ -20,6 +20,7 @@ export const NO_FILTERS: Filters = { agent: '', kind: '', outcome: '', text: '' 
 export function outcomeOf(record: AuditRecord): Outcome {
   switch (record.kind) {
     case 'authorize.allowed':
+    case 'git.commit.signed':
       return 'allowed';
     case 'authorize.denied':
       return 'denied';
@@ -171,6 +172,8 @@ export class TimelineModel {
         return `${str(d.name) ?? ''} created (${str(d.role) ?? ''})`;
       case 'identity.removed':
         return `${str(d.name) ?? ''} removed`;
+      case 'git.commit.signed':
+        return `signed commit ${(str(d.commit) ?? '?').slice(0, 12)} in ${str(d.repo)?.split('/').pop() ?? '?'} on ${str(d.branch) ?? '?'}${d.as === 'user' ? ` as the user, asked by ${str(d.claimedBy) ?? '?'}` : ''}`;
       case 'daemon.started':
         return `daemon started (pid ${String(d.pid ?? '?')}, ${String(d.keystore ?? '')})`;
       case 'daemon.stopped':

@@ -23,6 +23,8 @@ export interface AgentReport {
   refused: { time: string; agent: string; what: string; why: string }[];
   approvals: { time: string; agent: string; what: string; decision: string; decidedBy: string }[];
   delegations: { time: string; cid: string; from: string; to: string; scope: string; revoked: boolean }[];
+  /** Commits signed through `signet git-sign`, with the invocation their trailer names. */
+  commits: { time: string; signer: string; commit: string; repo: string; branch: string; invocation: string }[];
   /** The last seq the report read, for `signet audit prove --seq`. */
   lastSeq: number | undefined;
 }
@@ -58,7 +60,7 @@ export function buildAgentReport(records: readonly AuditRecord[], options: Repor
   const wanted = options.agent ? ([...names].find(([did, name]) => name === options.agent || did === options.agent)?.[0] ?? options.agent) : undefined;
   const selected = records.filter((r) => (wanted === undefined || r.agent === wanted) && (options.sinceMs === undefined || Date.parse(r.time) >= options.sinceMs));
 
-  const report: AgentReport = { agents: [], period: undefined, files: new Map(), tools: new Map(), commands: [], refused: [], approvals: [], delegations: [], lastSeq: undefined };
+  const report: AgentReport = { agents: [], period: undefined, files: new Map(), tools: new Map(), commands: [], refused: [], approvals: [], delegations: [], commits: [], lastSeq: undefined };
   const requests = new Map<string, string>();
   const revoked = new Set<string>();
   for (const r of selected) if (r.kind === 'delegation.revoked' && text(r.data.cid)) revoked.add(r.data.cid as string);
@@ -96,6 +98,16 @@ export function buildAgentReport(records: readonly AuditRecord[], options: Repor
         report.delegations.push({ time: when, cid, from: nameOf(r.data.iss), to: nameOf(r.data.aud), scope: text(r.data.scope) ?? text(r.data.cmd) ?? '', revoked: revoked.has(cid) });
         break;
       }
+      case 'git.commit.signed':
+        report.commits.push({
+          time: when,
+          signer: text(r.data.as) === 'user' ? `user (asked by ${text(r.data.claimedBy) ?? '?'})` : nameOf(r.agent),
+          commit: text(r.data.commit) ?? '?',
+          repo: text(r.data.repo) ?? '?',
+          branch: text(r.data.branch) ?? '?',
+          invocation: text(r.data.invocation) ?? '?',
+        });
+        break;
       default:
         break;
     }
@@ -135,12 +147,17 @@ function sections(report: AgentReport): Section[] {
       },
     },
     {
+      title: 'Signed commits',
+      table: { header: ['time', 'signed by', 'commit', 'repository', 'branch', 'invocation'], rows: report.commits.map((c) => [c.time, c.signer, c.commit, c.repo, c.branch, c.invocation]) },
+    },
+    {
       title: 'Check it yourself',
       intro: 'Every line above comes from an append-only audit log whose records are hashed into a Merkle tree with signed checkpoints:',
       code: [
         'signet audit verify --checkpoint saved.checkpoint   # the log only grew since the checkpoint you saved',
         ...(report.lastSeq !== undefined ? [`signet audit prove --seq ${report.lastSeq}            # the last record read here is in that tree`] : []),
         'signet verify --invocation <b64> --proofs <b64>,…   # any allowed call, offline, with public keys only',
+        ...(report.commits.length ? ['signet git verify <base>..HEAD                      # each signed commit: signer, signature, chain, audit record'] : []),
       ],
     },
   ];

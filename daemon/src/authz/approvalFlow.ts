@@ -31,6 +31,8 @@ export interface PersonAsked {
   workspace: string;
   policy: AuditedPolicy | undefined;
   connection: Connection;
+  /** Told the person's decision, when one was made, before the call is answered (the commit signer's "Sign as me"). */
+  onDecision?: (decision: ApprovalDecideParams) => void;
 }
 
 export abstract class ApprovalFlow extends CallAnswers {
@@ -82,6 +84,7 @@ export abstract class ApprovalFlow extends CallAnswers {
     connection.onClose(cancelOnDisconnect);
 
     const outcome = await resolution;
+    if (outcome.outcome === 'decided') call.onDecision?.(outcome.decision);
     if (withdrawKey) this.withdrawable.delete(withdrawKey);
     this.requestWorkspaces.delete(approvalId);
     this.requestMains.delete(approvalId);
@@ -162,7 +165,7 @@ export abstract class ApprovalFlow extends CallAnswers {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.signAs ? { signAs: params.signAs } : {}), ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.

@@ -4,7 +4,7 @@
 // (see chainSearch.ts): delegation administration, answering a call, and the approval flow.
 import { isKeystoreFailure, keystoreMessageWithFix } from '../keys/identities';
 import { describeRule, type OwnerPolicy, type PolicyVerdict } from '../policy/ownerPolicy';
-import type { AgentInfo, AuthorizeParams, AuthorizeResult, PolicyRuleRef } from '../server/protocol';
+import type { AgentInfo, ApprovalDecideParams, AuthorizeParams, AuthorizeResult, PolicyRuleRef } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
 import { ApprovalFlow } from './approvalFlow';
 import { policyRecord } from './auditDigests';
@@ -20,6 +20,14 @@ export type { AuditSink, AuthorizerOptions } from './chainSearch';
 /** A delegation minted for one call a policy rule allowed: used at once, or never. */
 const POLICY_ALLOW_LIFETIME_SECONDS = 60;
 
+/** What a caller inside the daemon (the commit signer) may add to one authorize; nothing of it comes from the wire. */
+export interface AuthorizeOptions {
+  /** Ask a person even where a delegation or a policy allow would cover the call (a claimed, unproven identity). */
+  mustAsk?: boolean;
+  /** Told the person's decision, when one was made, before the call is answered. */
+  onDecision?: (decision: ApprovalDecideParams) => void;
+}
+
 export class Authorizer extends ApprovalFlow {
   readonly policy: OwnerPolicy | undefined;
 
@@ -32,9 +40,9 @@ export class Authorizer extends ApprovalFlow {
    * Answers allow or deny, and audits either. A keystore that cannot give the agent's key (or take a new agent's)
    * is a deny too, audited with its own code, rather than an error: the call was refused for a cause.
    */
-  async authorize(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+  async authorize(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
     try {
-      return await this.authorizeOrThrow(params, connection);
+      return await this.authorizeOrThrow(params, connection, options);
     } catch (error) {
       if (!isKeystoreFailure(error)) throw error;
       const reason = `Signet could not use the keystore for agent "${params.agent}": ${keystoreMessageWithFix(error)}`;
@@ -42,7 +50,7 @@ export class Authorizer extends ApprovalFlow {
     }
   }
 
-  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeResult> {
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {
@@ -63,12 +71,12 @@ export class Authorizer extends ApprovalFlow {
     if (verdict?.outcome === 'deny') {
       return this.deny(agent, params, verdict.rule?.id === 'signet:policy-unavailable' || verdict.rule?.id === 'signet:opa-unavailable' ? 'policy-unavailable' : 'denied-by-policy', verdict.reason, undefined, undefined, policy);
     }
-    if (verdict?.outcome === 'allow' && verdict.rule) {
+    if (verdict?.outcome === 'allow' && verdict.rule && !options.mustAsk) {
       const minted = await this.mintPolicyDelegation(agent, params.cmd, args, verdict.rule);
       return this.allow(agent, params.cmd, args, [minted], undefined, policy);
     }
 
-    const chain = verdict?.outcome === 'ask' ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
+    const chain = verdict?.outcome === 'ask' || options.mustAsk ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     let main: AgentInfo | undefined;
@@ -78,7 +86,7 @@ export class Authorizer extends ApprovalFlow {
       // A subagent is its own agent: what its main agent holds does not cover it silently. The person is asked,
       // seeing whom it acts for, and an approval is delegated to it by the main agent (see decide).
     }
-    return this.askPerson({ agent, main, params, canonical, args, workspace, policy, connection });
+    return this.askPerson({ agent, main, params, canonical, args, workspace, policy, connection, ...(options.onDecision ? { onDecision: options.onDecision } : {}) });
   }
 
   /** The owner policy's verdict; a policy that fails to answer denies, with the cause. */

@@ -15,6 +15,7 @@ import { registerDaemonCommands } from './daemonCommands';
 import { registerDelegationCommands } from './delegationCommands';
 import { ExitCode } from './exitCode';
 import { registerDoctorCommand } from './doctorCommand';
+import { registerGitCommands } from './gitCommands';
 import { registerGuardCommand } from './guardCommand';
 import { registerAuthorizeCommand, registerVerifyCommand } from './invocationCommands';
 import { registerMcpCommands } from './mcpCommands';
@@ -53,6 +54,7 @@ registerReportCommand(program, globals);
 registerGuardCommand(program, globals);
 registerPolicyCommands(program, globals);
 registerDoctorCommand(program, globals);
+registerGitCommands(program, globals);
 
 async function main(argv: string[]): Promise<void> {
   try {

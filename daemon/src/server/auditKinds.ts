@@ -14,4 +14,6 @@ export const AUDIT_KINDS = [
   'log.truncated',
   'log.reanchored',
   'probe.refused',
+  /** A commit signed through `signet git-sign`: signer, invocation, payload digest, commit id. */
+  'git.commit.signed',
 ] as const;

@@ -449,6 +449,12 @@ export const ApprovalDecideParams = z
       .optional(),
     /** Who decided, for the audit log (e.g. `vscode`, `cli`). */
     decidedBy: z.string().max(64).optional(),
+    /**
+     * For a commit-signing request (`/git/commit/sign`) from a process that could not prove which agent it is:
+     * `user` with decision `deny` is "Sign as me": the agent's claim is refused and the person signs the commit
+     * with the user's own key instead.
+     */
+    signAs: z.enum(['agent', 'user']).optional(),
   })
   .refine((p) => p.decision !== 'ttl' || p.ttlSeconds !== undefined, {
     message: 'a ttl decision needs ttlSeconds',
@@ -652,6 +658,89 @@ export const PolicyStateResult = z.object({
 });
 export type PolicyStateResult = z.infer<typeof PolicyStateResult>;
 
+// ───────────────────────────── git commit signing ─────────────────────────────
+
+/** The UCAN command of signing a commit: a right like any other, delegated, approved, narrowed and audited. */
+export const GIT_COMMIT_SIGN_COMMAND = '/git/commit/sign';
+
+/** A commit object's payload, base64; commits are small, and the bound keeps a hostile frame cheap. */
+const MAX_COMMIT_PAYLOAD_BASE64 = 512 * 1024;
+
+/**
+ * Signing a commit as an agent, in two steps because the commit message must name the invocation before git
+ * computes what is signed. `prepare` (from the `prepare-commit-msg` hook) authorizes `/git/commit/sign` for the
+ * repository and branch, through the same path as every call (owner policy, delegations, the prompt), and answers
+ * the invocation whose CID the hook writes as the `Signet-Invocation` trailer. `sign` (from `signet git-sign`, which
+ * git runs as `gpg.ssh.program`) hands over the payload git wants signed; the daemon checks that its trailer names
+ * a prepared, unused, unexpired invocation of this agent for this repository, signs the SSHSIG blob it builds from
+ * that payload with the agent's key, and audits the signature with the payload's digest and the commit's id.
+ *
+ * `agent` only selects; `agentSecret` (`SIGNET_AGENT_SECRET`) proves it. Without the agent's secret the request
+ * always goes to a person ("Sign as coder · Sign as me · Deny"), whatever delegations the agent holds.
+ */
+export const GitSignParams = z.discriminatedUnion('step', [
+  z.strictObject({
+    step: z.literal('prepare'),
+    agent: agentName,
+    agentSecret: z.string().min(1).max(128).optional(),
+    /** The repository's top-level folder, absolute. */
+    repo: z.string().regex(absolutePath, 'the repository must be an absolute path').max(4096),
+    /** The branch being committed to, or `HEAD` when detached. */
+    branch: z.string().min(1).max(255),
+  }),
+  z.strictObject({
+    step: z.literal('sign'),
+    agent: agentName,
+    agentSecret: z.string().min(1).max(128).optional(),
+    repo: z.string().regex(absolutePath, 'the repository must be an absolute path').max(4096),
+    /** What git asked to have signed (the commit or tag object without its signature), base64. */
+    payload: z.string().min(1).max(MAX_COMMIT_PAYLOAD_BASE64),
+    /** `-n` of `ssh-keygen -Y sign`: `git` for commits and tags. */
+    namespace: z.literal('git'),
+  }),
+]);
+export type GitSignParams = z.infer<typeof GitSignParams>;
+
+/** Why a signing step was refused, beyond the authorize deny codes. */
+export const GitSignRefusal = z.enum([
+  /** The payload carries no `Signet-Invocation` trailer (the hook did not run), or more than one. */
+  'no-invocation-trailer',
+  /** The trailer names an invocation this daemon did not prepare (forged, copied, or prepared before a restart). */
+  'unknown-invocation',
+  /** The prepared invocation signed a commit already: each signs one payload. */
+  'invocation-used',
+  /** The prepared invocation expired before git asked for the signature. */
+  'invocation-expired',
+  /** The signing process is not the agent, or not in the repository, the invocation was prepared for. */
+  'invocation-mismatch',
+  /** A delegation of the invocation's chain was revoked or expired between the two steps. */
+  'chain-revoked',
+]);
+export type GitSignRefusal = z.infer<typeof GitSignRefusal>;
+
+const GitSigner = z.object({
+  principal: Principal,
+  /** `agent`: signed with the agent's own key; `user`: the person chose "Sign as me". */
+  as: z.enum(['agent', 'user']),
+  /** The signing key, `ssh-ed25519 AAAA… name@signet.local`. */
+  publicKey: z.string(),
+});
+
+export const GitSignResult = z.discriminatedUnion('decision', [
+  z.object({
+    decision: z.literal('allow'),
+    signer: GitSigner,
+    /** `prepare`: the invocation the trailer names. */
+    invocationCid: z.string(),
+    /** `sign`: the armored SSHSIG that git stores in the commit's `gpgsig` header. */
+    signature: z.string().optional(),
+    /** `sign`: the id the commit gets with this signature (SHA-1 repositories). */
+    commit: z.string().optional(),
+  }),
+  z.object({ decision: z.literal('deny'), code: z.union([DenyCode, GitSignRefusal]), reason: z.string() }),
+]);
+export type GitSignResult = z.infer<typeof GitSignResult>;
+
 // ───────────────────────────── the methods, each declared once ─────────────────────────────
 
 /**
@@ -695,6 +784,7 @@ export const methods = {
   'audit/proveConsistency': method({ params: AuditProveConsistencyParams, result: AuditProveConsistencyResult, roles: uiOnly }),
   'audit/verify': method({ params: AuditVerifyParams, result: AuditVerifyResult, roles: uiOnly }),
   'policy/state': method({ params: PolicyStateParams, result: PolicyStateResult, roles: uiOnly }),
+  'git/sign': method({ params: GitSignParams, result: GitSignResult, roles: anyRole }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { AgentInfo, AuditKind, DelegationInfo, Principal } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
+import { signingKeyLine } from '../../../daemon/src/git/signingKey';
 import { clip, formatExpiry, shortCid, shortDid } from '../format';
 import type { Log } from '../log';
 
@@ -140,7 +141,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
         item.description = `${shortDid(node.agent.did)} · ${node.delegations.length} delegation${node.delegations.length === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('hubot');
         item.contextValue = 'signet.agent';
-        item.tooltip = new vscode.MarkdownString(`**${node.agent.name}**\n\n\`${node.agent.did}\`\n\ncreated ${node.agent.createdAt}`);
+        // The signing key is the DID's own key in OpenSSH's form: what `signet git pubkey` prints and commits carry.
+        item.tooltip = new vscode.MarkdownString(`**${node.agent.name}**\n\n\`${node.agent.did}\`\n\ncreated ${node.agent.createdAt}\n\ncommit signing key:\n\n\`${signingKeyLine(node.agent)}\``);
         item.accessibilityInformation = { label: `agent ${node.agent.name}, ${node.delegations.length} delegations` };
         return item;
       }

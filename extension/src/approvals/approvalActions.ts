@@ -7,13 +7,14 @@ import { SignetErrorCode } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { Log } from '../log';
 import { describeAgent, describeTarget, remainingText } from './approvalText';
-import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, type DecisionChoice } from './decisionChoices';
+import { isUnprovenCommitSigning, type PromptDecision } from './commitSigningPrompt';
+import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, signAsMe, type DecisionChoice } from './decisionChoices';
 import type { PendingApprovals } from './pendingApprovals';
 import { badgeLine, riskOf } from './requestRisk';
 
-export type QuickDecision = 'once' | 'session' | 'deny';
+export type QuickDecision = PromptDecision;
 
-const quickDecisions: Record<QuickDecision, DecisionChoice> = { once: allowOnce, session: allowForSession, deny };
+const quickDecisions: Record<QuickDecision, DecisionChoice> = { once: allowOnce, session: allowForSession, deny, 'sign-as-me': signAsMe };
 
 interface ChoiceItem extends vscode.QuickPickItem {
   choice?: DecisionChoice;
@@ -138,6 +139,8 @@ export class ApprovalActions {
       }
       items.push({ label: more.label, description: more.description, choice: more.choice });
     }
+    // A commit signing whose agent name was not proven can also be signed by the person instead.
+    if (isUnprovenCommitSigning(request)) items.push(separator('Sign yourself'), { label: '$(person) Sign as me', description: 'sign this commit with your own key, not the agent’s', choice: signAsMe });
     items.push(separator('Refuse'), { label: '$(circle-slash) Deny', description: `${request.agent.name} gets an error`, choice: deny });
     const sub = this.pending.onDidResolve(({ request: gone }) => {
       // The request was decided elsewhere while this pick was open: close it rather than send a stale choice.

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
 import { commandLink, describeAgent, neutralizeLinks, remainingText, wantsSentence } from './approvalText';
+import { commitSigningSentence, isCommitSigning } from './commitSigningPrompt';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
 import { promptHeading, promptMessage } from './promptActions';
@@ -83,7 +84,7 @@ export class ApprovalPrompts implements vscode.Disposable {
       },
     });
     const risk = riskOf(request);
-    const wants = wantsSentence(request);
+    const wants = isCommitSigning(request) ? commitSigningSentence(request) : wantsSentence(request);
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));

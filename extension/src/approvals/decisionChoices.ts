@@ -19,6 +19,8 @@ export interface MoreChoice {
 export const allowOnce: DecisionChoice = { decision: 'once' };
 export const allowForSession: DecisionChoice = { decision: 'session' };
 export const deny: DecisionChoice = { decision: 'deny' };
+/** "Sign as me" on a commit-signing prompt: the agent's claim is refused, and the person signs with the user's key. */
+export const signAsMe: DecisionChoice = { decision: 'deny', signAs: 'user' };
 
 /** The folder of a canonical path, without a trailing slash (`/repo/src/auth.ts` → `/repo/src`). */
 export function folderOf(path: string): string {

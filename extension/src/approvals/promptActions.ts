@@ -7,6 +7,7 @@ import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { CommandId } from '../commandIds';
 import { clip } from '../format';
 import { commandLink, neutralizeLinks } from './approvalText';
+import { isUnprovenCommitSigning, promptLinks } from './commitSigningPrompt';
 import type { GroupOffers, RequestGroup } from './requestGroups';
 import { badgeLine, type RequestRisk } from './requestRisk';
 
@@ -21,8 +22,14 @@ export const OPEN_RULE_COMMAND: CommandId = 'signet.policy.openRule';
  */
 export const DISMISS_NOTE = 'Cancel = Dismiss: decides nothing; the request stays pending (status bar).';
 
-/** The quick choices, in order. A destructive request offers no "for session" here: that is under More…, never first. */
-export function quickActions(request: Pick<ApprovalRequest, 'id'>, risk: Pick<RequestRisk, 'destructive'>): { label: string; link: string }[] {
+/**
+ * The quick choices, in order. A destructive request offers no "for session" here: that is under More…, never first.
+ * A commit-signing request whose agent only claimed its name asks who signs instead (see commitSigningPrompt.ts).
+ */
+export function quickActions(request: ApprovalRequest, risk: Pick<RequestRisk, 'destructive'>): { label: string; link: string }[] {
+  if (isUnprovenCommitSigning(request)) {
+    return promptLinks(request).map(({ label, decision }) => ({ label, link: decision === 'more' ? commandLink(label, MORE, [request.id]) : commandLink(label, DECIDE, [request.id, decision]) }));
+  }
   const actions = [
     { label: 'Allow once', link: commandLink('Allow once', DECIDE, [request.id, 'once']) },
     ...(risk.destructive ? [] : [{ label: 'Allow for session', link: commandLink('Allow for session', DECIDE, [request.id, 'session']) }]),
@@ -63,7 +70,7 @@ export function groupLinks(group: RequestGroup | undefined, offers: GroupOffers)
  * The prompt's title: who asks, the badges, and the choices. A collapsed progress notification shows its title alone,
  * so the title must carry the risk and the choices; the message (shown when expanded) says the rest.
  */
-export function promptHeading(request: Pick<ApprovalRequest, 'id'>, agent: string, risk: RequestRisk): string {
+export function promptHeading(request: ApprovalRequest, agent: string, risk: RequestRisk): string {
   const badges = badgeLine(risk);
   const choices = quickActions(request, risk).map((a) => a.link).join(' · ');
   return `${neutralizeLinks(`Signet · ${agent}${badges ? ` · ${badges}` : ''}`)} — ${choices}`;

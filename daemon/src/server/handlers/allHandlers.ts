@@ -9,6 +9,7 @@ import { daemonHandlers } from './daemonHandlers';
 import type { DaemonParts } from './daemonParts';
 import { delegationHandlers } from './delegationHandlers';
 import { invocationHandlers } from './invocationHandlers';
+import { gitHandlers } from './gitHandlers';
 import { policyHandlers } from './policyHandlers';
 
 export function allHandlers(parts: DaemonParts): MethodHandlers {
@@ -21,5 +22,6 @@ export function allHandlers(parts: DaemonParts): MethodHandlers {
     ...invocationHandlers(parts),
     ...auditHandlers(parts),
     ...policyHandlers(parts),
+    ...gitHandlers(parts),
   };
 }

@@ -6,6 +6,7 @@ import type { DelegationStore } from '../../authz/delegationStore';
 import type { NonceLedger } from '../../authz/nonceLedger';
 import type { IdentityRegistry } from '../../keys/identities';
 import type { SecretStore } from '../../keys/secretStore';
+import type { CommitSigner } from '../../git/commitSigner';
 import type { ShutdownGate } from '../../lifecycle/shutdownGate';
 import type { OwnerPolicy } from '../../policy/ownerPolicy';
 import type { PolicyWatcher } from '../../policy/policyStatus';
@@ -34,4 +35,6 @@ export interface DaemonParts {
   policyWatcher: PolicyWatcher | undefined;
   /** The user's policy folder, `~/.signet/policy`. */
   policyDir: string;
+  /** Signs commits as an agent (`git/sign`), through the same authorize path as every call. */
+  commitSigner: CommitSigner;
 }

@@ -1,0 +1,204 @@
+// The daemon's side of `git/sign`: authorizes `/git/commit/sign` as the acting agent, then signs exactly the
+// payload git hands over, with the agent's own Ed25519 key (the key of its did:key), and audits the signature
+// with the payload's digest and the commit's id. The private key never leaves the daemon; the client only ever
+// sees the armored signature.
+//
+// Thinking as the agent being guarded: it may name another agent (SIGNET_AGENT is only a claim until its secret
+// matches), copy a trailer from another commit (the invocation must be one this daemon prepared, unused, for this
+// agent and repository), change the message after it was authorized (the trailer is read from what is signed),
+// or keep signing after its right was revoked (the chain is checked again at the signing step).
+import { createHash } from 'node:crypto';
+import type { AuditSink, Authorizer } from '../authz/authorizer';
+import { canonicalPath } from '../authz/canonicalPaths';
+import { freshNonce } from '../authz/freshNonce';
+import { isAgentSecret } from '../keys/agentSecrets';
+import type { IdentityRegistry } from '../keys/identities';
+import type { SecretStore } from '../keys/secretStore';
+import {
+  GIT_COMMIT_SIGN_COMMAND,
+  type AgentInfo,
+  type ApprovalDecideParams,
+  type GitSignParams,
+  type GitSignResult,
+  type GitSignRefusal,
+  type Principal,
+} from '../server/protocol';
+import type { Connection } from '../server/rpcServer';
+import { cidOf, decodeInvocation, encodeInvocationWith } from '../ucan/index';
+import { invocationTrailers, messageOfPayload, signedCommitId } from './commitObject';
+import { armorSignature, signedDataBlob, signingKeyLine, sshFingerprint } from './sshSignature';
+
+/** How long the person's own "Sign as me" invocation stays usable: as long as an agent's. */
+const USER_INVOCATION_SECONDS = 300;
+/** Prepared invocations kept at most; the oldest go first, so a flood of prepares cannot grow the daemon. */
+const MAX_PREPARED = 256;
+
+type PrepareParams = Extract<GitSignParams, { step: 'prepare' }>;
+type SignParams = Extract<GitSignParams, { step: 'sign' }>;
+
+interface Prepared {
+  invocationCid: string;
+  /** The agent that asked (and whose secret, if it proved it, must be shown again). */
+  claimedAgent: string;
+  verified: boolean;
+  signer: { did: string; name: string; as: 'agent' | 'user' };
+  repo: string;
+  branch: string;
+  /** Unix seconds. */
+  exp: number;
+  chain: string[];
+  /** Single-use delegations of the chain, spent by the prepare itself: already revoked, and rightly so. */
+  spent: string[];
+  approvalId?: string;
+}
+
+export interface CommitSignerOptions {
+  home: string;
+  store: SecretStore;
+  identities: IdentityRegistry;
+  authorizer: Authorizer;
+  audit: AuditSink;
+  isRevoked(cid: string): boolean;
+  now?: () => number;
+}
+
+export class CommitSigner {
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CommitSignerOptions) {
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  handle(params: GitSignParams, connection: Connection): Promise<GitSignResult> {
+    return params.step === 'prepare' ? this.prepare(params, connection) : this.sign(params);
+  }
+
+  private async prepare(params: PrepareParams, connection: Connection): Promise<GitSignResult> {
+    const { identities, authorizer } = this.options;
+    const agent = identities.findAgent(params.agent);
+    if (!agent) return refuse('unknown-agent', `there is no agent named "${params.agent}"; create it with \`signet agent create ${params.agent}\``);
+    const repo = await canonicalPath(params.repo, params.repo).catch(() => undefined);
+    if (repo === undefined) return refuse('invalid-arguments', `the repository path ${params.repo} cannot be used`);
+    const verified = params.agentSecret !== undefined && (await isAgentSecret(this.options.store, this.options.home, agent.did, params.agentSecret));
+    const args = { repo, branch: params.branch, identity: verified ? 'verified' : 'claimed' };
+    let decision: ApprovalDecideParams | undefined;
+    const result = await authorizer.authorize(
+      { agent: agent.name, cmd: GIT_COMMIT_SIGN_COMMAND, args, workspace: repo },
+      connection,
+      { mustAsk: !verified, onDecision: (d) => (decision = d) },
+    );
+    if (result.decision === 'allow') {
+      const exp = decodeInvocation(new Uint8Array(Buffer.from(result.invocation, 'base64'))).payload.exp ?? this.now();
+      const spent = result.chain.filter((cid) => this.options.isRevoked(cid));
+      const prepared = this.remember({ invocationCid: result.invocationCid, claimedAgent: agent.name, verified, signer: { ...agent, as: 'agent' }, repo, branch: params.branch, exp, chain: result.chain, spent, ...(result.approvalId ? { approvalId: result.approvalId } : {}) });
+      return this.allowed(prepared);
+    }
+    if (decision?.decision === 'deny' && decision.signAs === 'user') return this.allowed(await this.prepareAsUser(agent, args, decision.id));
+    return refuse(result.code, result.reason);
+  }
+
+  /** "Sign as me": the person's own self-issued invocation, signed with the user key, audited like any allow. */
+  private async prepareAsUser(claimedBy: AgentInfo, args: { repo: string; branch: string; identity: string }, approvalId: string): Promise<Prepared> {
+    const { identities, audit } = this.options;
+    const now = this.now();
+    const user = identities.user;
+    const userArgs = { ...args, signAs: 'user', claimedBy: claimedBy.name };
+    const invocation = encodeInvocationWith({ iss: user.did, sub: user.did, cmd: GIT_COMMIT_SIGN_COMMAND, args: userArgs, prf: [], nonce: freshNonce(), exp: now + USER_INVOCATION_SECONDS, iat: now }, identities.userSigner);
+    const invocationCid = cidOf(invocation);
+    await audit.append({
+      agent: null,
+      kind: 'authorize.allowed',
+      data: { cmd: GIT_COMMIT_SIGN_COMMAND, args: userArgs, invocation: invocationCid, token: Buffer.from(invocation).toString('base64'), chain: [], approvalId, signAs: 'user' },
+    });
+    return this.remember({ invocationCid, claimedAgent: claimedBy.name, verified: false, signer: { ...user, as: 'user' }, repo: args.repo, branch: args.branch, exp: now + USER_INVOCATION_SECONDS, chain: [], spent: [], approvalId });
+  }
+
+  /** A refused signing step, audited like any refused call, so the timeline shows the attempt. */
+  private async sign(params: SignParams): Promise<GitSignResult> {
+    const result = await this.signOrRefuse(params);
+    if (result.decision === 'deny') {
+      const agent = this.options.identities.findAgent(params.agent);
+      await this.options.audit.append({
+        agent: agent?.did ?? null,
+        kind: 'authorize.denied',
+        data: { agentName: params.agent, cmd: GIT_COMMIT_SIGN_COMMAND, args: { repo: params.repo, step: 'sign' }, code: result.code, reason: result.reason },
+      });
+    }
+    return result;
+  }
+
+  private async signOrRefuse(params: SignParams): Promise<GitSignResult> {
+    const payload = Buffer.from(params.payload, 'base64');
+    const trailers = [...new Set(invocationTrailers(messageOfPayload(payload)))];
+    if (trailers.length !== 1) {
+      return refuse('no-invocation-trailer', trailers.length ? `the commit names ${trailers.length} different invocations; it must name exactly one` : 'the commit has no Signet-Invocation trailer: the prepare-commit-msg hook did not run (run `signet git setup` in this repository)');
+    }
+    const prepared = this.prepared.get(trailers[0]!);
+    const problem = prepared ? await this.mismatch(prepared, params) : undefined;
+    if (!prepared) return refuse('unknown-invocation', `Signet did not prepare invocation ${trailers[0]} for a commit (copied from another commit, or prepared before the daemon restarted); commit again`);
+    if (problem) return refuse(problem.code, problem.reason);
+    // Used up before anything else can happen: a second payload under the same trailer is refused.
+    this.prepared.delete(prepared.invocationCid);
+    const { identities } = this.options;
+    const signer = prepared.signer.as === 'user' ? identities.userSigner : await identities.signerFor(prepared.signer.name);
+    const signature = armorSignature(signer.publicKey, signer.sign(signedDataBlob(payload, params.namespace)), params.namespace);
+    const commit = signedCommitId(payload, signature);
+    await this.options.audit.append({
+      agent: prepared.signer.as === 'agent' ? prepared.signer.did : null,
+      kind: 'git.commit.signed',
+      data: {
+        commit,
+        invocation: prepared.invocationCid,
+        as: prepared.signer.as,
+        signer: { did: prepared.signer.did, name: prepared.signer.name },
+        ...(prepared.signer.as === 'user' ? { claimedBy: prepared.claimedAgent } : {}),
+        repo: prepared.repo,
+        branch: prepared.branch,
+        payloadSha256: createHash('sha256').update(payload).digest('hex'),
+        fingerprint: sshFingerprint(signer.publicKey),
+        chain: prepared.chain,
+        ...(prepared.approvalId ? { approvalId: prepared.approvalId } : {}),
+      },
+    });
+    return { ...this.allowed(prepared), signature, commit };
+  }
+
+  /** Why the signing process may not use `prepared`, or undefined when it may. */
+  private async mismatch(prepared: Prepared, params: SignParams): Promise<{ code: GitSignRefusal; reason: string } | undefined> {
+    if (this.now() > prepared.exp) {
+      this.prepared.delete(prepared.invocationCid);
+      return { code: 'invocation-expired', reason: `invocation ${prepared.invocationCid} expired before git asked for the signature; commit again` };
+    }
+    const repo = await canonicalPath(params.repo, params.repo).catch(() => params.repo);
+    const agent = this.options.identities.findAgent(params.agent);
+    const secretOk = !prepared.verified || (agent !== undefined && params.agentSecret !== undefined && (await isAgentSecret(this.options.store, this.options.home, agent.did, params.agentSecret)));
+    if (params.agent !== prepared.claimedAgent || !secretOk || repo !== prepared.repo) {
+      return { code: 'invocation-mismatch', reason: `invocation ${prepared.invocationCid} was prepared for ${prepared.claimedAgent} in ${prepared.repo}, not for this process (${params.agent} in ${repo})` };
+    }
+    const revoked = prepared.chain.find((cid) => !prepared.spent.includes(cid) && this.options.isRevoked(cid));
+    if (revoked) {
+      this.prepared.delete(prepared.invocationCid);
+      return { code: 'chain-revoked', reason: `delegation ${revoked} of invocation ${prepared.invocationCid} was revoked before the commit was signed` };
+    }
+    return undefined;
+  }
+
+  private remember(prepared: Prepared): Prepared {
+    if (this.prepared.size >= MAX_PREPARED) {
+      const oldest = this.prepared.keys().next().value;
+      if (oldest !== undefined) this.prepared.delete(oldest);
+    }
+    this.prepared.set(prepared.invocationCid, prepared);
+    return prepared;
+  }
+
+  private allowed(prepared: Prepared): Extract<GitSignResult, { decision: 'allow' }> {
+    const principal: Principal = { did: prepared.signer.did, name: prepared.signer.name };
+    return { decision: 'allow', invocationCid: prepared.invocationCid, signer: { principal, as: prepared.signer.as, publicKey: signingKeyLine(principal) } };
+  }
+}
+
+function refuse(code: Extract<GitSignResult, { decision: 'deny' }>['code'], reason: string): GitSignResult {
+  return { decision: 'deny', code, reason };
+}
