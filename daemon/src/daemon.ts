@@ -18,7 +18,6 @@ import { openProbedKeystore } from './lifecycle/keystoreStart';
 import { denyLeftoverApprovals, openDelegationsCheckedAgainstLog } from './lifecycle/leftovers';
 import { listenAndPublish, type Listening } from './lifecycle/listening';
 import { startOwnerPolicy, type OwnerPolicyChoice } from './lifecycle/ownerPolicyStart';
-import { PolicyWatcher, policyFileStateOf } from './policy/policyStatus';
 import { CommitSigner } from './git/commitSigner';
 import { ShutdownGate } from './lifecycle/shutdownGate';
 import { stopInOrder } from './lifecycle/stopping';
@@ -92,11 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await denyLeftoverApprovals(approvals, audit);
 
     const workspace = options.workspace ?? process.cwd();
-    const policyDir = join(home, 'policy');
-    const policy = startOwnerPolicy(options.policy, config, home, workspace, log, (state) => rpc?.broadcastToUi('policy/didReportProblem', policyFileStateOf(state, policyDir)));
-    const policyWatcher = policy
-      ? new PolicyWatcher(policy, (watched, files) => rpc?.broadcastToUi('policy/didChange', { workspace: watched, files }), (error) => log.warn(`owner policy: ${error.message}`))
-      : undefined;
+    const { policy, policyWatcher, policyDir } = startOwnerPolicy(options.policy, config, home, workspace, log, (method, params) => rpc?.broadcastToUi(method, params));
     if (policyWatcher) cleanups.push(() => policyWatcher.stop());
     const authorizer = new Authorizer({ ...(policy ? { policy } : {}), identities, delegations, approvals, audit, defaultWorkspace: workspace });
     // Kept in a file so that an invocation accepted before a restart (or a SIGKILL) is refused after it.
