@@ -9,6 +9,8 @@ import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
+import { DecisionPlaces } from './approvals/decider';
+import { OUTSIDE_EDITOR_NEEDLE, OutsideEditorApprovals } from './approvals/outsideEditorApprovals';
 import { DELEGATION_STATE_NEEDLES, DelegationStore, delegationStatesOf } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
@@ -149,8 +151,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       });
       loadShellParser().catch((error: Error) => log.warn(`the shell parser did not load, so shell commands will be denied: ${error.message}`));
     }
+    const places = new DecisionPlaces(identities.user.did);
+    const outsideEditor = OutsideEditorApprovals.fromRecords(await audit.recordsMentioning([OUTSIDE_EDITOR_NEEDLE]));
     const authorizer = new Authorizer({
       ...(policy ? { policy } : {}),
+      places,
+      outsideEditor,
       identities,
       delegations,
       approvals,
@@ -206,7 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         refuseWhileStopping();
         return authorizer.createAgent(name, 'created by the user');
       },
-      'agent/list': () => ({ user: identities.user, agents: identities.listAgents() }),
+      'agent/list': () => ({ user: identities.user, agents: identities.listAgents().map((a) => ({ ...a, ...(outsideEditor.of(a.did) ? { outsideEditor: outsideEditor.of(a.did) } : {}) })) }),
       'agent/remove': ({ name }) => {
         refuseWhileStopping();
         return authorizer.removeAgent(name);
@@ -260,6 +266,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }
         return { records, truncated };
       },
+      'client/describe': (params, connection) => places.describe(params, connection),
     };
     rpc = new RpcServer(handlers, log);
     const server = rpc;

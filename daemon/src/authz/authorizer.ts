@@ -4,6 +4,8 @@
 // only delegate onward what it holds, and revoking a delegation revokes everything issued below it.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApprovalQueue, CancelCause } from '../approvals/approvalQueue';
+import { DecisionPlaces } from '../approvals/decider';
+import { OutsideEditorApprovals } from '../approvals/outsideEditorApprovals';
 import { isKeystoreFailure, keystoreMessageWithFix, type IdentityRegistry } from '../keys/identities';
 import type {
   AgentInfo,
@@ -23,7 +25,6 @@ import type {
 } from '../server/protocol';
 import { describeRule, type OwnerPolicy, type PolicyVerdict } from '../policy/ownerPolicy';
 import { SignetErrorCode } from '../server/protocol';
-import type { PeerIdentity } from '../server/peerProcess';
 import type { Connection } from '../server/rpcServer';
 import { RpcError } from '../server/wireErrors';
 import {
@@ -69,10 +70,16 @@ export interface AuthorizerOptions {
   now?: () => number;
   /** The owner policy, asked on every authorize before any chain (see daemon/src/policy/). */
   policy?: OwnerPolicy;
+  /** Who decides where (approvals/decider.ts); shared with the `client/describe` handler. */
+  places?: DecisionPlaces;
+  /** Agents holding an approval made outside the editor, flagged in their later prompts. */
+  outsideEditor?: OutsideEditorApprovals;
 }
 
 export class Authorizer {
   private readonly identities: IdentityRegistry;
+  private readonly places: DecisionPlaces;
+  private readonly outsideEditor: OutsideEditorApprovals;
   private readonly delegations: DelegationStore;
   private readonly approvals: ApprovalQueue;
   private readonly audit: AuditSink;
@@ -99,6 +106,8 @@ export class Authorizer {
     this.audit = options.audit;
     this.defaultWorkspace = options.defaultWorkspace;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.places = options.places ?? new DecisionPlaces(options.identities.user.did);
+    this.outsideEditor = options.outsideEditor ?? new OutsideEditorApprovals();
   }
 
   // ───────────────────────── authorize ─────────────────────────
@@ -174,6 +183,7 @@ export class Authorizer {
       paths: canonical.paths,
       ...(tool ? { tool } : {}),
       ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
+      ...(this.outsideEditor.of(agent.did) ? { earlierOutsideEditor: this.outsideEditor.of(agent.did) } : {}),
     }, connection.id);
     await this.audit.append({
       agent: agent.did,
@@ -387,9 +397,10 @@ export class Authorizer {
     if (!request) {
       throw new RpcError(SignetErrorCode.UnknownApproval, `no pending approval "${params.id}": it was decided elsewhere, timed out, or never existed`);
     }
-    // `decidedBy` is what the client says; `decidedFrom` is what the daemon could verify about the deciding process.
+    // `decidedBy` is what the client says; `decider` is the person and the place, from what the daemon verified
+    // (the process behind the socket) and what an editor stated about its window, each marked as which.
     const decidedBy = params.decidedBy ?? 'user';
-    const decidedFrom: PeerIdentity = connection ? await connection.peer : { verified: false, reason: 'decided without a connection' };
+    const decider = await this.places.deciderOf(connection);
     let delegation: StoredDelegation | undefined;
     if (params.decision !== 'deny') {
       const connectionId = this.approvals.requesterOf(request.id);
@@ -414,8 +425,9 @@ export class Authorizer {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decider, ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
+    this.outsideEditor.noteDecision(request.agent.did, request.id, params.decision, decider);
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.
       if (delegation) await this.revoke(delegation.cid, 'the approval expired while it was being decided');

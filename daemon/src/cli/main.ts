@@ -6,6 +6,7 @@ import { DaemonConnectionError, DaemonRequestError, RequestTooLargeError, Unseri
 import { DaemonAlreadyRunningError, ensureHome, loadConfig, resolveHome, saveConfig } from '../home/signetHome';
 import { didForName } from '../keys/agentNames';
 import { isKeystoreFailure, keystoreMessageWithFix } from '../keys/identities';
+import { outsideEditorWarning } from '../approvals/deciderText';
 import { createStderrLogger } from '../logger';
 import type { ApprovalDecideParams, AuditRecord, DelegationInfo } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
@@ -132,7 +133,7 @@ agent
 agent.command('list').action(() =>
   withUi(async (client) => {
     const list = await client.request('agent/list', {});
-    print(globals().json, list, () => [`user   ${list.user.did}`, ...list.agents.map((a) => `${a.name.padEnd(6)} ${a.did}`)].join('\n'));
+    print(globals().json, list, () => [`user   ${list.user.did}`, ...list.agents.map((a) => `${a.name.padEnd(6)} ${a.did}${a.outsideEditor ? `  ⚠ ${outsideEditorWarning(a.outsideEditor)}` : ''}`)].join('\n'));
   }),
 );
 agent
@@ -195,7 +196,7 @@ program
       const { pending } = await client.request('approval/list', {});
       print(globals().json, { pending }, () =>
         pending.length
-          ? pending.map((p) => `${p.id}  ${p.agent.name} wants ${p.cmd}: ${p.summary}  (until ${p.expiresAt})`).join('\n')
+          ? pending.map((p) => `${p.id}  ${p.agent.name} wants ${p.cmd}: ${p.summary}  (until ${p.expiresAt})${p.earlierOutsideEditor ? `\n    ⚠ ${outsideEditorWarning(p.earlierOutsideEditor)}` : ''}`).join('\n')
           : 'no pending approvals',
       );
     }),
