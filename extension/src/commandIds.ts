@@ -24,6 +24,7 @@ export const COMMAND_IDS = [
   'signet.showLog',
   'signet.demo.askForRights',
   'signet.protectMcpServers',
+  'signet.acceptReanchoredLog',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

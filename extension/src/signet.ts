@@ -17,6 +17,7 @@ import { shortDid } from './format';
 import type { Log } from './log';
 import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
+import { LogAnchorWatch } from './timeline/logAnchorWatch';
 import { TimelinePanel } from './timeline/timelinePanel';
 
 export const AGENTS_VIEW_ID = 'signet.agents';
@@ -41,6 +42,7 @@ export class Signet implements vscode.Disposable {
   private readonly tree: AgentsTreeProvider;
   private readonly treeView: vscode.TreeView<AgentsNode>;
   private readonly agentCommands: AgentCommands;
+  private readonly anchor: LogAnchorWatch;
   private readonly statusBar = new SignetStatusBar();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
@@ -66,6 +68,7 @@ export class Signet implements vscode.Disposable {
         cliPath: s.autoStartDaemon ? s.cliPath : undefined,
         ...(s.keystore ? { keystore: s.keystore } : {}),
         ...(s.approvalTimeoutSeconds ? { approvalTimeoutSeconds: s.approvalTimeoutSeconds } : {}),
+        window: { kind: 'editor', app: vscode.env.appName.slice(0, 64) || 'an editor', workspace: vscode.workspace.name?.slice(0, 256) ?? null, pid: process.pid },
       };
     }, log);
     this.changes = new ProposedChanges(this.pending, log);
@@ -74,6 +77,7 @@ export class Signet implements vscode.Disposable {
     this.tree = new AgentsTreeProvider(this.connection, log, (user) => this.showUser(user));
     this.treeView = vscode.window.createTreeView(AGENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
+    this.anchor = new LogAnchorWatch(this.connection, context.globalState, () => settings().home, log);
 
     this.subscriptions.push(
       this.connection,
@@ -82,6 +86,8 @@ export class Signet implements vscode.Disposable {
       this.changes,
       this.tree,
       this.treeView,
+      this.anchor,
+      this.anchor.onDidChange((state) => TimelinePanel.instance?.showAnchor(state)),
       this.statusBar,
       this.connection.onDidChangeState((state) => this.onState(state)),
       this.connection.onDidConnect(() => void this.loadPending()),
@@ -129,6 +135,7 @@ export class Signet implements vscode.Disposable {
       'signet.showLog': () => this.log.show(),
       'signet.demo.askForRights': () => letDemoAgentAsk(this.connection, readSettings(this.context.extensionPath).home),
       'signet.protectMcpServers': () => protectWorkspaceMcpServers(this.mcpDeps()),
+      'signet.acceptReanchoredLog': () => this.anchor.acceptReanchored(),
     };
   }
 
@@ -214,7 +221,7 @@ export class Signet implements vscode.Disposable {
         : node && typeof node === 'object' && 'kind' in node && (node as AgentsNode).kind === 'agent'
           ? (node as Extract<AgentsNode, { kind: 'agent' }>).agent.name
           : null;
-    TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent);
+    TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent, () => this.anchor.state);
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 // Selecting an event shows its details and its full chain with CIDs; each invocation shown is re-verified
 // here with @noble/ed25519. Everything from the log is inserted as text, never as HTML.
 import './timeline.css';
+import { decidedOutsideEditor, describeDecider } from '../../daemon/src/approvals/deciderText';
 import type { AuditRecord } from '../../daemon/src/server/protocol';
 import { AUDIT_KINDS, parseExtensionMessage, type ExtensionToWebview, type WebviewToExtension } from './protocol';
 import { TimelineModel, outcomeOf, type Filters, type Outcome } from './timelineModel';
@@ -69,7 +70,11 @@ logBadge.addEventListener('click', () => {
   logBadge.textContent = 'Log: checking…';
   post({ type: 'verifyLog' });
 });
-const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, logBadge, connectionLabel);
+// The editor's own anchor of the log (the extension keeps it): a second badge, which a re-anchor does not clear.
+const anchorBadge = el('span', { id: 'log-anchor', className: 'log-anchor', textContent: '' });
+anchorBadge.hidden = true;
+anchorBadge.setAttribute('role', 'status');
+const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, logBadge, anchorBadge, connectionLabel);
 toolbar.setAttribute('role', 'search');
 
 const list = el('div', { id: 'events', className: 'events', tabIndex: 0 });
@@ -148,6 +153,12 @@ function renderBadge(badge: HTMLElement, record: AuditRecord): void {
   badge.textContent = '';
   badge.removeAttribute('title');
   delete badge.dataset.verified;
+  if (record.kind === 'approval.decided' && decidedOutsideEditor(record.data.decider)) {
+    badge.textContent = '⚠ outside editor';
+    badge.classList.add('outside-editor');
+    badge.title = 'This approval was not made in an editor window: it may not have been the person. See the details for the deciding process.';
+    return;
+  }
   if (record.kind !== 'authorize.allowed') return;
   const result = verificationOf(record);
   badge.dataset.verified = result === 'pending' ? 'pending' : result.status;
@@ -221,7 +232,10 @@ function renderDetails(): void {
   if (typeof d.cmd === 'string') dl.append(...field('Command', d.cmd));
   if (typeof d.reason === 'string') dl.append(...field('Reason', d.reason));
   if (typeof d.code === 'string') dl.append(...field('Code', d.code));
-  if (typeof d.decidedBy === 'string') dl.append(...field('Decided by', d.decidedBy));
+  if (record.kind === 'approval.decided' && (d.decider !== undefined || typeof d.decidedBy === 'string')) {
+    const outside = decidedOutsideEditor(d.decider);
+    dl.append(...field('Decided by', describeDecider(d.decider, d.decidedBy), ...(outside ? [el('span', { className: 'flag outside-editor', textContent: ' ⚠ outside the editor' })] : [])));
+  }
   if (typeof d.approvalId === 'string') dl.append(...field('Approval', d.approvalId));
   if (typeof d.args === 'object' && d.args !== null) {
     // `_paths` is the daemon's own list of the canonical paths, not something the agent sent.
@@ -406,6 +420,13 @@ function handle(message: ExtensionToWebview): void {
     case 'connection':
       connectionLabel.textContent = message.connected ? '' : message.message;
       connectionLabel.hidden = message.connected;
+      break;
+    case 'logAnchor':
+      anchorBadge.hidden = false;
+      anchorBadge.dataset.state = message.state;
+      anchorBadge.textContent = message.label;
+      anchorBadge.title = message.detail;
+      anchorBadge.setAttribute('aria-label', `${message.label}. ${message.detail}`);
       break;
     case 'logVerification': {
       const r = message.result;

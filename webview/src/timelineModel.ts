@@ -1,6 +1,7 @@
 // The timeline's data: records (oldest first, as the log holds them), who is who, the delegations that
 // chains are drawn from, and the filtered view newest first. Pure and DOM-free, so filtering 100,000
 // records is tested under plain Node.
+import { describeDecider } from '../../daemon/src/approvals/deciderText';
 import type { AgentInfo, AuditRecord, Principal } from '../../daemon/src/server/protocol';
 import type { TimelineDelegation } from './protocol';
 
@@ -161,7 +162,7 @@ export class TimelineModel {
         const outcome = str(d.outcome);
         if (outcome && outcome !== 'decided') return `${outcome === 'timeout' ? 'timed out' : outcome} — ${str(d.reason) ?? 'denied'}`;
         const how = decision === 'deny' ? 'denied' : decision === 'once' ? 'allowed once' : decision === 'session' ? 'allowed for the session' : decision === 'ttl' ? `allowed for ${durationText(Number(d.ttlSeconds))}` : 'allowed always';
-        return `${how} by ${str(d.decidedBy) ?? 'user'}${d.narrow ? ` (${JSON.stringify(d.narrow)})` : ''}`;
+        return `${how} by ${describeDecider(d.decider, d.decidedBy)}${d.narrow ? ` (${JSON.stringify(d.narrow)})` : ''}`;
       }
       case 'delegation.issued':
         return `${this.nameOf(str(d.iss) ?? null)} → ${this.nameOf(str(d.aud) ?? null)}: ${str(d.scope) ?? str(d.cmd) ?? ''}`;

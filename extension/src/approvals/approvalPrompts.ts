@@ -11,7 +11,7 @@
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
-import { commandLink, neutralizeLinks, promptTitle, remainingText } from './approvalText';
+import { commandLink, neutralizeLinks, outsideEditorNote, promptTitle, remainingText } from './approvalText';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
 import { SHOW_DIFF_COMMAND, type ProposedChanges } from './proposedChangeView';
@@ -84,6 +84,7 @@ export class ApprovalPrompts implements vscode.Disposable {
     ].join(' · ');
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
+    const outsideEditor = outsideEditorNote(request);
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: promptTitle(request), cancellable: true },
@@ -92,7 +93,7 @@ export class ApprovalPrompts implements vscode.Disposable {
         let reported = 0;
         let ticks = 0;
         const tick = () => {
-          const text = `${change}${links} — ${remainingText(request.expiresAt)}. Cancel only hides this prompt; the request stays pending.`;
+          const text = `${outsideEditor}${change}${links} — ${remainingText(request.expiresAt)}. Cancel only hides this prompt; the request stays pending.`;
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).

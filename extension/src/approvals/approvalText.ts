@@ -1,6 +1,7 @@
 // The words of an approval prompt: who asks (and for whom), what, on which exact target, and how long is
 // left. Pure, so that what people are asked to decide on is tested exactly.
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
+import { outsideEditorWarning } from '../../../daemon/src/approvals/deciderText';
 import { clip, formatCountdown } from '../format';
 import { proposedChangeOf } from './proposedChange';
 
@@ -44,6 +45,16 @@ export function describeTarget(request: Pick<ApprovalRequest, 'cmd' | 'summary' 
  */
 export function neutralizeLinks(untrusted: string): string {
   return untrusted.replace(/\]\s*\(/g, (m) => `]\u200b${m.slice(1)}`);
+}
+
+/**
+ * "⚠ An earlier approval for this agent was made outside the editor, by /usr/bin/node (pid 4242, …). " when
+ * one was: such an approval may not have been the person's, so the person deciding now should know. The
+ * process text comes from the daemon's own reading of /proc, but it is still neutralised like agent text.
+ */
+export function outsideEditorNote(request: Pick<ApprovalRequest, 'earlierOutsideEditor'>): string {
+  const warning = outsideEditorWarning(request.earlierOutsideEditor);
+  return warning ? neutralizeLinks(`⚠ ${warning.charAt(0).toUpperCase()}${warning.slice(1)}. `) : '';
 }
 
 /** The first line of a prompt. */
