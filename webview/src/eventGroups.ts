@@ -1,0 +1,57 @@
+// Request → decision → outcome as one item. The records of one call are apart in the log (a request, a person's
+// decision minutes later, the allowed or denied authorization, and once the hooks audit results, the outcome);
+// they share an `approvalId` (request, decision, authorization) or an `invocation` CID (authorization, outcome).
+// Each record belongs to exactly one group, led by its first record; a record that shares nothing leads its own.
+
+/** The kind the hooks add for what a call did (`{invocation, toolUseId?, exitStatus?, outputDigest?, changedFiles?}`). */
+export const OUTCOME_KIND = 'call.outcome';
+
+interface GroupedRecord {
+  kind: string;
+  data: Record<string, unknown>;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export class EventGroups {
+  /** For each record index, the index of the record that leads its group. */
+  private readonly leads: number[] = [];
+  private readonly members = new Map<number, number[]>();
+  private readonly byApproval = new Map<string, number>();
+  private readonly byInvocation = new Map<string, number>();
+
+  /** Adds the record at `index` (indices come in ascending order); returns its group's lead. */
+  add(record: GroupedRecord, index: number): number {
+    const approvalId = str(record.data.approvalId);
+    const invocation = str(record.data.invocation);
+    let lead: number | undefined;
+    if (approvalId && record.kind !== 'approval.requested') lead = this.byApproval.get(approvalId);
+    // Only an outcome joins by invocation: an authorization leads (or, after an approval, closes) its own call.
+    if (lead === undefined && invocation && record.kind === OUTCOME_KIND) lead = this.byInvocation.get(invocation);
+    if (lead === undefined) {
+      lead = index;
+      this.members.set(index, [index]);
+      if (approvalId && record.kind === 'approval.requested') this.byApproval.set(approvalId, index);
+    } else {
+      this.members.get(lead)?.push(index);
+    }
+    if (invocation && record.kind === 'authorize.allowed' && !this.byInvocation.has(invocation)) this.byInvocation.set(invocation, lead);
+    this.leads[index] = lead;
+    return lead;
+  }
+
+  leadOf(index: number): number {
+    return this.leads[index] ?? index;
+  }
+
+  /** The record indices of the group led by `lead`, oldest first. */
+  membersOf(lead: number): readonly number[] {
+    return this.members.get(lead) ?? [lead];
+  }
+
+  isLead(index: number): boolean {
+    return this.leads[index] === index;
+  }
+}
