@@ -85,5 +85,7 @@ export function delegationGraph(user: { did: string; name: string } | null, agen
 
 /** "user → coder: /mcp/tools/call, read_file on files (revoked)", for screen readers and tooltips. */
 export function edgeLabel(edge: GraphEdge, nameOf: (did: string) => string): string {
-  return `${nameOf(edge.from)} → ${nameOf(edge.to)}: ${edge.cmd}${edge.scope && edge.scope !== edge.cmd ? `, ${edge.scope}` : ''}${edge.state === 'live' ? '' : ` (${edge.state})`}`;
+  // A scope usually starts with its command ("/fs/read (any arguments)"): said once.
+  const what = edge.scope.startsWith(edge.cmd) ? edge.scope : `${edge.cmd}${edge.scope ? `, ${edge.scope}` : ''}`;
+  return `${nameOf(edge.from)} → ${nameOf(edge.to)}: ${what}${edge.state === 'live' ? '' : ` (${edge.state})`}`;
 }

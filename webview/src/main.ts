@@ -381,6 +381,8 @@ function choosePicture(selection: PictureSelection): void {
   } else if (selection.edge) {
     const id = `edge:${selection.edge.cid}`;
     pictureFilter = pictureFilter?.id === id ? undefined : { delegation: selection.edge.cid, label: selection.edge.label, id };
+    // An edge's events are those of both its ends: an agent chosen before would hide half of them.
+    if (pictureFilter) agentSelect.value = '';
   }
   showPictureFilter();
   applyFilters();
@@ -395,6 +397,8 @@ function showPictureFilter(): void {
   const clear = el('button', { type: 'button', className: 'clear', textContent: 'Clear' });
   clear.setAttribute('aria-label', `Clear the filter: ${pictureFilter.label}`);
   clear.addEventListener('click', () => {
+    // A bar chose its agent along with its window; clearing it clears both.
+    if (pictureFilter?.window) agentSelect.value = '';
     pictureFilter = undefined;
     showPictureFilter();
     applyFilters();
@@ -439,7 +443,9 @@ function refreshList(): void {
   virtualList.setCount(model.count);
   virtualList.render();
   empty.hidden = model.count > 0;
-  countLabel.textContent = `${model.count.toLocaleString()} of ${model.records.length.toLocaleString()} events${model.truncated ? ' (oldest not loaded)' : ''}`;
+  const held = model.visibleRecords;
+  const rows = held === model.count ? '' : `${model.count.toLocaleString()} rows: `;
+  countLabel.textContent = `${rows}${held.toLocaleString()} of ${model.records.length.toLocaleString()} events${model.truncated ? ' (oldest not loaded)' : ''}`;
   app.dataset.count = String(model.count);
 }
 

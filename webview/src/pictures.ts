@@ -95,10 +95,12 @@ export class TimelinePictures {
       this.strip.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'No calls yet: the strip shows allowed, asked and denied calls per agent.' }));
       return;
     }
-    const barWidth = 8;
+    const buckets = data.rows[0]?.buckets.length ?? 1;
+    // Few buckets get wide bars, so that a short log is not a sliver; many stay at 8 px.
+    const barWidth = Math.max(8, Math.min(36, Math.floor(540 / buckets)));
     const rowHeight = 22;
     const labelWidth = 90;
-    const width = labelWidth + data.rows[0]!.buckets.length * barWidth;
+    const width = Math.max(360, labelWidth + buckets * barWidth);
     const root = svg('svg', { viewBox: `0 0 ${width} ${data.rows.length * rowHeight + 14}`, width, height: data.rows.length * rowHeight + 14, role: 'presentation' });
     data.rows.forEach((row, r) => {
       const y = r * rowHeight;
@@ -134,7 +136,7 @@ export class TimelinePictures {
       this.graph.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'No delegations yet.' }));
       return;
     }
-    const levelHeight = 84;
+    const levelHeight = 84 + 12 * Math.min(6, Math.max(0, ...graph.edges.map((e) => e.lane)));
     const width = Math.max(320, graph.widest * 150);
     const height = graph.levels * levelHeight;
     const at = positions(graph, width, levelHeight);
@@ -152,13 +154,24 @@ export class TimelinePictures {
   private edge(edge: GraphEdge, at: Map<string, { x: number; y: number }>, nameOf: (did: string) => string): SVGGElement {
     const a = at.get(edge.from) ?? { x: 0, y: 0 };
     const b = at.get(edge.to) ?? { x: 0, y: 0 };
-    const bend = (edge.lane % 2 ? -1 : 1) * Math.ceil(edge.lane / 2) * 36;
-    const mid = { x: (a.x + b.x) / 2 + bend, y: (a.y + b.y) / 2 };
+    // Parallel edges fan out; an edge within one level arcs below it instead of crossing the nodes between.
+    const bend = (edge.lane % 2 ? -1 : 1) * Math.ceil(edge.lane / 2) * 26;
+    const sameLevel = a.y === b.y;
+    const mid = { x: (a.x + b.x) / 2 + bend, y: sameLevel ? a.y + 40 + edge.lane * 8 : (a.y + b.y) / 2 };
+    const start = a.y + 12;
+    const end = sameLevel ? b.y + 12 : b.y - 12;
     const label = edgeLabel(edge, nameOf);
+    // Labels sit two thirds of the way down, near the agent they delegate to, so that edges from one node to
+    // several agents keep their labels apart.
+    const t = sameLevel ? 0.5 : 0.68;
+    const labelAt = { x: (1 - t) ** 2 * a.x + 2 * (1 - t) * t * mid.x + t ** 2 * b.x, y: (1 - t) ** 2 * start + 2 * (1 - t) * t * mid.y + t ** 2 * end + (sameLevel ? 12 : 0) };
     const g = titled(svg('g', { class: `edge state-${edge.state}`, role: 'button', tabindex: -1, 'data-id': `edge:${edge.cid}`, 'data-cid': edge.cid, 'data-state': edge.state }), label);
     g.append(
-      svg('path', { class: 'edge-line', d: `M ${a.x} ${a.y + 12} Q ${mid.x} ${mid.y} ${b.x} ${b.y - 12}`, 'marker-end': '' }),
-      svg('text', { class: 'edge-label', x: mid.x, y: mid.y, 'text-anchor': 'middle' }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
+      svg('path', { class: 'edge-line', d: `M ${a.x} ${start} Q ${mid.x} ${mid.y} ${b.x} ${end}` }),
+      // A wide, invisible stroke along the line, so that a thin edge is easy to hit.
+      svg('path', { class: 'edge-hit', d: `M ${a.x} ${start} Q ${mid.x} ${mid.y} ${b.x} ${end}` }),
+      // Labels of parallel edges are stacked, one line each, so they do not print over one another.
+      svg('text', { class: 'edge-label', x: labelAt.x, y: labelAt.y + edge.lane * 12, 'text-anchor': 'middle' }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
     );
     g.addEventListener('click', () => this.onSelect({ edge: { cid: edge.cid, label } }));
     return g;

@@ -183,6 +183,13 @@ export class TimelineModel {
     return this.visible.length;
   }
 
+  /** How many records the visible rows hold (a row holds a whole call). */
+  get visibleRecords(): number {
+    let n = 0;
+    for (const lead of this.visible) n += this.groups.membersOf(lead).length;
+    return n;
+  }
+
   /** The record at display row `row`, newest first. */
   at(row: number): AuditRecord | undefined {
     const index = this.visible[this.visible.length - 1 - row];
