@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
-import { after, before, test as nodeTest } from 'node:test';
+import { after, before } from 'node:test';
 import type { DaemonClient } from '../../daemon/src/client/daemonClient';
 import type { AuthorizeResult } from '../../daemon/src/server/protocol';
-import { Workbench } from './workbench';
+import { Workbench, testWithScreenshots } from './workbench';
 
 const vsix = process.env.SIGNET_VSIX;
 const outDir = process.env.SIGNET_UI_OUT;
@@ -18,19 +18,7 @@ if (!vsix || !outDir) throw new Error('run the UI tests through test/ui/run.mjs,
 let bench: Workbench;
 let agent: DaemonClient;
 let ui: DaemonClient;
-let failures = 0;
-
-function test(name: string, fn: () => Promise<void>): void {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (error) {
-      failures++;
-      await bench?.screenshot(`failed-${failures}`).catch(() => undefined);
-      throw error;
-    }
-  });
-}
+const test = testWithScreenshots(() => bench);
 
 function ask(agentName: string, tool: string, path: string): Promise<AuthorizeResult> {
   return agent.request('authz/authorize', { agent: agentName, cmd: '/mcp/tools/call', args: { server: 'files', tool, arguments: { path } }, workspace: bench.workspace, createAgent: true }, { timeoutMs: 90_000 });
@@ -56,16 +44,7 @@ before(async () => {
 after(async () => {
   agent?.close();
   ui?.close();
-  if (bench) {
-    let pid: number | undefined;
-    try {
-      pid = bench.runtime().pid;
-    } catch {
-      /* no daemon ran */
-    }
-    await bench.close();
-    if (pid) process.kill(pid, 'SIGTERM');
-  }
+  await bench?.closeWithDaemon();
 });
 
 test('a decision clicked in the prompt is recorded as the OS user in this editor window, with the verified process', async () => {

@@ -164,6 +164,8 @@ export class TimelinePictures {
     // Labels sit two thirds of the way down, near the agent they delegate to, so that edges from one node to
     // several agents keep their labels apart.
     const t = sameLevel ? 0.5 : 0.68;
+    // A label leans away from the edge's own line: left of an edge going left, right of one going right or down.
+    const anchor = sameLevel ? 'middle' : b.x < a.x - 1 ? 'end' : 'start';
     const labelAt = { x: (1 - t) ** 2 * a.x + 2 * (1 - t) * t * mid.x + t ** 2 * b.x, y: (1 - t) ** 2 * start + 2 * (1 - t) * t * mid.y + t ** 2 * end + (sameLevel ? 12 : 0) };
     const g = titled(svg('g', { class: `edge state-${edge.state}`, role: 'button', tabindex: -1, 'data-id': `edge:${edge.cid}`, 'data-cid': edge.cid, 'data-state': edge.state }), label);
     g.append(
@@ -171,7 +173,7 @@ export class TimelinePictures {
       // A wide, invisible stroke along the line, so that a thin edge is easy to hit.
       svg('path', { class: 'edge-hit', d: `M ${a.x} ${start} Q ${mid.x} ${mid.y} ${b.x} ${end}` }),
       // Labels of parallel edges are stacked, one line each, so they do not print over one another.
-      svg('text', { class: 'edge-label', x: labelAt.x, y: labelAt.y + edge.lane * 12, 'text-anchor': 'middle' }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
+      svg('text', { class: 'edge-label', x: labelAt.x + (anchor === 'start' ? 6 : anchor === 'end' ? -6 : 0), y: labelAt.y + edge.lane * 12, 'text-anchor': anchor }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
     );
     g.addEventListener('click', () => this.onSelect({ edge: { cid: edge.cid, label } }));
     return g;
