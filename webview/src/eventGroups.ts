@@ -7,6 +7,7 @@
 export const OUTCOME_KIND = 'call.outcome';
 
 interface GroupedRecord {
+  agent: string | null;
   kind: string;
   data: Record<string, unknown>;
 }
@@ -21,6 +22,7 @@ export class EventGroups {
   private readonly members = new Map<number, number[]>();
   private readonly byApproval = new Map<string, number>();
   private readonly byInvocation = new Map<string, number>();
+  private readonly agents = new Map<number, string | null>();
 
   /** Adds the record at `index` (indices come in ascending order); returns its group's lead. */
   add(record: GroupedRecord, index: number): number {
@@ -30,9 +32,13 @@ export class EventGroups {
     if (approvalId && record.kind !== 'approval.requested') lead = this.byApproval.get(approvalId);
     // Only an outcome joins by invocation: an authorization leads (or, after an approval, closes) its own call.
     if (lead === undefined && invocation && record.kind === OUTCOME_KIND) lead = this.byInvocation.get(invocation);
+    // A record joins only a call of its own agent: a hook reporting an outcome for another agent's invocation
+    // is shown on its own row, not as that agent's result.
+    if (lead !== undefined && this.agents.get(lead) !== record.agent) lead = undefined;
     if (lead === undefined) {
       lead = index;
       this.members.set(index, [index]);
+      this.agents.set(index, record.agent);
       if (approvalId && record.kind === 'approval.requested') this.byApproval.set(approvalId, index);
     } else {
       this.members.get(lead)?.push(index);

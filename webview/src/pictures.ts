@@ -136,10 +136,13 @@ export class TimelinePictures {
       this.graph.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'No delegations yet.' }));
       return;
     }
-    const levelHeight = 84 + 12 * Math.min(6, Math.max(0, ...graph.edges.map((e) => e.lane)));
-    const width = Math.max(320, graph.widest * 150);
+    const levelHeight = 84 + 14 * Math.min(6, Math.max(0, ...graph.edges.map((e) => e.lane)));
+    // Labels lean left or right of their edge, so the drawing keeps a margin on both sides for them.
+    const margin = 120;
+    const inner = Math.max(240, graph.widest * 150);
+    const width = inner + 2 * margin;
     const height = graph.levels * levelHeight;
-    const at = positions(graph, width, levelHeight);
+    const at = positions(graph, inner, levelHeight, margin);
     const nameOf = (did: string) => model.nameOf(did);
     const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'presentation' });
     const edges = graph.edges.map((edge) => this.edge(edge, at, nameOf));
@@ -173,7 +176,7 @@ export class TimelinePictures {
       // A wide, invisible stroke along the line, so that a thin edge is easy to hit.
       svg('path', { class: 'edge-hit', d: `M ${a.x} ${start} Q ${mid.x} ${mid.y} ${b.x} ${end}` }),
       // Labels of parallel edges are stacked, one line each, so they do not print over one another.
-      svg('text', { class: 'edge-label', x: labelAt.x + (anchor === 'start' ? 6 : anchor === 'end' ? -6 : 0), y: labelAt.y + edge.lane * 12, 'text-anchor': anchor }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
+      svg('text', { class: 'edge-label', x: labelAt.x + (anchor === 'start' ? 6 : anchor === 'end' ? -6 : 0), y: labelAt.y + edge.lane * 14, 'text-anchor': anchor }, `${edge.cmd.length > 22 ? `${edge.cmd.slice(0, 21)}…` : edge.cmd}${edge.state === 'live' ? '' : ` (${edge.state})`}`),
     );
     g.addEventListener('click', () => this.onSelect({ edge: { cid: edge.cid, label } }));
     return g;
@@ -190,8 +193,8 @@ export class TimelinePictures {
   }
 }
 
-function positions(graph: DelegationGraph, width: number, levelHeight: number): Map<string, { x: number; y: number }> {
+function positions(graph: DelegationGraph, width: number, levelHeight: number, margin: number): Map<string, { x: number; y: number }> {
   const perLevel = new Map<number, number>();
   for (const n of graph.nodes) perLevel.set(n.level, (perLevel.get(n.level) ?? 0) + 1);
-  return new Map(graph.nodes.map((n) => [n.did, { x: ((n.slot + 0.5) * width) / (perLevel.get(n.level) ?? 1), y: n.level * levelHeight + levelHeight / 2 }]));
+  return new Map(graph.nodes.map((n) => [n.did, { x: margin + ((n.slot + 0.5) * width) / (perLevel.get(n.level) ?? 1), y: n.level * levelHeight + levelHeight / 2 }]));
 }

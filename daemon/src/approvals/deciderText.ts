@@ -11,8 +11,13 @@ function object(value: unknown): Data | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : undefined;
 }
 
+/**
+ * A string from the record, with control characters shown as "?": an executable's path is chosen by whoever
+ * made the file, and terminal escapes in it must not reach `signet approvals` or the log as they are.
+ */
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
+  // eslint-disable-next-line no-control-regex
+  return typeof value === 'string' && value.length > 0 ? value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?') : undefined;
 }
 
 /** The process part: `node (pid 4242, started by bash)`, or why it could not be verified. */

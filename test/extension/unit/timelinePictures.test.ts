@@ -77,6 +77,13 @@ test('a log-influenced record naming another call\'s approvalId cannot lead it: 
   assert.equal(model.count, 2);
 });
 
+test('an outcome another agent reports for an invocation is not shown as that call\'s result', () => {
+  const model = new TimelineModel();
+  model.load([...approvedCall().slice(0, 4), record(4, 'call.outcome', planner.did, { invocation: 'bafyinv1', exitStatus: 0 })], [planner, coder], [], user, false);
+  assert.equal(model.count, 3);
+  assert.deepEqual(model.groupOf(0).map((r) => r.seq), [0, 2, 3]);
+});
+
 test('the activity strip counts allowed, asked and denied per agent per minute, and a bar\'s window filters the list', () => {
   const records = approvedCall();
   const strip = activityStrip(records, (did) => (did === coder.did ? 'coder' : 'planner'));
