@@ -105,7 +105,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     // The store is checked against the log before anything is served: an offline edit that brings a revoked or
     // used-up delegation back, or adds one the log never issued, refuses the start (DelegationStoreError).
-    const logged = delegationStatesOf(await audit.recordsMentioning(DELEGATION_STATE_NEEDLES));
+    // One pass over the log reads the delegation states and the approvals decided outside the editor.
+    const mentioned = await audit.recordsMentioning([...DELEGATION_STATE_NEEDLES, OUTSIDE_EDITOR_NEEDLE]);
+    const logged = delegationStatesOf(mentioned);
     const { store: delegations, endedSessions, unrecordedRevocations } = await DelegationStore.open(paths.delegations, logged);
     for (const d of unrecordedRevocations) {
       await audit.append({ agent: d.payload.aud, kind: 'delegation.revoked', data: { cid: d.cid, reason: 'revoked before the daemon stopped; recorded at the next start', cmd: d.payload.cmd } });
@@ -152,7 +154,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       loadShellParser().catch((error: Error) => log.warn(`the shell parser did not load, so shell commands will be denied: ${error.message}`));
     }
     const places = new DecisionPlaces(identities.user.did);
-    const outsideEditor = OutsideEditorApprovals.fromRecords(await audit.recordsMentioning([OUTSIDE_EDITOR_NEEDLE]));
+    const outsideEditor = OutsideEditorApprovals.fromRecords(mentioned);
     const authorizer = new Authorizer({
       ...(policy ? { policy } : {}),
       places,
