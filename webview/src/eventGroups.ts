@@ -29,7 +29,7 @@ export class EventGroups {
     const approvalId = str(record.data.approvalId);
     const invocation = str(record.data.invocation);
     let lead: number | undefined;
-    if (approvalId && record.kind !== 'approval.requested') lead = this.byApproval.get(approvalId);
+    if (approvalId) lead = this.byApproval.get(approvalId);
     // Only an outcome joins by invocation: an authorization leads (or, after an approval, closes) its own call.
     if (lead === undefined && invocation && record.kind === OUTCOME_KIND) lead = this.byInvocation.get(invocation);
     // A record joins only a call of its own agent: a hook reporting an outcome for another agent's invocation
@@ -39,7 +39,9 @@ export class EventGroups {
       lead = index;
       this.members.set(index, [index]);
       this.agents.set(index, record.agent);
-      if (approvalId && record.kind === 'approval.requested') this.byApproval.set(approvalId, index);
+      // Usually the request; but a person (or script) that decides at once can have the decision and its
+      // delegation logged before the request's own record, so whichever comes first leads.
+      if (approvalId) this.byApproval.set(approvalId, index);
     } else {
       this.members.get(lead)?.push(index);
     }

@@ -71,10 +71,12 @@ test('a decision or outcome arriving later joins its row instead of adding one, 
   assert.equal(model.append([record(8, 'approval.requested', coder.did, { approvalId: 'A3', ...call, args: { note: 'tu2' } })]), 1);
 });
 
-test('a log-influenced record naming another call\'s approvalId cannot lead it: only approval.requested starts a group', () => {
+test('a decision logged before its request (decided the instant it was asked) still joins the request\'s row', () => {
+  const [requested, , decided, allowed] = approvedCall();
   const model = new TimelineModel();
-  model.load([record(0, 'authorize.denied', coder.did, { approvalId: 'X', reason: 'r' }), record(1, 'approval.requested', coder.did, { approvalId: 'X', ...call })], [coder], [], user, false);
-  assert.equal(model.count, 2);
+  model.load([{ ...decided!, seq: 0 }, { ...requested!, seq: 1 }, { ...allowed!, seq: 2 }], [coder], [], user, false);
+  assert.equal(model.count, 1);
+  assert.deepEqual(model.groupAt(0).map((r) => r.kind), ['approval.decided', 'approval.requested', 'authorize.allowed']);
 });
 
 test('an outcome another agent reports for an invocation is not shown as that call\'s result', () => {
