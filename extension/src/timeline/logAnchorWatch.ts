@@ -74,11 +74,12 @@ export class LogAnchorWatch implements vscode.Disposable {
     this.changed.fire(state);
     if (state.kind === 'extends' && state.firstSeen) this.log.info(`the editor anchored the audit log at ${state.anchor.size} records`);
     if (state.kind !== 'broken') return;
-    const { detail } = anchorBadgeText(state);
-    this.log.error(`the audit log no longer extends the editor's anchor: ${detail}`);
-    const key = `${state.current.size} ${state.current.rootHash}`;
+    // Said once per anchor: a broken log stays broken as it grows, and each new record must not warn again.
+    const key = `${state.anchor.size} ${state.anchor.rootHash} ${state.reanchor?.seq ?? ''}`;
     if (this.warnedFor === key) return;
     this.warnedFor = key;
+    const { detail } = anchorBadgeText(state);
+    this.log.error(`the audit log no longer extends the editor's anchor: ${detail}`);
     const action = await vscode.window.showWarningMessage(`Signet: the audit log no longer extends what this editor saw. ${detail}`, 'Show Timeline', 'Accept the Re-anchored Log…');
     if (action === 'Show Timeline') void vscode.commands.executeCommand('signet.showTimeline');
     if (action === 'Accept the Re-anchored Log…') void this.acceptReanchored();
