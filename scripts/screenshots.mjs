@@ -8,18 +8,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const taken = join(repoRoot, 'test-output', 'ui', 'screenshots');
+const taken = join(repoRoot, 'test-output', 'ui');
 const committed = join(repoRoot, 'extension', 'media', 'screenshots');
 
-/** The UI tests' screenshot → the name the README refers to. */
+/** The UI tests' screenshot (under test-output/ui/; each workbench test file has its own folder) → the name the README refers to. */
 const PICTURES = {
-  '1-prompt.png': 'approval-prompt.png',
-  '2-agents.png': 'agents-view.png',
-  '3-timeline.png': 'timeline.png',
-  '5-diff.png': 'show-diff.png',
+  'screenshots/1-prompt.png': 'approval-prompt.png',
+  'screenshots/2-agents.png': 'agents-view.png',
+  'screenshots/3-timeline.png': 'timeline.png',
+  'screenshots/5-diff.png': 'show-diff.png',
+  'timeline-pictures/screenshots/6-timeline-pictures.png': 'timeline-pictures.png',
+  'timeline-pictures/screenshots/7-prompt-outside-editor.png': 'prompt-outside-editor.png',
   // Taken by policyAndRisk.ui.test.ts, which runs its own workbench under test-output/ui/policy/.
-  '../policy/screenshots/risk-badge-prompt.png': 'risk-badge-prompt.png',
-  '../policy/screenshots/policies-view.png': 'policies-view.png',
+  'policy/screenshots/risk-badge-prompt.png': 'risk-badge-prompt.png',
+  'policy/screenshots/policies-view.png': 'policies-view.png',
 };
 
 if (!process.argv.includes('--from-last-run')) {

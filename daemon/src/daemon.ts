@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ApprovalQueue } from './approvals/approvalQueue';
 import type { AuditLog } from './audit/auditLog';
+import { DecisionPlaces } from './approvals/decider';
 import { Authorizer } from './authz/authorizer';
 import { NonceLedger } from './authz/nonceLedger';
 import { DaemonClient } from './client/daemonClient';
@@ -82,7 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const uiToken = await loadOrCreateUiToken(store, home);
     const agentToken = randomBytes(24).toString('base64url');
 
-    const delegations = await openDelegationsCheckedAgainstLog(paths.delegations, audit);
+    const { delegations, outsideEditor } = await openDelegationsCheckedAgainstLog(paths.delegations, audit);
     let rpc: RpcServer | undefined;
     const approvals = new ApprovalQueue(join(home, 'pending-approvals.json'), options.approvalTimeoutSeconds ?? config.approvalTimeoutSeconds, {
       requested: (request) => rpc?.broadcastToUi('approval/didRequest', request),
@@ -93,14 +94,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const workspace = options.workspace ?? process.cwd();
     const { policy, policyWatcher, policyDir } = startOwnerPolicy(options.policy, config, home, workspace, log, (method, params) => rpc?.broadcastToUi(method, params));
     if (policyWatcher) cleanups.push(() => policyWatcher.stop());
-    const authorizer = new Authorizer({ ...(policy ? { policy } : {}), identities, delegations, approvals, audit, defaultWorkspace: workspace });
+    const places = new DecisionPlaces(identities.user.did);
+    const authorizer = new Authorizer({ ...(policy ? { policy } : {}), places, outsideEditor, identities, delegations, approvals, audit, defaultWorkspace: workspace });
     // Kept in a file so that an invocation accepted before a restart (or a SIGKILL) is refused after it.
     const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
     cleanups.push(() => nonces.close());
 
     const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
     const shutdown = new ShutdownGate();
-    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner };
+    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner, places, outsideEditor };
     rpc = new RpcServer(allHandlers(parts), log);
     const server = rpc;
     cleanups.push(audit.subscribe((_record, line) => server.broadcastJsonToUi('audit/didAppend', line)));

@@ -31,6 +31,7 @@ export const COMMAND_IDS = [
   'signet.approval.decideGroup',
   'signet.policy.openRule',
   'signet.refreshPolicies',
+  'signet.acceptReanchoredLog',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -19,6 +19,7 @@ import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { ProtectionStatus } from './protection/protectionStatus';
 import { ProtectionView } from './protection/protectionView';
+import { LogAnchorWatch } from './timeline/logAnchorWatch';
 import { TimelinePanel } from './timeline/timelinePanel';
 import { decideGroup } from './approvals/groupDecisions';
 import { GroupOffers } from './approvals/requestGroups';
@@ -46,6 +47,7 @@ export class Signet implements vscode.Disposable {
   private readonly tree: AgentsTreeProvider;
   private readonly treeView: vscode.TreeView<AgentsNode>;
   private readonly agentCommands: AgentCommands;
+  private readonly anchor: LogAnchorWatch;
   private readonly statusBar = new SignetStatusBar();
   private readonly protection: ProtectionView;
   private readonly protectionStatus = new ProtectionStatus();
@@ -77,6 +79,7 @@ export class Signet implements vscode.Disposable {
         cliPath: s.autoStartDaemon ? s.cliPath : undefined,
         ...(s.keystore ? { keystore: s.keystore } : {}),
         ...(s.approvalTimeoutSeconds ? { approvalTimeoutSeconds: s.approvalTimeoutSeconds } : {}),
+        window: { kind: 'editor', app: vscode.env.appName.slice(0, 64) || 'an editor', workspace: vscode.workspace.name?.slice(0, 256) ?? null, pid: process.pid },
       };
     }, log);
     this.changes = new ProposedChanges(this.pending, log);
@@ -87,6 +90,7 @@ export class Signet implements vscode.Disposable {
     this.agentCommands = new AgentCommands(this.connection, this.tree, () => settings().offeredTtlSeconds, log);
     this.protection = new ProtectionView(() => settings(), log);
     this.policies = new PoliciesView(this.connection, log);
+    this.anchor = new LogAnchorWatch(this.connection, context.globalState, () => settings().home, log);
 
     this.subscriptions.push(
       this.connection,
@@ -95,6 +99,8 @@ export class Signet implements vscode.Disposable {
       this.changes,
       this.tree,
       this.treeView,
+      this.anchor,
+      this.anchor.onDidChange((state) => TimelinePanel.instance?.showAnchor(state)),
       this.statusBar,
       this.protection,
       this.protectionStatus,
@@ -153,6 +159,7 @@ export class Signet implements vscode.Disposable {
       'signet.approval.decideGroup': (key, kind) => decideGroup(this.approvals, this.pending, this.groupOffers, key, kind),
       'signet.policy.openRule': (file, line) => openPolicyRule(file, line),
       'signet.refreshPolicies': () => this.policies.reload(),
+      'signet.acceptReanchoredLog': () => this.anchor.acceptReanchored(),
     };
   }
 
@@ -241,7 +248,7 @@ export class Signet implements vscode.Disposable {
         : node && typeof node === 'object' && 'kind' in node && (node as AgentsNode).kind === 'agent'
           ? (node as Extract<AgentsNode, { kind: 'agent' }>).agent.name
           : null;
-    TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent);
+    TimelinePanel.show(this.context.extensionUri, this.connection, this.log, agent, () => this.anchor.state);
   }
 
   dispose(): void {

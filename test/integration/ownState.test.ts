@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
 import { openSecretStore } from '../../daemon/src/keys/openSecretStore';
 import { readUiToken } from '../../daemon/src/keys/uiToken';
+import type { AgentListResult, ApprovalRequest } from '../../daemon/src/server/protocol';
 import { cliPath, exited, pendingApprovalId, runSignet, startDaemonProcess, stopDaemonProcess } from '../support/cliProcess';
 import { nextNotification, tempDir, withHarness } from '../support/daemonHarness';
 
@@ -316,20 +318,136 @@ describe('who may approve, and what the daemon can tell about who did', () => {
       // The CLI claims to be "cli"; what counts is the process the kernel says holds the socket.
       assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home)])).code, 0);
       assert.equal((await asked).decision, 'allow');
-      const tail = await runSignet(home, ['--json', 'audit', 'tail', '--limit', '20']);
-      const decided = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: { decidedBy: string; decidedFrom: { verified: boolean; process?: { pid: number; executable: string }; parents?: { pid: number }[] } } }).find((r) => r.kind === 'approval.decided');
+      const decided = (await decisions(home))[0];
       assert.ok(decided);
       assert.equal(decided.data.decidedBy, 'cli');
-      assert.equal(decided.data.decidedFrom.verified, true, JSON.stringify(decided.data.decidedFrom));
-      assert.equal(decided.data.decidedFrom.process?.executable, realpathSync(process.execPath));
-      assert.notEqual(decided.data.decidedFrom.process?.pid, process.pid);
-      assert.equal(decided.data.decidedFrom.parents?.[0]?.pid, process.pid, 'the CLI was started by this test');
+      const place = decided.data.decider.place;
+      assert.equal(place.kind, 'process', 'the CLI stated no editor window');
+      assert.equal(place.process.verified, true, JSON.stringify(place.process));
+      assert.equal(place.process.process?.executable, realpathSync(process.execPath));
+      assert.notEqual(place.process.process?.pid, process.pid);
+      assert.equal(place.process.parents?.[0]?.pid, process.pid, 'the CLI was started by this test');
+      assert.equal(decided.data.decider.outsideEditor, true);
+      assert.equal(decided.data.decider.osUser.name, userInfo().username);
+      assert.equal(decided.data.decider.userDid, (await agentList(home)).user.did);
     } finally {
       agent.close();
       await stopDaemonProcess(daemon, 'SIGKILL');
     }
   });
 });
+
+describe('approvals made outside the editor are flagged', { skip: process.platform === 'linux' ? false : 'the peer process is read from /proc' }, () => {
+  test('a CLI approval is flagged, naming its verified process, in the next prompt for that agent, in agent/list and after a SIGKILL and restart', async () => {
+    const home = tempDir('signet-own-');
+    let daemon = await startDaemonProcess(home, fileKeystore);
+    let agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+    try {
+      assert.equal((await runSignet(home, ['agent', 'create', 'coder'])).code, 0);
+      assert.equal((await runSignet(home, ['agent', 'create', 'reviewer'])).code, 0);
+      const first = agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/x' } });
+      assert.equal((await runSignet(home, ['approve', await pendingApprovalId(home)])).code, 0);
+      assert.equal((await first).decision, 'allow');
+      const cliPid = (await decisions(home))[0]?.data.decider.place.process.process?.pid;
+      assert.ok(cliPid);
+
+      const later = agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/write', args: { path: '/tmp/y' } });
+      const pending = await pendingRequests(home);
+      const flag = pending[0]?.earlierOutsideEditor;
+      assert.ok(flag, 'the later prompt carries the flag');
+      assert.equal(flag.count, 1);
+      assert.match(flag.latest.by, new RegExp(`outside the editor, by ${escape(realpathSync(process.execPath))} \\(pid ${cliPid}`));
+      const listed = await runSignet(home, ['approvals']);
+      assert.match(listed.stdout, /an earlier approval for this agent was made outside the editor, by /);
+      assert.equal((await runSignet(home, ['deny', pending[0]?.id ?? ''])).code, 0);
+      assert.equal((await later).decision, 'deny');
+
+      const agents = (await agentList(home)).agents;
+      assert.equal(agents.find((a) => a.name === 'coder')?.outsideEditor?.count, 1);
+      assert.equal(agents.find((a) => a.name === 'reviewer')?.outsideEditor, undefined, 'another agent is not flagged');
+
+      agent.close();
+      await stopDaemonProcess(daemon, 'SIGKILL');
+      daemon = await startDaemonProcess(home, fileKeystore);
+      agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+      assert.equal((await agentList(home)).agents.find((a) => a.name === 'coder')?.outsideEditor?.latest.approvalId, (await decisions(home))[0]?.data.approvalId, 'the flag is rebuilt from the log');
+    } finally {
+      agent.close();
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+
+  test('an editor that describes its window is recorded as stated by the editor with its verified process, and is not flagged; a statement the process contradicts is', async () => {
+    const home = tempDir('signet-own-');
+    const daemon = await startDaemonProcess(home, fileKeystore);
+    const token = await readUiToken(openSecretStore({ kind: 'file', home }), home);
+    assert.ok(token);
+    const editor = await DaemonClient.connect({ port: daemon.port, token });
+    const liar = await DaemonClient.connect({ port: daemon.port, token });
+    const agent = await DaemonClient.connect({ port: daemon.port, token: daemon.agentToken });
+    try {
+      const described = await editor.request('client/describe', { kind: 'editor', app: 'Visual Studio Code', workspace: 'shop', pid: process.pid });
+      assert.deepEqual(described, { decider: `${userInfo().username} in Visual Studio Code, window "shop" (as the editor said)`, consistent: true });
+      const contradicted = await liar.request('client/describe', { kind: 'editor', app: 'Visual Studio Code', workspace: 'shop', pid: process.pid + 1 });
+      assert.equal(contradicted.consistent, false);
+      assert.match(contradicted.decider, /but the connection came from .* \(pid \d+/);
+
+      await editor.request('agent/create', { name: 'coder' });
+      const asked = agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/x' } });
+      await editor.request('approval/decide', { id: await pendingApprovalId(home), decision: 'once', decidedBy: 'vscode' });
+      assert.equal((await asked).decision, 'allow');
+      const [decided] = await decisions(home);
+      assert.ok(decided);
+      assert.equal(decided.data.decider.outsideEditor, false);
+      assert.deepEqual({ ...decided.data.decider.place, process: undefined }, { kind: 'editor', stated: 'by-editor', app: 'Visual Studio Code', workspace: 'shop', pid: process.pid, process: undefined, processMatches: true, startedThisDaemon: true }, 'this test process started the daemon, as an editor does');
+      assert.equal(decided.data.decider.place.process.process?.pid, process.pid);
+
+      const again = agent.request('authz/authorize', { agent: 'coder', cmd: '/fs/read', args: { path: '/tmp/z' } });
+      const [request] = await pendingRequests(home);
+      assert.equal(request?.earlierOutsideEditor, undefined, 'an approval in the editor is not flagged');
+      await liar.request('approval/decide', { id: request?.id ?? '', decision: 'once', decidedBy: 'vscode' });
+      assert.equal((await again).decision, 'allow');
+      assert.equal((await decisions(home))[1]?.data.decider.outsideEditor, true, 'the contradicted statement counts as outside the editor');
+      assert.equal((await agentList(home)).agents.find((a) => a.name === 'coder')?.outsideEditor?.count, 1);
+    } finally {
+      for (const c of [editor, liar, agent]) c.close();
+      await stopDaemonProcess(daemon, 'SIGKILL');
+    }
+  });
+});
+
+interface DecisionRecord {
+  kind: string;
+  data: {
+    approvalId: string;
+    decidedBy: string;
+    decider: {
+      osUser: { name: string };
+      userDid: string;
+      outsideEditor: boolean;
+      place: Record<string, unknown> & { kind: string; process: { verified: boolean; process?: { pid: number; executable: string }; parents?: { pid: number }[] } };
+    };
+  };
+}
+
+/** The `approval.decided` records, oldest first, through the CLI. */
+async function decisions(home: string): Promise<DecisionRecord[]> {
+  const tail = await runSignet(home, ['--json', 'audit', 'tail', '--limit', '100']);
+  return tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as DecisionRecord).filter((r) => r.kind === 'approval.decided');
+}
+
+async function pendingRequests(home: string): Promise<ApprovalRequest[]> {
+  await pendingApprovalId(home);
+  return (JSON.parse((await runSignet(home, ['--json', 'approvals'])).stdout) as { pending: ApprovalRequest[] }).pending;
+}
+
+async function agentList(home: string): Promise<AgentListResult> {
+  return JSON.parse((await runSignet(home, ['--json', 'agent', 'list'])).stdout) as AgentListResult;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));

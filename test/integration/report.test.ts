@@ -2,6 +2,7 @@
 // the delegations with their CIDs, and the commands that verify it, in Markdown and in HTML.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nextNotification, startHarness, type Harness } from '../support/daemonHarness';
@@ -44,7 +45,8 @@ describe('signet report', () => {
     assert.match(stdout, new RegExp(`\\| ${join(h.workspace, 'src', 'a.ts')} \\| 1 \\|`));
     assert.match(stdout, /\| read_file on fs \| 1 \|/);
     assert.match(stdout, /### Refused\n\| time \| agent \| request \| why \|\n\| --- \| --- \| --- \| --- \|\n\| [^|]+ \| coder \| delete_file on fs \|/);
-    assert.match(stdout, /\| coder \| delete_file on fs \| deny \| cli \|/);
+    // Who decided, as the daemon recorded it: the harness's UI client stated no editor window, and is in-process.
+    assert.match(stdout, new RegExp(`\\| coder \\| delete_file on fs \\| deny \\| ${userInfo().username} outside the editor, by an unverified process \\(an in-process connection, not a socket\\) \\|`));
     assert.ok(stdout.includes(`| user → coder | `) && stdout.includes(delegationCid), 'the delegation and its CID');
     assert.match(stdout, /signet audit prove --seq \d+/);
     assert.doesNotMatch(stdout, /secret\.txt/, 'the other agent’s requests are not in it');

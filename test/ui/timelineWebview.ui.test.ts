@@ -126,6 +126,16 @@ test('100,000 events load, and only the rows in view exist in the page', async (
   assert.equal(await page.locator('#events .row').first().getAttribute('data-seq'), '99999', 'newest first');
 });
 
+test('the activity strip and the delegation graph of 100,000 events are drawn, with an accessible name on every bar', async () => {
+  const bars = page.locator('#activity-strip .bar');
+  assert.equal(await bars.count(), 2 * 28, 'two agents, 28 hours of one event a second, per hour');
+  const labels = await bars.evaluateAll((all) => all.map((b) => b.getAttribute('aria-label') ?? ''));
+  assert.ok(labels.every((l) => /^(coder|planner), \d\d-\d\d \d\d:00–\d\d-\d\d \d\d:00 UTC: \d+ allowed, \d+ asked, \d+ denied$/.test(l)), labels[0]);
+  // No delegations in this log: the user and both agents are drawn, with no edge between them.
+  assert.equal(await page.locator('#delegation-graph .edge').count(), 0);
+  assert.deepEqual(await page.locator('#delegation-graph .node').evaluateAll((all) => all.map((n) => n.getAttribute('aria-label'))), ['user (the root of every delegation): show all agents', 'agent coder: show its events', 'agent planner: show its events']);
+});
+
 test('the keyboard walks the list: End jumps to the oldest event, Home back to the newest', async () => {
   await page.locator('#events').focus();
   await page.keyboard.press('End');
@@ -192,6 +202,17 @@ test('a log the daemon found altered is flagged in the toolbar, with the records
   await badge.click();
   const posted = await page.evaluate(() => (globalThis as unknown as { __posted: { type: string }[] }).__posted.map((m) => m.type));
   assert.ok(posted.includes('verifyLog'), 'clicking asks the extension to check again');
+});
+
+test("the editor's anchor shows as a second badge, and a log that no longer extends it is flagged with why", async () => {
+  await send({ type: 'logAnchor', state: 'extends', label: "⚓ Extends the editor's anchor (100,001)", detail: 'the log still extends what this editor saw' });
+  await page.locator('#log-anchor[data-state="extends"]').waitFor();
+  await send({ type: 'logAnchor', state: 'broken', label: '⚓ Log re-anchored: history not proven', detail: 'the log of 12 records does not extend the 100,001 this editor saw. The daemon\'s log says it was re-anchored at seq 11' });
+  const badge = page.locator('#log-anchor[data-state="broken"]');
+  await badge.waitFor();
+  assert.equal(await badge.innerText(), '⚓ Log re-anchored: history not proven');
+  assert.match((await badge.getAttribute('title')) ?? '', /re-anchored at seq 11/);
+  assert.match((await badge.getAttribute('aria-label')) ?? '', /^⚓ Log re-anchored: history not proven\. the log of 12 records/);
 });
 
 test('the strict CSP was never violated and Copy goes through the typed protocol', async () => {

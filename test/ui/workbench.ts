@@ -3,6 +3,7 @@
 // command palette, the activity bar, tree rows, webview frames).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { DaemonClient } from '../../daemon/src/client/daemonClient';
 import type { DaemonRuntimeFile } from '../../daemon/src/server/protocol';
@@ -173,4 +174,31 @@ export class Workbench {
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
   }
+
+  /** Closes the workbench and stops the daemon the extension started in it (it outlives the editor on purpose). */
+  async closeWithDaemon(): Promise<void> {
+    let pid: number | undefined;
+    try {
+      pid = this.runtime().pid;
+    } catch {
+      /* no daemon ran */
+    }
+    await this.close();
+    if (pid) process.kill(pid, 'SIGTERM');
+  }
+}
+
+/** node:test's `test`, leaving a screenshot of the workbench behind when a test fails. */
+export function testWithScreenshots(bench: () => Workbench | undefined): (name: string, fn: () => Promise<void>) => void {
+  let failures = 0;
+  return (name, fn) =>
+    nodeTest(name, async () => {
+      try {
+        await fn();
+      } catch (error) {
+        failures++;
+        await bench()?.screenshot(`failed-${failures}`).catch(() => undefined);
+        throw error;
+      }
+    });
 }

@@ -2,11 +2,14 @@
 // Selecting an event shows its details and its full chain with CIDs; each invocation shown is re-verified
 // here with @noble/ed25519. Everything from the log is inserted as text, never as HTML.
 import './timeline.css';
+import { decidedOutsideEditor, describeDecider } from '../../daemon/src/approvals/deciderText';
 import type { AuditRecord } from '../../daemon/src/server/protocol';
 import { AUDIT_KINDS, parseExtensionMessage, type ExtensionToWebview, type WebviewToExtension } from './protocol';
-import { TimelineModel, outcomeOf, type Filters, type Outcome } from './timelineModel';
+import { TimelinePictures, type PictureSelection } from './pictures';
+import { TimelineModel, type Filters, type Outcome } from './timelineModel';
 import { verifyInvocation, type Verification } from './verifyInvocation';
 import { VirtualList } from './virtualList';
+import { ruleOf } from './recordRule';
 import { renderRuleLink } from './ruleLink';
 
 interface VsCodeApi {
@@ -70,7 +73,11 @@ logBadge.addEventListener('click', () => {
   logBadge.textContent = 'Log: checking…';
   post({ type: 'verifyLog' });
 });
-const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, logBadge, connectionLabel);
+// The editor's own anchor of the log (the extension keeps it): a second badge, which a re-anchor does not clear.
+const anchorBadge = el('span', { id: 'log-anchor', className: 'log-anchor', textContent: '' });
+anchorBadge.hidden = true;
+anchorBadge.setAttribute('role', 'status');
+const toolbar = el('header', { className: 'toolbar' }, agentSelect, kindSelect, outcomeSelect, textInput, countLabel, logBadge, anchorBadge, connectionLabel);
 toolbar.setAttribute('role', 'search');
 
 const list = el('div', { id: 'events', className: 'events', tabIndex: 0 });
@@ -81,7 +88,13 @@ details.setAttribute('aria-label', 'Event details');
 details.setAttribute('aria-live', 'polite');
 const empty = el('p', { className: 'empty', textContent: 'No events match the filters.' });
 empty.hidden = true;
-app.append(toolbar, el('main', { className: 'split' }, el('div', { className: 'list-pane' }, list, empty), details));
+/** What the pictures filter the list by, on top of the toolbar's filters: a bar's time window, or a delegation. */
+let pictureFilter: { window?: Filters['window']; delegation?: string; label: string; id: string } | undefined;
+const pictureChip = el('span', { id: 'picture-filter', className: 'picture-filter' });
+pictureChip.hidden = true;
+pictureChip.setAttribute('aria-live', 'polite');
+const pictures = new TimelinePictures(choosePicture);
+app.append(toolbar, pictures.element, pictureChip, el('main', { className: 'split' }, el('div', { className: 'list-pane' }, list, empty), details));
 
 const virtualList = new VirtualList({
   container: list,
@@ -114,16 +127,25 @@ function timeOf(record: AuditRecord): string {
   return Number.isNaN(date.getTime()) ? record.time : date.toLocaleTimeString(undefined, { hour12: false });
 }
 
+/** The record a group's row is named by: its authorization when it has one, else its latest step. */
+function primaryOf(group: readonly AuditRecord[]): AuditRecord | undefined {
+  return group.findLast((r) => r.kind === 'authorize.allowed' || r.kind === 'authorize.denied') ?? group.at(-1);
+}
+
 function fillRow(row: HTMLElement, index: number): void {
-  const record = model.at(index);
-  if (!record) {
+  const group = model.groupAt(index);
+  const record = group[0];
+  const primary = primaryOf(group);
+  if (!record || !primary) {
     row.hidden = true;
     return;
   }
-  const outcome = outcomeOf(record);
+  const outcome = model.groupOutcome(group);
   row.id = `event-${record.seq}`;
   row.dataset.seq = String(record.seq);
-  row.dataset.kind = record.kind;
+  row.dataset.kind = primary.kind;
+  row.dataset.kinds = group.map((r) => r.kind).join(' ');
+  row.dataset.steps = String(group.length);
   row.dataset.outcome = outcome;
   row.className = `row outcome-${outcome}${record.seq === selectedSeq ? ' selected' : ''}`;
   row.setAttribute('aria-selected', String(record.seq === selectedSeq));
@@ -131,15 +153,16 @@ function fillRow(row: HTMLElement, index: number): void {
   if (time) time.textContent = timeOf(record);
   if (time) time.title = record.time;
   if (agent) agent.textContent = model.nameOf(record.agent);
-  if (kind) kind.textContent = record.kind;
-  const text = model.summary(record);
+  if (kind) kind.textContent = group.length > 1 ? `${primary.kind} (${group.length} steps)` : record.kind;
+  const text = model.groupSummary(group);
   if (summary) {
     summary.textContent = text;
     summary.title = text;
   }
-  if (badge) renderBadge(badge, record);
-  if (rule) renderRuleLink(rule, record, post);
-  row.setAttribute('aria-label', `${record.kind} ${model.nameOf(record.agent)} ${text}`);
+  if (badge) renderBadge(badge, group.find((r) => r.kind === 'approval.decided' && decidedOutsideEditor(r.data.decider)) ?? primary);
+  // The rule that denied or asked, wherever in the group its record is (the request's, or the denial's).
+  if (rule) renderRuleLink(rule, group.find((r) => ruleOf(r) !== undefined) ?? primary, post);
+  row.setAttribute('aria-label', `${primary.kind} ${model.nameOf(record.agent)} ${text}`);
 }
 
 function tokenOf(record: AuditRecord): string | undefined {
@@ -151,6 +174,12 @@ function renderBadge(badge: HTMLElement, record: AuditRecord): void {
   badge.textContent = '';
   badge.removeAttribute('title');
   delete badge.dataset.verified;
+  if (record.kind === 'approval.decided' && decidedOutsideEditor(record.data.decider)) {
+    badge.textContent = '⚠ outside editor';
+    badge.classList.add('outside-editor');
+    badge.title = 'This approval was not made in an editor window: it may not have been the person. See the details for the deciding process.';
+    return;
+  }
   if (record.kind !== 'authorize.allowed') return;
   const result = verificationOf(record);
   badge.dataset.verified = result === 'pending' ? 'pending' : result.status;
@@ -208,7 +237,8 @@ function field(term: string, ...value: (Node | string)[]): HTMLElement[] {
 }
 
 function renderDetails(): void {
-  const record = selectedSeq === undefined ? undefined : model.records.find((r) => r.seq === selectedSeq);
+  const group = selectedSeq === undefined ? [] : model.groupOf(selectedSeq);
+  const record = primaryOf(group);
   if (!record) {
     details.replaceChildren(el('p', { className: 'hint', textContent: 'Select an event to see its details and its chain of delegations.' }));
     return;
@@ -219,12 +249,16 @@ function renderDetails(): void {
     ...field('Event', `#${record.seq} ${record.kind}`),
     ...field('Time', record.time),
     ...field('Agent', model.nameOf(record.agent), ...(record.agent ? [el('code', { textContent: ` ${record.agent}` })] : [])),
-    ...field('Outcome', outcomeOf(record)),
+    ...field('Outcome', model.groupOutcome(group)),
   );
   if (typeof d.cmd === 'string') dl.append(...field('Command', d.cmd));
   if (typeof d.reason === 'string') dl.append(...field('Reason', d.reason));
   if (typeof d.code === 'string') dl.append(...field('Code', d.code));
-  if (typeof d.decidedBy === 'string') dl.append(...field('Decided by', d.decidedBy));
+  const decision = group.find((r) => r.kind === 'approval.decided');
+  if (decision && (decision.data.decider !== undefined || typeof decision.data.decidedBy === 'string')) {
+    const outside = decidedOutsideEditor(decision.data.decider);
+    dl.append(...field('Decided by', el('span', { id: 'decided-by', textContent: describeDecider(decision.data.decider, decision.data.decidedBy) }), ...(outside ? [el('span', { className: 'flag outside-editor', textContent: ' ⚠ outside the editor' })] : [])));
+  }
   if (typeof d.approvalId === 'string') dl.append(...field('Approval', d.approvalId));
   if (typeof d.args === 'object' && d.args !== null) {
     // `_paths` is the daemon's own list of the canonical paths, not something the agent sent.
@@ -232,7 +266,14 @@ function renderDetails(): void {
     dl.append(...field('Arguments', el('pre', { textContent: JSON.stringify(args, null, 2) })));
   }
 
-  const sections: HTMLElement[] = [el('h2', { textContent: model.summary(record) }), dl];
+  const sections: HTMLElement[] = [el('h2', { textContent: model.summary(record) })];
+  if (group.length > 1) {
+    const steps = el('ol', { className: 'steps', id: 'steps' });
+    steps.setAttribute('aria-label', 'The steps of this call: request, decision, authorization, outcome');
+    for (const step of group) steps.append(el('li', { dataset: { kind: step.kind, seq: String(step.seq) } }, el('span', { className: 'time', textContent: timeOf(step) }), ` #${step.seq} ${step.kind}: `, model.summary(step)));
+    sections.push(el('h3', { textContent: 'Steps' }), steps);
+  }
+  sections.push(dl);
   const chain = model.chainOf(record);
   if (chain.length) {
     const root = chain[0]?.delegation;
@@ -277,7 +318,8 @@ function renderDetails(): void {
 // ───────────────────────────── selection and keys ─────────────────────────────
 
 function select(seq: number | undefined, reveal = true): void {
-  selectedSeq = seq;
+  selectedSeq = seq === undefined ? undefined : (model.leadSeqOf(seq) ?? seq);
+  seq = selectedSeq;
   const row = seq === undefined ? -1 : model.rowOf(seq);
   if (row >= 0 && reveal) virtualList.reveal(row);
   virtualList.render();
@@ -327,12 +369,62 @@ document.addEventListener('keydown', (event) => {
 // ───────────────────────────── filters ─────────────────────────────
 
 function currentFilters(): Filters {
-  return { agent: agentSelect.value, kind: kindSelect.value, outcome: outcomeSelect.value as Outcome | '', text: textInput.value };
+  return { agent: agentSelect.value, kind: kindSelect.value, outcome: outcomeSelect.value as Outcome | '', text: textInput.value, window: pictureFilter?.window, delegation: pictureFilter?.delegation };
+}
+
+/** A bar, node or edge was selected: the list shows its events; selecting it again clears the filter. */
+function choosePicture(selection: PictureSelection): void {
+  if (selection.agent !== undefined) {
+    pictureFilter = undefined;
+    fillAgents();
+    if (selection.agent && ![...agentSelect.options].some((o) => o.value === selection.agent)) agentSelect.append(el('option', { value: selection.agent, textContent: selection.agent }));
+    agentSelect.value = selection.agent;
+  } else if (selection.bar) {
+    const id = `bar:${selection.bar.agent}:${selection.bar.from}`;
+    pictureFilter = pictureFilter?.id === id ? undefined : { window: { from: selection.bar.from, to: selection.bar.to }, label: selection.bar.label, id };
+    if (pictureFilter) agentSelect.value = selection.bar.agent;
+  } else if (selection.edge) {
+    const id = `edge:${selection.edge.cid}`;
+    pictureFilter = pictureFilter?.id === id ? undefined : { delegation: selection.edge.cid, label: selection.edge.label, id };
+    // An edge's events are those of both its ends: an agent chosen before would hide half of them.
+    if (pictureFilter) agentSelect.value = '';
+  }
+  showPictureFilter();
+  applyFilters();
+}
+
+function showPictureFilter(): void {
+  if (!pictureFilter) {
+    pictureChip.hidden = true;
+    pictureChip.replaceChildren();
+    return;
+  }
+  const clear = el('button', { type: 'button', className: 'clear', textContent: 'Clear' });
+  clear.setAttribute('aria-label', `Clear the filter: ${pictureFilter.label}`);
+  clear.addEventListener('click', () => {
+    // A bar chose its agent along with its window; clearing it clears both.
+    if (pictureFilter?.window) agentSelect.value = '';
+    pictureFilter = undefined;
+    showPictureFilter();
+    applyFilters();
+  });
+  pictureChip.hidden = false;
+  pictureChip.replaceChildren(`Showing ${pictureFilter.label} `, clear);
+}
+
+let picturesTimer: ReturnType<typeof setTimeout> | undefined;
+/** The pictures are redrawn at most twice a second while records stream in. */
+function redrawPictures(now = false): void {
+  clearTimeout(picturesTimer);
+  if (now) pictures.render(model);
+  else picturesTimer = setTimeout(() => pictures.render(model), 500);
 }
 
 function applyFilters(): void {
+  pictures.select(pictureFilter?.id ?? (agentSelect.value ? `node:${agentSelect.value}` : undefined));
   model.setFilters(currentFilters());
-  vscode.setState({ filters: currentFilters() });
+  const { window: _window, delegation: _delegation, ...saved } = currentFilters();
+  vscode.setState({ filters: saved });
   refreshList();
   if (selectedSeq !== undefined && model.rowOf(selectedSeq) < 0) select(undefined);
 }
@@ -356,7 +448,9 @@ function refreshList(): void {
   virtualList.setCount(model.count);
   virtualList.render();
   empty.hidden = model.count > 0;
-  countLabel.textContent = `${model.count.toLocaleString()} of ${model.records.length.toLocaleString()} events${model.truncated ? ' (oldest not loaded)' : ''}`;
+  const held = model.visibleRecords;
+  const rows = held === model.count ? '' : `${model.count.toLocaleString()} rows: `;
+  countLabel.textContent = `${rows}${held.toLocaleString()} of ${model.records.length.toLocaleString()} events${model.truncated ? ' (oldest not loaded)' : ''}`;
   app.dataset.count = String(model.count);
 }
 
@@ -381,6 +475,8 @@ function handle(message: ExtensionToWebview): void {
         agentSelect.value = message.focusAgent;
       }
       applyFilters();
+      redrawPictures(true);
+      showPictureFilter();
       app.dataset.state = 'ready';
       if (selectedSeq === undefined) renderDetails();
       break;
@@ -389,12 +485,14 @@ function handle(message: ExtensionToWebview): void {
       const shown = model.append(message.records);
       virtualList.shiftForInsertedAbove(shown);
       refreshList();
+      redrawPictures();
       app.dataset.lastSeq = String(model.records[model.records.length - 1]?.seq ?? '');
       break;
     }
     case 'directory':
       model.setDirectory(message.agents, message.delegations);
       fillAgents();
+      redrawPictures(true);
       virtualList.render();
       renderDetails();
       break;
@@ -409,6 +507,13 @@ function handle(message: ExtensionToWebview): void {
     case 'connection':
       connectionLabel.textContent = message.connected ? '' : message.message;
       connectionLabel.hidden = message.connected;
+      break;
+    case 'logAnchor':
+      anchorBadge.hidden = false;
+      anchorBadge.dataset.state = message.state;
+      anchorBadge.textContent = message.label;
+      anchorBadge.title = message.detail;
+      anchorBadge.setAttribute('aria-label', `${message.label}. ${message.detail}`);
       break;
     case 'logVerification': {
       const r = message.result;

@@ -27,7 +27,9 @@ export type ExtensionToWebview =
   | { type: 'focusAgent'; agent: string | null }
   | { type: 'connection'; connected: boolean; message: string }
   /** The daemon recomputed the log's Merkle tree and checked its checkpoints (`audit/verify`). */
-  | { type: 'logVerification'; result: AuditVerifyResult | null; error: string | null };
+  | { type: 'logVerification'; result: AuditVerifyResult | null; error: string | null }
+  /** The extension's own anchor of the log: whether the log still extends the checkpoint this editor last saw. */
+  | { type: 'logAnchor'; state: 'extends' | 'broken' | 'unknown'; label: string; detail: string };
 
 export type WebviewToExtension =
   | { type: 'ready' }
@@ -151,6 +153,11 @@ export function parseExtensionMessage(value: unknown): ExtensionToWebview | unde
         result: { ok: r.ok, records: r.records, rootHash: r.rootHash, problems, verifiedAt: typeof r.verifiedAt === 'string' ? r.verifiedAt : '' },
         error,
       };
+    }
+    case 'logAnchor': {
+      const state = value.state === 'extends' || value.state === 'broken' || value.state === 'unknown' ? value.state : undefined;
+      if (!state || typeof value.label !== 'string' || typeof value.detail !== 'string') return undefined;
+      return { type: 'logAnchor', state, label: value.label.slice(0, 200), detail: value.detail.slice(0, 4000) };
     }
     default:
       return undefined;

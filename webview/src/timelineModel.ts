@@ -1,7 +1,10 @@
 // The timeline's data: records (oldest first, as the log holds them), who is who, the delegations that
 // chains are drawn from, and the filtered view newest first. Pure and DOM-free, so filtering 100,000
 // records is tested under plain Node.
+import { describeDecider } from '../../daemon/src/approvals/deciderText';
 import type { AgentInfo, AuditRecord, Principal } from '../../daemon/src/server/protocol';
+import type { ActivityCount } from './activityStrip';
+import { EventGroups, OUTCOME_KIND } from './eventGroups';
 import type { TimelineDelegation } from './protocol';
 
 export type Outcome = 'allowed' | 'denied' | 'requested' | 'granted' | 'revoked' | 'info';
@@ -13,9 +16,22 @@ export interface Filters {
   kind: string;
   outcome: Outcome | '';
   text: string;
+  /** A time window [from, to) in ms since the epoch, set by clicking a bar of the activity strip. */
+  window?: { from: number; to: number; count?: ActivityCount } | undefined;
+  /** A delegation CID, set by selecting an edge of the delegation graph. */
+  delegation?: string | undefined;
 }
 
 export const NO_FILTERS: Filters = { agent: '', kind: '', outcome: '', text: '' };
+
+/** Whether a record names a delegation: issues or revokes it, was decided into it, or used it in its chain. */
+export function mentionsDelegation(data: Record<string, unknown>, cid: string): boolean {
+  if (data.cid === cid || data.delegation === cid) return true;
+  for (const list of [data.chain, data.usedUp, data.heldDelegations]) if (Array.isArray(list) && list.includes(cid)) return true;
+  return false;
+}
+
+const countKinds: Record<ActivityCount, string> = { allowed: 'authorize.allowed', asked: 'approval.requested', denied: 'authorize.denied' };
 
 export function outcomeOf(record: AuditRecord): Outcome {
   switch (record.kind) {
@@ -68,7 +84,9 @@ export class TimelineModel {
   private agentsByDid = new Map<string, AgentInfo>();
   delegations = new Map<string, TimelineDelegation>();
   private searchText: (string | undefined)[] = [];
-  /** Indices into `records` that pass the filters, ascending (oldest first). */
+  /** Request → decision → outcome: each row of the list is one group, shown by its first record. */
+  private groups = new EventGroups();
+  /** Indices into `records` of the group leads that pass the filters, ascending (oldest first). */
   private visible: number[] = [];
   filters: Filters = { ...NO_FILTERS };
   truncated = false;
@@ -76,6 +94,8 @@ export class TimelineModel {
   load(records: AuditRecord[], agents: AgentInfo[], delegations: TimelineDelegation[], user: Principal | null, truncated: boolean): void {
     this.records = [...records].sort((a, b) => a.seq - b.seq);
     this.searchText = new Array(this.records.length);
+    this.groups = new EventGroups();
+    this.records.forEach((r, i) => this.groups.add(r, i));
     this.user = user;
     this.truncated = truncated;
     this.setDirectory(agents, delegations);
@@ -91,21 +111,68 @@ export class TimelineModel {
     return [...this.agentsByDid.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Appends newer records; returns how many of them pass the filters (they go on top). */
+  /**
+   * Appends newer records; returns how many new rows pass the filters (they go on top). A record that joins an
+   * earlier group (a decision, an outcome) adds no row; should it make a hidden group match, the list is refiltered.
+   */
   append(records: AuditRecord[]): number {
     let shown = 0;
+    let refilter = false;
     const last = this.records[this.records.length - 1]?.seq ?? -1;
     for (const record of records) {
       if (record.seq <= last && this.records.some((r) => r.seq === record.seq)) continue;
       this.records.push(record);
       this.searchText.push(undefined);
       const index = this.records.length - 1;
-      if (this.matches(index)) {
+      const lead = this.groups.add(record, index);
+      if (lead === index && this.matches(index)) {
         this.visible.push(index);
         shown++;
+      } else if (lead !== index && this.rowOfIndex(lead) < 0 && this.matches(lead)) {
+        refilter = true;
       }
     }
+    if (refilter) this.refilter();
     return shown;
+  }
+
+  /** The records of the row's group, oldest first: request, decision, authorization, outcome. */
+  groupAt(row: number): AuditRecord[] {
+    const index = this.visible[this.visible.length - 1 - row];
+    return index === undefined ? [] : this.groups.membersOf(index).map((i) => this.records[i]).filter((r): r is AuditRecord => r !== undefined);
+  }
+
+  /** The group a record belongs to, by seq. */
+  groupOf(seq: number): AuditRecord[] {
+    const index = this.indexOf(seq);
+    if (index < 0) return [];
+    return this.groups.membersOf(this.groups.leadOf(index)).map((i) => this.records[i]).filter((r): r is AuditRecord => r !== undefined);
+  }
+
+  /** What a group came to: denied if any step denied, else allowed if it ran, else what its steps say. */
+  groupOutcome(group: readonly AuditRecord[]): Outcome {
+    if (group.some((r) => r.kind === 'authorize.denied')) return 'denied';
+    if (group.some((r) => r.kind === 'authorize.allowed')) return 'allowed';
+    const last = group.at(-1);
+    return last ? outcomeOf(last) : 'info';
+  }
+
+  /** One line for a group: the first record's summary, then each later step in a few words. */
+  groupSummary(group: readonly AuditRecord[]): string {
+    const [first, ...rest] = group;
+    if (!first) return '';
+    return [this.summary(first), ...rest.map((r) => this.stepSummary(r))].join(' → ');
+  }
+
+  private stepSummary(record: AuditRecord): string {
+    const d = record.data;
+    if (record.kind === 'authorize.allowed') return 'allowed';
+    if (record.kind === 'authorize.denied') return `denied: ${str(d.reason) ?? str(d.code) ?? 'denied'}`;
+    if ((record.kind as string) === OUTCOME_KIND) {
+      const files = Array.isArray(d.changedFiles) ? d.changedFiles.length : 0;
+      return `outcome: ${typeof d.exitStatus === 'number' ? `exit ${d.exitStatus}` : 'ran'}${files ? `, ${files} file${files === 1 ? '' : 's'} changed` : ''}`;
+    }
+    return this.summary(record);
   }
 
   setFilters(filters: Filters): void {
@@ -117,21 +184,53 @@ export class TimelineModel {
     return this.visible.length;
   }
 
+  /** How many records the visible rows hold (a row holds a whole call). */
+  get visibleRecords(): number {
+    let n = 0;
+    for (const lead of this.visible) n += this.groups.membersOf(lead).length;
+    return n;
+  }
+
   /** The record at display row `row`, newest first. */
   at(row: number): AuditRecord | undefined {
     const index = this.visible[this.visible.length - 1 - row];
     return index === undefined ? undefined : this.records[index];
   }
 
-  /** The display row of the record with `seq`, or -1 when filtered out. */
+  /** The display row of the record with `seq` (of its group's row), or -1 when filtered out. */
   rowOf(seq: number): number {
-    // Records are sorted by seq, so the visible indices are too: binary search.
+    const index = this.indexOf(seq);
+    return index < 0 ? -1 : this.rowOfIndex(this.groups.leadOf(index));
+  }
+
+  /** The seq of the record that leads the group of `seq` (the one its row shows). */
+  leadSeqOf(seq: number): number | undefined {
+    const index = this.indexOf(seq);
+    return index < 0 ? undefined : this.records[this.groups.leadOf(index)]?.seq;
+  }
+
+  private rowOfIndex(index: number): number {
+    // The visible indices are ascending: binary search.
     let lo = 0;
     let hi = this.visible.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const s = this.records[this.visible[mid] ?? 0]?.seq ?? 0;
-      if (s === seq) return this.visible.length - 1 - mid;
+      const v = this.visible[mid] ?? 0;
+      if (v === index) return this.visible.length - 1 - mid;
+      if (v < index) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The index in `records` of `seq`; records are sorted by seq. */
+  private indexOf(seq: number): number {
+    let lo = 0;
+    let hi = this.records.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.records[mid]?.seq ?? 0;
+      if (s === seq) return mid;
       if (s < seq) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -162,7 +261,7 @@ export class TimelineModel {
         const outcome = str(d.outcome);
         if (outcome && outcome !== 'decided') return `${outcome === 'timeout' ? 'timed out' : outcome} — ${str(d.reason) ?? 'denied'}`;
         const how = decision === 'deny' ? 'denied' : decision === 'once' ? 'allowed once' : decision === 'session' ? 'allowed for the session' : decision === 'ttl' ? `allowed for ${durationText(Number(d.ttlSeconds))}` : 'allowed always';
-        return `${how} by ${str(d.decidedBy) ?? 'user'}${d.narrow ? ` (${JSON.stringify(d.narrow)})` : ''}`;
+        return `${how} by ${describeDecider(d.decider, d.decidedBy)}${d.narrow ? ` (${JSON.stringify(d.narrow)})` : ''}`;
       }
       case 'delegation.issued':
         return `${this.nameOf(str(d.iss) ?? null)} → ${this.nameOf(str(d.aud) ?? null)}: ${str(d.scope) ?? str(d.cmd) ?? ''}`;
@@ -213,10 +312,22 @@ export class TimelineModel {
     return text;
   }
 
-  private matches(index: number): boolean {
+  /** A group passes when any of its records does: a decision "by alice" finds the whole call. */
+  private matches(lead: number): boolean {
+    for (const index of this.groups.membersOf(lead)) if (this.recordMatches(index)) return true;
+    return false;
+  }
+
+  private recordMatches(index: number): boolean {
     const r = this.records[index];
     if (!r) return false;
     const f = this.filters;
+    if (f.window) {
+      const t = Date.parse(r.time);
+      if (!(t >= f.window.from && t < f.window.to)) return false;
+      if (f.window.count && r.kind !== countKinds[f.window.count]) return false;
+    }
+    if (f.delegation && !mentionsDelegation(r.data, f.delegation)) return false;
     if (f.kind && r.kind !== f.kind) return false;
     if (f.agent) {
       const name = this.nameOf(r.agent);
@@ -230,7 +341,7 @@ export class TimelineModel {
 
   private refilter(): void {
     const visible: number[] = [];
-    for (let i = 0; i < this.records.length; i++) if (this.matches(i)) visible.push(i);
+    for (let i = 0; i < this.records.length; i++) if (this.groups.isLead(i) && this.matches(i)) visible.push(i);
     this.visible = visible;
   }
 }

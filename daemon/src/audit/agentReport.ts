@@ -2,6 +2,7 @@
 // called, commands it ran), what it was refused, every approval and who gave it, the delegations it held with
 // their CIDs, and how to check all of it offline. Meant to be pasted into a pull request description.
 // Pure: the CLI reads the records from the log files, the extension from the daemon.
+import { describeDecider } from '../approvals/deciderText';
 import type { AuditRecord } from '../server/protocol';
 
 export interface ReportOptions {
@@ -90,7 +91,7 @@ export function buildAgentReport(records: readonly AuditRecord[], options: Repor
           agent: nameOf(r.agent),
           what: requests.get(text(r.data.approvalId) ?? '') ?? 'a request',
           decision: text(r.data.decision) ?? '?',
-          decidedBy: text(r.data.decidedBy) ?? 'unknown',
+          decidedBy: r.data.outcome !== undefined && r.data.outcome !== 'decided' ? `no one (${text(r.data.outcome) ?? '?'})` : describeDecider(r.data.decider, r.data.decidedBy),
         });
         break;
       case 'delegation.issued': {

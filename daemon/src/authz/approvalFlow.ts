@@ -3,7 +3,6 @@
 // subagent asked. No decision before the timeout, a disconnect, a withdrawal or a stop each deny with their cause.
 import { randomUUID } from 'node:crypto';
 import type { CancelCause } from '../approvals/approvalQueue';
-import type { PeerIdentity } from '../server/peerProcess';
 import type { AgentInfo, ApprovalDecideParams, ApprovalDecideResult, ApprovalRequest, AuthorizeParams, AuthorizeResult, DenyCode } from '../server/protocol';
 import { SignetErrorCode } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
@@ -74,6 +73,7 @@ export abstract class ApprovalFlow extends CallAnswers {
       ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
       // Relayed to the prompt only: a server's word about its tool never decides anything here.
       ...(params.toolAnnotations ? { toolAnnotations: params.toolAnnotations } : {}),
+      ...(this.outsideEditor.of(agent.did) ? { earlierOutsideEditor: this.outsideEditor.of(agent.did) } : {}),
     }, connection.id);
     await this.audit.append({
       agent: agent.did,
@@ -138,9 +138,10 @@ export abstract class ApprovalFlow extends CallAnswers {
     if (!request) {
       throw new RpcError(SignetErrorCode.UnknownApproval, `no pending approval "${params.id}": it was decided elsewhere, timed out, or never existed`);
     }
-    // `decidedBy` is what the client says; `decidedFrom` is what the daemon could verify about the deciding process.
+    // `decidedBy` is what the client says; `decider` is the person and the place, from what the daemon verified
+    // (the process behind the socket) and what an editor stated about its window, each marked as which.
     const decidedBy = params.decidedBy ?? 'user';
-    const decidedFrom: PeerIdentity = connection ? await connection.peer : { verified: false, reason: 'decided without a connection' };
+    const decider = await this.places.deciderOf(connection);
     let delegation: StoredDelegation | undefined;
     if (params.decision !== 'deny') {
       const connectionId = this.approvals.requesterOf(request.id);
@@ -165,8 +166,9 @@ export abstract class ApprovalFlow extends CallAnswers {
     await this.audit.append({
       agent: request.agent.did,
       kind: 'approval.decided',
-      data: { approvalId: request.id, decision: params.decision, decidedBy, decidedFrom, ...(params.signAs ? { signAs: params.signAs } : {}), ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
+      data: { approvalId: request.id, decision: params.decision, decidedBy, decider, ...(params.signAs ? { signAs: params.signAs } : {}), ...(params.ttlSeconds ? { ttlSeconds: params.ttlSeconds } : {}), ...(params.narrow ? { narrow: params.narrow } : {}), ...(delegation ? { delegation: delegation.cid } : {}) },
     });
+    this.outsideEditor.noteDecision(request.agent.did, request.id, params.decision, decider);
     if (!this.approvals.decide({ ...params, decidedBy })) {
       // It expired while we were minting: the delegation must not outlive the moment.
       if (delegation) await this.revoke(delegation.cid, 'the approval expired while it was being decided');

@@ -4,6 +4,8 @@
 // the approval flow (approvalFlow.ts) → authorize itself and the owner policy (authorizer.ts). They share the
 // state below, which is why they are layers rather than separate objects.
 import type { ApprovalQueue } from '../approvals/approvalQueue';
+import { DecisionPlaces } from '../approvals/decider';
+import { OutsideEditorApprovals } from '../approvals/outsideEditorApprovals';
 import type { IdentityRegistry } from '../keys/identities';
 import type { OwnerPolicy } from '../policy/ownerPolicy';
 import type { AuditKind, AuditRecord } from '../server/protocol';
@@ -28,6 +30,10 @@ export interface AuthorizerOptions {
   now?: () => number;
   /** The owner policy, asked on every authorize before any chain (see daemon/src/policy/). */
   policy?: OwnerPolicy;
+  /** Who decides where (approvals/decider.ts); shared with the `client/describe` handler. */
+  places?: DecisionPlaces;
+  /** Agents holding an approval made outside the editor, flagged in their later prompts. */
+  outsideEditor?: OutsideEditorApprovals;
 }
 
 export abstract class ChainSearch {
@@ -37,6 +43,8 @@ export abstract class ChainSearch {
   protected readonly audit: AuditSink;
   protected readonly defaultWorkspace: string;
   protected readonly now: () => number;
+  protected readonly places: DecisionPlaces;
+  protected readonly outsideEditor: OutsideEditorApprovals;
 
   constructor(options: AuthorizerOptions) {
     this.identities = options.identities;
@@ -45,6 +53,8 @@ export abstract class ChainSearch {
     this.audit = options.audit;
     this.defaultWorkspace = options.defaultWorkspace;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.places = options.places ?? new DecisionPlaces(options.identities.user.did);
+    this.outsideEditor = options.outsideEditor ?? new OutsideEditorApprovals();
   }
 
   /**

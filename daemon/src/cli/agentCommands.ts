@@ -1,4 +1,5 @@
 // `signet agent create | list | remove`: the agents' identities, as the user.
+import { outsideEditorWarning } from '../approvals/deciderText';
 import type { Command } from 'commander';
 import type { DaemonClient } from '../client/daemonClient';
 import { print, withUiClient, type Globals } from './output';
@@ -17,7 +18,7 @@ export function registerAgentCommands(program: Command, globals: Globals): void 
   agent.command('list').action(() =>
     withUi(async (client) => {
       const list = await client.request('agent/list', {});
-      print(globals().json, list, () => [`user   ${list.user.did}`, ...list.agents.map((a) => `${a.name.padEnd(6)} ${a.did}`)].join('\n'));
+      print(globals().json, list, () => [`user   ${list.user.did}`, ...list.agents.map((a) => `${a.name.padEnd(6)} ${a.did}${a.outsideEditor ? `  ⚠ ${outsideEditorWarning(a.outsideEditor)}` : ''}`)].join('\n'));
     }),
   );
   agent

@@ -1,5 +1,6 @@
 // How `signet approvals` lists a pending request on one line. The summary names a tool and its paths; for a shell
 // call that says only "Bash", so the command itself is shown too, since it is what the person decides on.
+import { outsideEditorWarning } from '../approvals/deciderText';
 import type { ApprovalRequest } from '../server/protocol';
 
 /** Where a shell call keeps its command: hooks (`input.command`), MCP tools (`arguments.command`), or the args. */
@@ -21,7 +22,9 @@ export function oneLine(text: string, max = 200): string {
   return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
 
-export function pendingLine(p: Pick<ApprovalRequest, 'id' | 'agent' | 'cmd' | 'summary' | 'args' | 'expiresAt'>): string {
+export function pendingLine(p: Pick<ApprovalRequest, 'id' | 'agent' | 'cmd' | 'summary' | 'args' | 'expiresAt' | 'earlierOutsideEditor'>): string {
   const command = commandText(p.args);
-  return `${p.id}  ${p.agent.name} wants ${p.cmd}: ${oneLine(p.summary)}${command ? `  $ ${oneLine(command)}` : ''}  (until ${p.expiresAt})`;
+  // An earlier approval of this agent made outside the editor is said under the request, as the prompt says it.
+  const outside = p.earlierOutsideEditor ? `\n    ⚠ ${oneLine(outsideEditorWarning(p.earlierOutsideEditor))}` : '';
+  return `${p.id}  ${p.agent.name} wants ${p.cmd}: ${oneLine(p.summary)}${command ? `  $ ${oneLine(command)}` : ''}  (until ${p.expiresAt})${outside}`;
 }

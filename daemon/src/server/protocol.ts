@@ -119,11 +119,23 @@ export const Principal = z.object({
 });
 export type Principal = z.infer<typeof Principal>;
 
+/**
+ * Approvals given to an agent by someone who was not in the editor (the CLI, or another process holding the UI
+ * token): how many, and the latest, with the deciding process as the daemon saw it (see approvals/decider.ts).
+ */
+export const OutsideEditorApprovals = z.object({
+  count: z.number().int().positive(),
+  latest: z.object({ approvalId: z.string(), decidedAt: z.string(), by: z.string() }),
+});
+export type OutsideEditorApprovals = z.infer<typeof OutsideEditorApprovals>;
+
 export const AgentInfo = z.object({
   name: z.string(),
   did: z.string(),
   /** ISO 8601. */
   createdAt: z.string(),
+  /** Set when some approval for this agent was made outside the editor; agents views flag it. */
+  outsideEditor: OutsideEditorApprovals.optional(),
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
@@ -419,6 +431,8 @@ export const ApprovalRequest = z.object({
   requestedAt: z.string(),
   /** ISO 8601; no decision by then means deny. */
   expiresAt: z.string(),
+  /** Set when an earlier approval for this agent was made outside the editor; the prompt says so and by what. */
+  earlierOutsideEditor: OutsideEditorApprovals.optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
@@ -741,6 +755,31 @@ export const GitSignResult = z.discriminatedUnion('decision', [
 ]);
 export type GitSignResult = z.infer<typeof GitSignResult>;
 
+// ───────────────────────────── clients ─────────────────────────────
+
+/**
+ * What an editor says about itself on its UI connection, once after connecting: its application, the window's
+ * workspace and the process it speaks from. The daemon keeps it as stated by the editor, never as verified, and
+ * records it beside the process it identified itself (`decider` in `approval.decided`).
+ */
+export const ClientDescribeParams = z.strictObject({
+  kind: z.literal('editor'),
+  /** The editor's application name, e.g. "Visual Studio Code" or "code-server". */
+  app: z.string().min(1).max(64),
+  /** The window's workspace name; null for a window with no folder open. */
+  workspace: z.string().max(256).nullable(),
+  /** The process the connection comes from (the extension host). */
+  pid: z.number().int().positive(),
+});
+export type ClientDescribeParams = z.infer<typeof ClientDescribeParams>;
+export const ClientDescribeResult = z.object({
+  /** How the daemon will name this connection's decisions, e.g. `alice in code-server, window "demo"`. */
+  decider: z.string(),
+  /** False when the statement disagrees with what the daemon verified (another pid holds the connection). */
+  consistent: z.boolean(),
+});
+export type ClientDescribeResult = z.infer<typeof ClientDescribeResult>;
+
 // ───────────────────────────── the methods, each declared once ─────────────────────────────
 
 /**
@@ -785,6 +824,8 @@ export const methods = {
   'audit/verify': method({ params: AuditVerifyParams, result: AuditVerifyResult, roles: uiOnly }),
   'policy/state': method({ params: PolicyStateParams, result: PolicyStateResult, roles: uiOnly }),
   'git/sign': method({ params: GitSignParams, result: GitSignResult, roles: anyRole }),
+
+  'client/describe': method({ params: ClientDescribeParams, result: ClientDescribeResult, roles: uiOnly }),
 } as const;
 
 export type MethodName = keyof typeof methods;

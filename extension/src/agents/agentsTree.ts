@@ -2,6 +2,7 @@
 // delegation the chain of issuers back to the user. It reloads on connect and whenever the audit log
 // says identities or delegations changed.
 import * as vscode from 'vscode';
+import { outsideEditorWarning } from '../../../daemon/src/approvals/deciderText';
 import type { AgentInfo, AuditKind, DelegationInfo, Principal } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import { signingKeyLine } from '../../../daemon/src/git/signingKey';
@@ -139,11 +140,13 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
         // so that it opens to show it instead of staying a leaf.
         item.id = `agent:${node.agent.name}${node.delegations.length ? '' : ':empty'}`;
         item.description = `${shortDid(node.agent.did)} · ${node.delegations.length} delegation${node.delegations.length === 1 ? '' : 's'}`;
-        item.iconPath = new vscode.ThemeIcon('hubot');
+        const outside = outsideEditorWarning(node.agent.outsideEditor);
+        if (outside) item.description = `⚠ approved outside the editor · ${item.description}`;
+        item.iconPath = outside ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('hubot');
         item.contextValue = 'signet.agent';
         // The signing key is the DID's own key in OpenSSH's form: what `signet git pubkey` prints and commits carry.
-        item.tooltip = new vscode.MarkdownString(`**${node.agent.name}**\n\n\`${node.agent.did}\`\n\ncreated ${node.agent.createdAt}\n\ncommit signing key:\n\n\`${signingKeyLine(node.agent)}\``);
-        item.accessibilityInformation = { label: `agent ${node.agent.name}, ${node.delegations.length} delegations` };
+        item.tooltip = new vscode.MarkdownString(`**${node.agent.name}**\n\n\`${node.agent.did}\`\n\ncreated ${node.agent.createdAt}${outside ? `\n\n⚠ ${escapeMd(outside)}` : ''}\n\ncommit signing key:\n\n\`${signingKeyLine(node.agent)}\``);
+        item.accessibilityInformation = { label: `agent ${node.agent.name}, ${node.delegations.length} delegations${outside ? `, warning: ${outside}` : ''}` };
         return item;
       }
       case 'delegation': {

@@ -13,7 +13,7 @@
 import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
-import { commandLink, describeAgent, neutralizeLinks, remainingText, wantsSentence } from './approvalText';
+import { commandLink, describeAgent, neutralizeLinks, outsideEditorNote, remainingText, wantsSentence } from './approvalText';
 import { commitSigningSentence, isCommitSigning } from './commitSigningPrompt';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
@@ -87,6 +87,7 @@ export class ApprovalPrompts implements vscode.Disposable {
     const wants = isCommitSigning(request) ? commitSigningSentence(request) : wantsSentence(request);
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
+    const outsideEditor = outsideEditorNote(request);
     const total = Math.max(1, Date.parse(request.expiresAt) - Date.parse(request.requestedAt));
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: promptHeading(request, describeAgent(request), risk), cancellable: true },
@@ -96,7 +97,8 @@ export class ApprovalPrompts implements vscode.Disposable {
         let ticks = 0;
         const tick = () => {
           const group = groupOf(request, this.pending.list(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-          const text = promptMessage({ request, wants, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) });
+          // An earlier approval of this agent made outside the editor is said first: it may not have been the person's.
+          const text = `${outsideEditor}${promptMessage({ request, wants, change, group, offers: this.offers, remaining: remainingText(request.expiresAt) })}`;
           // The bar fills as the deadline nears; the message is redrawn only when its words change, and
           // during the first seconds, because the workbench drops reports that arrive before it has set up
           // the notification (seen when a prompt is shown while the window is still starting).

@@ -1,6 +1,7 @@
 // The words of an approval prompt: who asks (and for whom), what, on which exact target, and how long is
 // left. Pure, so that what people are asked to decide on is tested exactly.
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
+import { outsideEditorWarning } from '../../../daemon/src/approvals/deciderText';
 import { clip, formatCountdown } from '../format';
 import { proposedChangeOf } from './proposedChange';
 
@@ -49,6 +50,16 @@ export function neutralizeLinks(untrusted: string): string {
 /** What a prompt asks about, in one sentence: "coder (acting for planner) wants write_file /repo/a.ts on fs (/mcp/tools/call)". */
 export function wantsSentence(request: ApprovalRequest): string {
   return neutralizeLinks(`${describeAgent(request)} wants ${describeTarget(request)} (${request.cmd})`);
+}
+
+/**
+ * "⚠ An earlier approval for this agent was made outside the editor, by /usr/bin/node (pid 4242, …). " when
+ * one was: such an approval may not have been the person's, so the person deciding now should know. The
+ * process text comes from the daemon's own reading of /proc, but it is still neutralised like agent text.
+ */
+export function outsideEditorNote(request: Pick<ApprovalRequest, 'earlierOutsideEditor'>): string {
+  const warning = outsideEditorWarning(request.earlierOutsideEditor);
+  return warning ? neutralizeLinks(`⚠ ${warning.charAt(0).toUpperCase()}${warning.slice(1)}. `) : '';
 }
 
 /**

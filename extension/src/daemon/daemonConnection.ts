@@ -5,6 +5,7 @@ import { DaemonClient, DaemonConnectionError, DaemonRequestError } from '../../.
 import { ExitCode } from '../../../daemon/src/cli/exitCode';
 import { homePaths } from '../../../daemon/src/home/signetHome';
 import type {
+  ClientDescribeParams,
   DaemonRuntimeFile,
   DaemonStatusResult,
   MethodName,
@@ -32,6 +33,8 @@ export interface DaemonLaunchSettings {
   runtime?: string;
   keystore?: 'keychain' | 'file';
   approvalTimeoutSeconds?: number;
+  /** What this window says about itself on its connection, so that its decisions name the window (`client/describe`). */
+  window?: ClientDescribeParams;
 }
 
 export type ConnectionState =
@@ -196,6 +199,7 @@ export class DaemonConnection implements Disposable {
       for (const name of NOTIFICATIONS) opened.onNotification(name, (params) => this.dispatch(name, params));
       const status = await opened.request('daemon/status', {}, { timeoutMs: 10_000 });
       if (status.role !== 'ui') throw new Error(`the daemon accepted this window as "${status.role}", not as a UI client; the UI token is wrong`);
+      if (settings.window) await this.describeWindow(opened, settings.window);
       if (this.disposed) {
         opened.close();
         return;
@@ -210,6 +214,17 @@ export class DaemonConnection implements Disposable {
       client?.close();
       if (this.disposed) return;
       this.scheduleRetry(error);
+    }
+  }
+
+  /** States the window before any decision can be made on this connection; an older daemon only lacks the name. */
+  private async describeWindow(client: DaemonClient, window: ClientDescribeParams): Promise<void> {
+    try {
+      const described = await client.request('client/describe', window, { timeoutMs: 10_000 });
+      if (described.consistent) this.log.info(`decisions from this window are recorded as made by ${described.decider}`);
+      else this.log.warn(`the daemon does not see this window's process where it says it is: decisions are recorded as ${described.decider}`);
+    } catch (error) {
+      this.log.warn(`the daemon did not take this window's description (${(error as Error).message}); its decisions will be recorded by process only`);
     }
   }
 

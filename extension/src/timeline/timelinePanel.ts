@@ -7,6 +7,7 @@ import type { AuditRecord, DelegationInfo } from '../../../daemon/src/server/pro
 import { parseWebviewMessage, type ExtensionToWebview, type TimelineDelegation } from '../../../webview/src/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { Log } from '../log';
+import { anchorBadgeText, type AnchorState } from './editorLogAnchor';
 
 export const TIMELINE_VIEW_TYPE = 'signet.timeline';
 /** The most records the timeline loads (AuditQueryParams.limit's maximum). */
@@ -53,7 +54,7 @@ export class TimelinePanel implements vscode.Disposable {
   /** The highest seq sent, so that a record in both a query result and a notification is sent once. */
   private lastSeq = -1;
 
-  static show(extensionUri: vscode.Uri, connection: DaemonConnection, log: Log, focusAgent: string | null): TimelinePanel {
+  static show(extensionUri: vscode.Uri, connection: DaemonConnection, log: Log, focusAgent: string | null, anchor: () => AnchorState | undefined = () => undefined): TimelinePanel {
     if (TimelinePanel.current) {
       TimelinePanel.current.panel.reveal();
       TimelinePanel.current.post({ type: 'focusAgent', agent: focusAgent });
@@ -72,7 +73,7 @@ export class TimelinePanel implements vscode.Disposable {
       },
     );
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'signet.svg');
-    TimelinePanel.current = new TimelinePanel(panel, extensionUri, connection, log, focusAgent);
+    TimelinePanel.current = new TimelinePanel(panel, extensionUri, connection, log, focusAgent, anchor);
     return TimelinePanel.current;
   }
 
@@ -86,6 +87,7 @@ export class TimelinePanel implements vscode.Disposable {
     private readonly connection: DaemonConnection,
     private readonly log: Log,
     private focusAgent: string | null,
+    private readonly anchor: () => AnchorState | undefined,
   ) {
     panel.webview.html = timelineHtml(panel.webview, extensionUri);
     this.subscriptions.push(
@@ -158,6 +160,8 @@ export class TimelinePanel implements vscode.Disposable {
       });
       this.log.info(`timeline loaded ${records.length} audit record(s)`);
       this.flush();
+      const anchor = this.anchor();
+      if (anchor) this.showAnchor(anchor);
       void this.verifyLog();
     } catch (error) {
       this.log.error(`could not load the audit log into the timeline: ${(error as Error).message}`);
@@ -219,6 +223,12 @@ export class TimelinePanel implements vscode.Disposable {
         this.log.warn(`timeline: could not refresh agents and delegations: ${(error as Error).message}`);
       }
     }, 200);
+  }
+
+  /** The editor's own anchor of the log (editorLogAnchor.ts), as the timeline's second badge. */
+  showAnchor(state: AnchorState): void {
+    if (!this.ready) return;
+    this.post({ type: 'logAnchor', state: state.kind, ...anchorBadgeText(state) });
   }
 
   setFocus(agent: string | null): void {

@@ -2,6 +2,7 @@
 // VS Code's where @vscode/test-electron can download it) against a real daemon that the extension itself
 // starts. test/extension/run.mjs gives them a fresh Signet home with the file keystore.
 import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DaemonClient } from '../../../daemon/src/client/daemonClient';
@@ -209,7 +210,9 @@ test('Copy Agent Report returns the agent’s report from the daemon’s log, wi
   // coder was allowed once by the test above, through a prompt of this window.
   const markdown = await vscode.commands.executeCommand<string | undefined>('signet.copyAgentReport', 'coder');
   assert(typeof markdown === 'string' && markdown.startsWith('## Signet report'), `the report, got ${String(markdown).slice(0, 80)}`);
-  assert(/\| coder \| write_file on files \| once \| vscode \|/.test(markdown), 'the report names the approval and who gave it');
+  // Who gave it: the OS user in this window, as the extension stated it on its connection (client/describe).
+  const window = vscode.workspace.name ? `window "${vscode.workspace.name}"` : 'a window with no folder';
+  assert(markdown.includes(`| coder | write_file on files | once | ${userInfo().username} in ${vscode.env.appName}, ${window} (as the editor said) |`), `the report names the approval and who gave it, got ${markdown}`);
   assert(markdown.includes(join(workspace, 'src', 'auth.ts')), 'the report names the file');
 });
 

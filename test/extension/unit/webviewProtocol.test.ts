@@ -40,6 +40,12 @@ describe('the webview protocol', () => {
     assert.deepEqual(parsed, { type: 'directory', agents: [coder], delegations: [delegation] });
   });
 
+  test("the editor's anchor state arrives with its words bounded, and an unknown state is refused", () => {
+    assert.deepEqual(parseExtensionMessage({ type: 'logAnchor', state: 'broken', label: '⚓ Log re-anchored', detail: 'x'.repeat(5000) }), { type: 'logAnchor', state: 'broken', label: '⚓ Log re-anchored', detail: 'x'.repeat(4000) });
+    assert.equal(parseExtensionMessage({ type: 'logAnchor', state: 'fine', label: '', detail: '' }), undefined);
+    assert.equal(parseExtensionMessage({ type: 'logAnchor', state: 'extends', label: 3, detail: '' }), undefined);
+  });
+
   test('messages from the webview of an unknown type are refused', () => {
     assert.equal(parseWebviewMessage({ type: 'runCommand', command: 'rm -rf' }), undefined);
     assert.deepEqual(parseWebviewMessage({ type: 'copy', text: 'did:key:z6Mk' }), { type: 'copy', text: 'did:key:z6Mk' });

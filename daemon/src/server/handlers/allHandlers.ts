@@ -9,6 +9,7 @@ import { daemonHandlers } from './daemonHandlers';
 import type { DaemonParts } from './daemonParts';
 import { delegationHandlers } from './delegationHandlers';
 import { invocationHandlers } from './invocationHandlers';
+import { clientHandlers } from './clientHandlers';
 import { gitHandlers } from './gitHandlers';
 import { policyHandlers } from './policyHandlers';
 
@@ -23,5 +24,6 @@ export function allHandlers(parts: DaemonParts): MethodHandlers {
     ...auditHandlers(parts),
     ...policyHandlers(parts),
     ...gitHandlers(parts),
+    ...clientHandlers(parts),
   };
 }

@@ -1,5 +1,7 @@
 // The running parts of one daemon that the method handlers serve: built by startDaemon, in its start order.
 import type { ApprovalQueue } from '../../approvals/approvalQueue';
+import type { DecisionPlaces } from '../../approvals/decider';
+import type { OutsideEditorApprovals } from '../../approvals/outsideEditorApprovals';
 import type { AuditLog, CheckpointAnchor } from '../../audit/auditLog';
 import type { Authorizer } from '../../authz/authorizer';
 import type { DelegationStore } from '../../authz/delegationStore';
@@ -37,4 +39,8 @@ export interface DaemonParts {
   policyDir: string;
   /** Signs commits as an agent (`git/sign`), through the same authorize path as every call. */
   commitSigner: CommitSigner;
+  /** Who decides where: the verified process behind each connection, and what an editor stated (`client/describe`). */
+  places: DecisionPlaces;
+  /** Agents holding an approval made outside the editor, flagged in their later prompts and in `agent/list`. */
+  outsideEditor: OutsideEditorApprovals;
 }
