@@ -9,6 +9,7 @@ import { AuditLog, CHECKPOINT_FILE } from './audit/auditLog';
 import { checkpointOrigin, createCheckpointSigner, formatVerifierKey } from './audit/checkpoint';
 import { verifyLog } from './audit/verify';
 import { Authorizer } from './authz/authorizer';
+import { ClientCalls } from './hooks/clientCalls';
 import { DELEGATION_STATE_NEEDLES, DelegationStore, delegationStatesOf } from './authz/delegationStore';
 import { DaemonClient } from './client/daemonClient';
 import { acquireDaemonLock, ensureHome, homePaths, loadConfig, writeRuntimeFile } from './home/signetHome';
@@ -157,6 +158,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       audit,
       defaultWorkspace: options.workspace ?? process.cwd(),
     });
+    const clientCalls = new ClientCalls({
+      authorize: (params, connection) => authorizer.authorize(params, connection),
+      audit,
+      agentDid: (name) => identities.findAgent(name)?.did,
+      sessionDelegations: (key) => delegations.all().filter((d) => d.sessionConnection === key && !d.revoked).map((d) => d.cid),
+      revoke: (cid, reason) => authorizer.revoke(cid, reason),
+    });
     let stopping = false;
     /** Authorize calls under way, so a shutdown can wait for their denials to be audited. */
     const inFlight = new Set<Promise<unknown>>();
@@ -213,12 +221,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       'authz/authorize': async (params, connection) => {
         if (stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
-        const work = authorizer.authorize(params, connection);
+        const work = clientCalls.authorize(params, connection);
         inFlight.add(work);
         void work.finally(() => inFlight.delete(work)).catch(() => undefined);
         return work;
       },
       'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
+      'call/outcome': (params) => {
+        refuseWhileStopping();
+        return clientCalls.outcome(params);
+      },
+      'session/end': (params) => {
+        refuseWhileStopping();
+        return clientCalls.endSession(params);
+      },
       'approval/list': () => ({ pending: approvals.list() }),
       'approval/decide': (params, connection) => {
         refuseWhileStopping();

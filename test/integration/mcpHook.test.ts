@@ -137,9 +137,9 @@ describe('the PreToolUse hook adapter', () => {
   test('input that is not a PreToolUse object is refused rather than let through', async () => {
     assert.equal(decision(await decidePreToolUse('not json', options)).permissionDecision, 'deny');
     assert.equal(decision(await decidePreToolUse('{"tool_input": {}}', options)).permissionDecision, 'deny');
-    const post = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'PostToolUse', tool_name: 'Bash' }), options));
-    assert.equal(post.permissionDecision, 'deny');
-    assert.match(post.permissionDecisionReason, /answers PreToolUse and PreSkillShellCommand only/);
+    const prompt = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'UserPromptSubmit', prompt: 'hi' }), options));
+    assert.equal(prompt.permissionDecision, 'deny');
+    assert.match(prompt.permissionDecisionReason, /answers PreToolUse, PreSkillShellCommand, PostToolUse, PostToolUseFailure, SessionEnd only/);
   });
 
   test('the CLI reads the hook input on stdin and prints the decision as JSON', async () => {

@@ -39,6 +39,7 @@ import {
 } from '../ucan/index';
 import { canonicalPath, canonicalizeArgs, HARD_LINKED_MARK, PathRefusal, UNCLASSIFIED_MARK, type CanonicalArgs } from './canonicalPaths';
 import { freshNonce } from './freshNonce';
+import { clientSessionKey } from './sessionKeys';
 import type { DelegationStore, StoredDelegation } from './delegationStore';
 
 /** Where records go. The audit log implements it; `append` resolves once the record is durable. */
@@ -118,6 +119,8 @@ export class Authorizer {
   }
 
   private async authorizeOrThrow(params: AuthorizeParams, connection: Connection): Promise<AuthorizeResult> {
+    // A hook's session is the client's (see sessionKeys.ts); anything else's is its connection.
+    const sessionKey = clientSessionKey(params.clientCall) ?? connection.id;
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {
@@ -143,7 +146,7 @@ export class Authorizer {
       return this.allow(agent, params.cmd, args, [minted], undefined, policy);
     }
 
-    const chain = verdict?.outcome === 'ask' ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
+    const chain = verdict?.outcome === 'ask' ? undefined : this.findChain(agent.did, params.cmd, args, undefined, sessionKey);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     let main: AgentInfo | undefined;
@@ -174,7 +177,7 @@ export class Authorizer {
       paths: canonical.paths,
       ...(tool ? { tool } : {}),
       ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
-    }, connection.id);
+    }, sessionKey);
     await this.audit.append({
       agent: agent.did,
       kind: 'approval.requested',
@@ -219,7 +222,7 @@ export class Authorizer {
         { code: 'changed', at: '', value: before },
       );
     }
-    const approvedChain = this.findChain(agent.did, params.cmd, args, minted, connection.id);
+    const approvedChain = this.findChain(agent.did, params.cmd, args, minted, sessionKey);
     if (!approvedChain) {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
     }

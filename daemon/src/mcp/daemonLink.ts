@@ -5,6 +5,7 @@
 // daemon listens on a new port with a new token.
 import { DaemonClient, DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { readRuntimeFile } from '../home/signetHome';
+import { unreachableReason } from '../hooks/hookDaemon';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode, type AuthorizeParams, type AuthorizeResult, type DenyCode } from '../server/protocol';
 
 export interface DaemonLinkOptions {
@@ -160,10 +161,4 @@ export class DaemonLink {
     // Reconnecting must never be what keeps a finished proxy alive.
     this.retryTimer.unref();
   }
-}
-
-function unreachableReason(home: string, error: unknown): string {
-  const detail = (error as Error)?.message ?? String(error);
-  const where = detail.includes(home) ? '' : ` (Signet home ${home})`;
-  return `the Signet daemon is not reachable: ${detail}${where}. No one can approve this call, so it was refused. Start the daemon with \`signet daemon\` or open VS Code with the Signet extension, then try again.`;
 }

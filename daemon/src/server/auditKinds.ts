@@ -13,4 +13,5 @@ export const AUDIT_KINDS = [
   'authorize.denied',
   'log.truncated',
   'log.reanchored',
+  'call.outcome',
 ] as const;
