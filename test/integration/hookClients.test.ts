@@ -108,14 +108,15 @@ describe('signet protect installing hooks from the command line', () => {
     const dry = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace, '--dry-run'], { env });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /PreToolUse: installed/);
-    assert.match(dry.stdout, /\+.*hook claude-code/);
+    assert.match(dry.stdout, /\+.*signet-hook --home \S+ claude-code/);
     assert.equal(existsSync(settings), false);
     const real = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace], { env });
     assert.equal(real.code, 0, real.stderr);
     const hooks = parseConfig(readFileSync(settings, 'utf8'), settings).hooks as Record<string, { hooks: { command: string }[] }[]>;
     const command = hooks.PreToolUse?.[0]?.hooks[0]?.command ?? '';
     assert.ok(isSignetHookCommand(command));
-    assert.ok(command.startsWith(`'${join(home, 'bin', 'signet')}' `) || command.startsWith(`${join(home, 'bin', 'signet')} `), command);
+    assert.ok(command.startsWith(`'${join(home, 'bin', 'signet-hook')}' `) || command.startsWith(`${join(home, 'bin', 'signet-hook')} `), command);
+    assert.ok(existsSync(join(home, 'bin', 'signet-hook')), 'protect wrote the hooks\' launcher it names');
     const again = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace], { env });
     assert.match(again.stdout, /already protected/);
     const undo = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace, '--undo'], { env });
