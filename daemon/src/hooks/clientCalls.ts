@@ -47,8 +47,8 @@ interface DecidedCall {
   at: number;
   /** Each distinct call asked under this id (normally one), by a digest of what was asked. */
   asks: Map<string, Ask>;
-  outcomeSeq?: number;
-  outcomeInvocation?: string | null;
+  /** The outcome's record, once one was reported. */
+  outcome?: Promise<CallOutcomeResult>;
 }
 
 function callKey(agent: string, call: ClientCall & { toolUseId: string }): string {
@@ -86,7 +86,7 @@ export class ClientCalls {
     const earlier = decided.asks.get(digest);
     // The same call asked again before it ran: the first answer stands. Once its outcome is in, or after a short
     // while, the same id and arguments are a new call (Cursor's ids are made from the call, and can repeat).
-    if (earlier && decided.outcomeSeq === undefined && earlier.at > this.now() - DUPLICATE_ASK_SECONDS) return earlier.result;
+    if (earlier && decided.outcome === undefined && earlier.at > this.now() - DUPLICATE_ASK_SECONDS) return earlier.result;
     if (earlier) this.calls.set(key, (decided = { at: this.now(), asks: new Map() }));
     const ask: Ask = { at: this.now(), result: this.options.authorize(params, connection) };
     decided.asks.set(digest, ask);
@@ -96,9 +96,20 @@ export class ClientCalls {
 
   /** Appends `call.outcome` for a reported outcome, against the allowed call it belongs to, once. */
   async outcome(params: CallOutcomeParams): Promise<CallOutcomeResult> {
-    const decided = this.calls.get(callKey(params.agent, params.call));
-    if (decided?.outcomeSeq !== undefined) return { invocation: decided.outcomeInvocation ?? null, duplicate: true, seq: decided.outcomeSeq };
-    const { invocation, unmatched } = matchInvocation(decided);
+    const key = callKey(params.agent, params.call);
+    const decided = this.calls.get(key) ?? this.remember(key);
+    // Claimed before anything is awaited, so that the same outcome reported twice at once is appended once.
+    if (decided.outcome) return { ...(await decided.outcome), duplicate: true };
+    const appended = this.appendOutcome(params, matchInvocation(decided));
+    decided.outcome = appended;
+    // An append that failed recorded nothing: a later report may try again.
+    appended.catch(() => {
+      if (decided.outcome === appended) decided.outcome = undefined;
+    });
+    return appended;
+  }
+
+  private async appendOutcome(params: CallOutcomeParams, { invocation, unmatched }: { invocation: string | null; unmatched?: string }): Promise<CallOutcomeResult> {
     const record = await this.options.audit.append({
       agent: this.options.agentDid(params.agent) ?? null,
       kind: 'call.outcome',
@@ -117,9 +128,6 @@ export class ClientCalls {
         ...(unmatched ? { unmatched } : {}),
       },
     });
-    const entry = decided ?? this.remember(callKey(params.agent, params.call));
-    entry.outcomeSeq = record.seq;
-    entry.outcomeInvocation = invocation;
     return { invocation, duplicate: false, seq: record.seq };
   }
 
@@ -160,8 +168,8 @@ export class ClientCalls {
 }
 
 /** The one allowed invocation a call's asks came to, or why there is none to attach an outcome to. */
-function matchInvocation(decided: DecidedCall | undefined): { invocation: string | null; unmatched?: string } {
-  if (!decided || decided.asks.size === 0) return { invocation: null, unmatched: 'no call of this agent, client and session was asked about under this tool_use_id' };
+function matchInvocation(decided: DecidedCall): { invocation: string | null; unmatched?: string } {
+  if (decided.asks.size === 0) return { invocation: null, unmatched: 'no call of this agent, client and session was asked about under this tool_use_id' };
   const settled = [...decided.asks.values()].map((a) => a.settled);
   if (settled.some((s) => s === undefined)) return { invocation: null, unmatched: 'the call was still being decided when its outcome arrived' };
   const allowed = settled.filter((s): s is Extract<AuthorizeResult, { decision: 'allow' }> => s?.decision === 'allow');
