@@ -186,7 +186,7 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
       if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds', ExitCode.Usage);
       const text = await runHook(
         { flavor, home, fallback: opts.fallback, ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), ...(opts.includeMcp ? { includeMcp: true } : {}) },
-        await readAllStdin(),
+        readAllStdin(),
       );
       if (text) process.stdout.write(text);
     });

@@ -1,13 +1,13 @@
 // The hook's one connection to signetd: connect, ask, close. A client runs its hook as a new process for every
-// tool call, so what this file loads is paid on every call: it reads the runtime file and speaks JSON-RPC over
-// `ws` itself, with the few checks its three answers need written out, rather than loading the protocol's schemas
+// tool call, so what this file loads is paid on every call: it reads the runtime file and speaks JSON-RPC over a
+// minimal WebSocket client (miniWebSocket.ts) itself, with the few checks its three answers need written out, rather than loading the protocol's schemas
 // and the long-lived client (daemon/src/client/), which cost more to load than a call costs to decide.
 //
 // It fails closed: whenever no daemon answers, or answers something this file does not recognise, `authorize`
 // resolves to a denial that says why; reports (outcomes, session ends) are best effort and never throw.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { connectMiniWebSocket, type MiniWebSocket } from './miniWebSocket';
 import type { AuthorizeParams, AuthorizeResult, CallOutcomeParams, SessionEndParams } from '../server/protocol';
 
 /** What the hook asks of the daemon. */
@@ -16,6 +16,8 @@ export interface HookDaemon {
   /** Records an outcome; resolves to the allowed call's invocation CID (null when none matched), or an error text. */
   reportOutcome(params: CallOutcomeParams): Promise<{ invocation: string | null } | { error: string }>;
   endSession(params: SessionEndParams): Promise<{ revoked: string[] } | { error: string }>;
+  /** Starts connecting now, so that the connection is being made while the hook reads its input. */
+  warm(): void;
   close(): void;
 }
 
@@ -52,27 +54,25 @@ async function readRuntime(home: string): Promise<RuntimeFile> {
   return r as RuntimeFile;
 }
 
-function connect(runtime: RuntimeFile, timeoutMs: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${runtime.port}`, { headers: { authorization: `Bearer ${runtime.agentToken}` }, handshakeTimeout: timeoutMs });
-    socket.once('open', () => resolve(socket));
-    socket.once('error', (error) => reject(new Error(`cannot connect to signetd on port ${runtime.port}: ${error.message}`)));
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`signetd refused the connection (HTTP ${res.statusCode})`)));
-  });
+async function connect(runtime: RuntimeFile, timeoutMs: number): Promise<MiniWebSocket> {
+  try {
+    return await connectMiniWebSocket(runtime.port, { authorization: `Bearer ${runtime.agentToken}` }, timeoutMs);
+  } catch (error) {
+    throw new Error(`cannot connect to signetd on port ${runtime.port}: ${(error as Error).message}`);
+  }
 }
 
 /** The hook's link to the daemon of `home`: one WebSocket, opened on the first request. */
 export function hookDaemon(home: string, connectTimeoutMs = 3000): HookDaemon {
-  let socket: Promise<WebSocket> | undefined;
+  let socket: Promise<MiniWebSocket> | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const open = () =>
     (socket ??= readRuntime(home)
       .then((runtime) => connect(runtime, connectTimeoutMs))
       .then((ws) => {
-        ws.on('message', (data) => answer(String(data)));
-        ws.on('close', () => failAll('the connection to the Signet daemon was lost before it answered'));
-        ws.on('error', () => undefined);
+        ws.onMessage(answer);
+        ws.onClose(() => failAll('the connection to the Signet daemon was lost before it answered'));
         return ws;
       }));
   const answer = (text: string) => {
@@ -97,9 +97,7 @@ export function hookDaemon(home: string, connectTimeoutMs = 3000): HookDaemon {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }), (error) => {
-        if (error) reject(new Error(`could not send to signetd: ${error.message}`));
-      });
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     });
   };
   const report = async <T>(method: string, params: unknown, check: (r: unknown) => T | undefined): Promise<T | { error: string }> => {
@@ -120,8 +118,12 @@ export function hookDaemon(home: string, connectTimeoutMs = 3000): HookDaemon {
     },
     reportOutcome: (params) => report('call/outcome', params, (r) => (isObject(r) && (typeof r.invocation === 'string' || r.invocation === null) ? { invocation: r.invocation } : undefined)),
     endSession: (params) => report('session/end', params, (r) => (isObject(r) && Array.isArray(r.revoked) ? { revoked: r.revoked.map(String) } : undefined)),
+    warm() {
+      open().catch(() => undefined);
+    },
+    // The hook exits right after: the connection is dropped rather than closed with a handshake it would wait for.
     close() {
-      void socket?.then((ws) => ws.close()).catch(() => undefined);
+      void socket?.then((ws) => ws.terminate()).catch(() => undefined);
     },
   };
 }

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.exitCode = 64;
     return;
   }
-  const text = await runHook(run, await readAllStdin());
+  const text = await runHook(run, readAllStdin());
   if (text) process.stdout.write(text);
 }
 

@@ -16,10 +16,12 @@ export interface HookRun {
 /** Claude Code gives a hook 60 s by default and VS Code 30 s; answering a little earlier keeps the decision ours. */
 const defaultTimeoutSeconds: Record<HookFlavor, number> = { 'claude-code': 55, vscode: 25, cursor: 25 };
 
-/** The text to print for one hook input (nothing for an event that only reports). */
-export async function runHook(run: HookRun, stdinText: string): Promise<string | undefined> {
+/** The text to print for one hook input (nothing for an event that only reports), connecting while it is read. */
+export async function runHook(run: HookRun, input: Promise<string>): Promise<string | undefined> {
   const daemon = hookDaemon(run.home);
+  daemon.warm();
   try {
+    const stdinText = await input;
     const common = {
       agent: run.agent ?? defaultHookAgent[run.flavor],
       authorize: daemon.authorize,
