@@ -14,6 +14,7 @@ import { decidePreToolUse, type HookOptions } from '../../daemon/src/mcp/agentHo
 import type { ApprovalDecision, ApprovalRequest, AuditRecord } from '../../daemon/src/server/protocol';
 import { startHarness, type Harness } from '../support/daemonHarness';
 import { builtCli } from '../fixtures/mcp/builtCli';
+import { bashFailure, bashOutcome, sessionEnd } from '../fixtures/hooks/claudeCodeInputs';
 import { cursorAfterEdit, cursorAfterShell, cursorShell, cursorStdin } from '../fixtures/hooks/cursorInputs';
 
 describe('hook sessions, outcomes and one decision per call', () => {
@@ -69,7 +70,7 @@ describe('hook sessions, outcomes and one decision per call', () => {
     const session = `s-${randomUUID()}`;
     nextDecision = 'session';
     assert.equal((await decisionOf(bash(session, 'pwd')))?.permissionDecision, 'allow');
-    await decidePreToolUse(JSON.stringify({ session_id: session, transcript_path: '/tmp/t.jsonl', cwd: h.workspace, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' }), claude);
+    await decidePreToolUse(JSON.stringify({ ...sessionEnd, session_id: session, cwd: h.workspace }), claude);
     const revoked = (await records('delegation.revoked')).at(-1);
     assert.match(String(revoked?.data.reason), /the claude-code session ended \(prompt_input_exit\)/);
     nextDecision = 'deny';
@@ -84,7 +85,7 @@ describe('hook sessions, outcomes and one decision per call', () => {
     const invocation = /invocation (b[a-z2-7]+)/.exec(pre?.permissionDecisionReason ?? '')?.[1];
     assert.ok(invocation, pre?.permissionDecisionReason);
     const response = { stdout: 'hi\n', stderr: '', interrupted: false, isImage: false };
-    const post = { session_id: session, transcript_path: '/tmp/t.jsonl', cwd: h.workspace, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hi' }, tool_response: response, tool_use_id: id };
+    const post = { ...bashOutcome, session_id: session, cwd: h.workspace, tool_input: { command: 'echo hi' }, tool_response: response, tool_use_id: id };
     assert.equal(await decidePreToolUse(JSON.stringify(post), claude), undefined, 'a report prints nothing');
     const outcome = (await records('call.outcome')).at(-1);
     assert.equal(outcome?.data.invocation, invocation);
@@ -94,7 +95,7 @@ describe('hook sessions, outcomes and one decision per call', () => {
   });
 
   test('an outcome that names no call Signet allowed is recorded as such, never attached to another call', async () => {
-    const post = { session_id: 'nobody', transcript_path: '/tmp/t.jsonl', cwd: h.workspace, hook_event_name: 'PostToolUseFailure', tool_name: 'Bash', tool_input: { command: 'false' }, error: 'Exit code 1', tool_use_id: `toolu_${randomUUID()}` };
+    const post = { ...bashFailure, session_id: 'nobody', cwd: h.workspace, tool_use_id: `toolu_${randomUUID()}` };
     await decidePreToolUse(JSON.stringify(post), claude);
     const outcome = (await records('call.outcome')).at(-1);
     assert.equal(outcome?.data.invocation, null);
