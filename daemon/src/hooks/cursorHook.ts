@@ -6,6 +6,12 @@
 //   beforeMCPExecution    { tool_name, tool_input, url | command } → /cursor/tools/mcp__<tool>
 //   beforeReadFile        { file_path, content, attachments }      → /cursor/tools/read (answer: permission only)
 //
+// and records what came of a call (hookOutcomes.ts), printing nothing:
+//
+//   afterShellExecution   { command, output, exit_code? }          → call.outcome of its shell call
+//   afterMCPExecution     { tool_name, tool_input, result_json }   → call.outcome of its MCP call
+//   afterFileEdit         { file_path, edits }                     → call.outcome naming no call (Cursor asks none)
+//
 // An MCP call to a server that already runs behind `signet mcp-proxy` is allowed here: the proxy decides it, and
 // deciding it twice would ask the person twice.
 import { resolve } from 'node:path';

@@ -13,11 +13,14 @@
 // 2, Cursor on a crash, VS Code on anything but a clear answer). So the command is a shell line whose `||` branch
 // runs whenever the launcher cannot start, is missing, or exits non-zero: it prints the client's own deny and
 // exits 2, which every one of the three reads as "block". Claude Code's `onFailure: "block"` and Cursor's
-// `failClosed` cover what no shell line can: a hook that times out.
+// `failClosed` cover what no shell line can: a hook that times out. The events that only report (PostToolUse,
+// SessionEnd, Cursor's after-events) come after the call ran: their line only says on stderr that it failed.
+// On Windows the same logic is a PowerShell script (windowsHookCommand.ts).
 //
-// The launcher cannot be shadowed: the command names `$HOME/.signet/bin/signet` by its full path (no lookup on
-// `PATH`, which an agent's shell can change); the client's shell expands `$HOME` from the client's own
-// environment, so a committed file works for every teammate whose Signet home is the default one.
+// The launcher cannot be shadowed: the command names `$HOME/.signet/bin/signet-hook` (the lean hook entry point,
+// hookMain.ts) by its full path (no lookup on `PATH`, which an agent's shell can change); the client's shell
+// expands `$HOME` from the client's own environment, so a committed file works for every teammate whose Signet
+// home is the default one.
 import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser/lib/esm/main.js';
 import { join, relative, sep } from 'node:path';
 import { parseConfig } from '../mcp/protectConfig';
