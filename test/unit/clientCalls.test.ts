@@ -1,8 +1,12 @@
 // The daemon's bookkeeping of client calls, with a stand-in authorizer and log beside the real daemon tests
 // (test/integration/hookSessions.test.ts): what the idle bound ends, and what an outcome is never attached to.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ClientCalls, SESSION_IDLE_SECONDS } from '../../daemon/src/hooks/clientCalls';
+import { fileDigest, sha256Digest } from '../../daemon/src/hooks/hookOutcomes';
 import type { AuthorizeParams, AuthorizeResult } from '../../daemon/src/server/protocol';
 import type { Connection } from '../../daemon/src/server/rpcServer';
 
@@ -67,5 +71,16 @@ describe('client calls in the daemon', () => {
     const later = await cid(h.calls.authorize(ask('t2', 'ls'), connection));
     h.advance(60);
     assert.notEqual(await cid(h.calls.authorize(ask('t2', 'ls'), connection)), later);
+  });
+});
+
+describe('the digest of a changed file', () => {
+  test('is the content\'s sha256, and null for a file that is gone or is not a regular file (never read forever)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-digest-'));
+    writeFileSync(join(dir, 'a.txt'), 'content\n');
+    assert.equal(await fileDigest(join(dir, 'a.txt')), sha256Digest('content\n'));
+    assert.equal(await fileDigest(join(dir, 'gone.txt')), null);
+    assert.equal(await fileDigest('/dev/zero'), null);
+    assert.equal(await fileDigest(dir), null);
   });
 });

@@ -4,6 +4,7 @@
 // client's tool_use_id (daemon/src/hooks/clientCalls.ts).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CallOutcomeParams, HookClientName, SessionEndParams } from '../server/protocol';
 
@@ -20,8 +21,20 @@ export function sha256Digest(data: string | Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** The digest of a file's content now, or null when it cannot be read (it was deleted, or is not a file). */
-export function fileDigest(path: string): Promise<string | null> {
+/** Files larger than this are not read for their digest (null), so that a report never holds the client up long. */
+const MAX_DIGESTED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The digest of a file's content now, or null when it cannot be read: deleted, too large, or not a regular file
+ * (an agent that names a FIFO or /dev/zero must not keep the hook reading forever).
+ */
+export async function fileDigest(path: string): Promise<string | null> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_DIGESTED_BYTES) return null;
+  } catch {
+    return null;
+  }
   return new Promise((done) => {
     const hash = createHash('sha256');
     createReadStream(path)
