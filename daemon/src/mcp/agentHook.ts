@@ -194,8 +194,12 @@ function optionsForShape(input: PreToolUseInput, options: HookOptions): HookOpti
 
 /** The client's own ids of this call: its session, and its id of the tool call. */
 function clientCallOf(input: PreToolUseInput, flavor: HookFlavor): ClientCall {
+  return { client: flavor, ...sessionOf(input), ...(input.tool_use_id ? { toolUseId: input.tool_use_id } : {}) };
+}
+
+function sessionOf(input: PreToolUseInput): { session?: string } {
   const session = input.session_id ?? input.sessionId;
-  return { client: flavor, ...(session ? { session } : {}), ...(input.tool_use_id ? { toolUseId: input.tool_use_id } : {}) };
+  return session ? { session } : {};
 }
 
 /** Sends what a reporting event tells to the daemon; best effort, since the tool has run already. */
@@ -241,7 +245,9 @@ async function decide(input: PreToolUseInput, event: DecidedEvent, options: Hook
     args: { tool: input.tool_name, input: toolInput, ...via },
     createAgent: true,
     ...(inputSchema ? { inputSchema } : {}),
-    clientCall: clientCallOf(input, options.flavor),
+    // A skill's line has no outcome event to pair with, and its id is not known to be one per run: only the
+    // session is bound, so that a repeated line is always decided again.
+    clientCall: event === 'PreSkillShellCommand' ? { client: options.flavor, ...sessionOf(input) } : clientCallOf(input, options.flavor),
   };
   const workspace = input.cwd ?? options.defaultWorkspace;
   // The daemon takes absolute workspaces only; a relative one is taken against this process's working directory.
