@@ -1,5 +1,6 @@
 // The daemon's bookkeeping of client calls, with a stand-in authorizer and log beside the real daemon tests
-// (test/integration/hookSessions.test.ts): what the idle bound ends, and what an outcome is never attached to.
+// (test/integration/hookSessions.test.ts): what the idle bound ends, and what an outcome is never attached to;
+// and the hook side's small pure parts (file digests, the lean entry point's arguments).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ClientCalls, SESSION_IDLE_SECONDS } from '../../daemon/src/hooks/clientCalls';
 import { fileDigest, sha256Digest } from '../../daemon/src/hooks/hookOutcomes';
+import { parseHookArgs } from '../../daemon/src/hooks/runHook';
 import type { AuthorizeParams, AuthorizeResult } from '../../daemon/src/server/protocol';
 import type { Connection } from '../../daemon/src/server/rpcServer';
 
@@ -82,5 +84,15 @@ describe('the digest of a changed file', () => {
     assert.equal(await fileDigest(join(dir, 'gone.txt')), null);
     assert.equal(await fileDigest('/dev/zero'), null);
     assert.equal(await fileDigest(dir), null);
+  });
+});
+
+describe('the lean hook\'s command line', () => {
+  test('names the client, with the home from --home, $SIGNET_HOME or ~/.signet, and refuses anything else', () => {
+    assert.deepEqual(parseHookArgs(['--home', '/h', 'cursor', '--timeout', '140'], {}), { fallback: 'deny', timeoutSeconds: 140, flavor: 'cursor', home: '/h' });
+    assert.equal((parseHookArgs(['claude-code'], { SIGNET_HOME: '/s' }) as { home: string }).home, '/s');
+    assert.match(String(parseHookArgs(['--home', '/h'], {})), /name the client/);
+    assert.match(String(parseHookArgs(['vscode', '--timeout', '0'], {})), /positive/);
+    assert.match(String(parseHookArgs(['vscode', 'hook'], {})), /unexpected argument "hook"/);
   });
 });

@@ -7,35 +7,9 @@
 //
 // Usage errors exit 64 with a line on stderr; since that is neither 0 nor 2, the installed command's `||` branch
 // then prints the client's deny (see hookSettings.ts), so a wrong line fails closed too.
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { HookFlavor } from '../mcp/agentHook';
-import { readAllStdin, runHook, type HookRun } from './runHook';
+import { parseHookArgs, readAllStdin, runHook } from './runHook';
 
 const USAGE = 'usage: signet-hook [--home DIR] <claude-code|vscode|cursor> [--agent NAME] [--timeout SECONDS] [--fallback deny|ask] [--include-mcp]';
-
-/** The run an argument list asks for, or the sentence that says what is wrong with it. */
-export function parseHookArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): HookRun | string {
-  let home = env.SIGNET_HOME;
-  let flavor: HookFlavor | undefined;
-  const run: Omit<HookRun, 'flavor' | 'home'> = { fallback: 'deny' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => argv[++i];
-    if (arg === '--home') home = value();
-    else if (arg === '--agent') run.agent = value();
-    else if (arg === '--timeout') run.timeoutSeconds = Number(value());
-    else if (arg === '--fallback') run.fallback = value() as HookRun['fallback'];
-    else if (arg === '--include-mcp') run.includeMcp = true;
-    else if ((arg === 'claude-code' || arg === 'vscode' || arg === 'cursor') && !flavor) flavor = arg;
-    else return `unexpected argument "${arg}"`;
-  }
-  if (!flavor) return 'name the client: claude-code, vscode or cursor';
-  if (home === undefined || home === '') home = join(homedir(), '.signet');
-  if (run.timeoutSeconds !== undefined && !(run.timeoutSeconds > 0)) return '--timeout must be a positive number of seconds';
-  if (run.fallback !== 'deny' && run.fallback !== 'ask') return '--fallback is deny or ask';
-  return { ...run, flavor, home: resolve(home) };
-}
 
 async function main(): Promise<void> {
   const run = parseHookArgs(process.argv.slice(2));
