@@ -26,6 +26,8 @@ export interface AuthorizeLoad {
   /** The CLI bundle the daemon runs from, and its home: a proxy or a hook of the same build is run from them. */
   cli: string;
   home: string;
+  /** The folder the agents work in (the default owner rules keep them out of the home). */
+  workspace: string;
   /** The UI client (an editor, as far as the daemon knows); close it to measure without one. */
   ui: DaemonClient;
   /** One authorize call, which must be allowed. */
@@ -109,6 +111,7 @@ export async function startAuthorizeLoad(cli: string, options: { withoutPolicy?:
     return {
       cli,
       home,
+      workspace,
       ui,
       authorizeOnce,
       keepInFlight,

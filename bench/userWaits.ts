@@ -57,12 +57,21 @@ export function proxiedEcho(load: AuthorizeLoad): Promise<TimedSide> {
   return echoSide(process.execPath, [load.cli, '--home', load.home, 'mcp-proxy', '--agent', 'bench', '--server-name', 'everything', '--workspace', load.home, '--', process.execPath, everythingServer(), 'stdio']);
 }
 
-/** One `signet hook claude-code` process of the load's build per call, for a Read the daemon allows. */
-export function hookCall(load: AuthorizeLoad): TimedSide {
-  const input = JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: join(load.home, 'a.ts') }, cwd: load.home, session_id: 'bench' });
+/** How a hook call is started: the lean entry point the installed hooks run, or `signet hook` of the full CLI. */
+export type HookEntry = 'lean' | 'cli';
+
+/** The command line of one hook process of the load's build. */
+function hookArgs(load: AuthorizeLoad, entry: HookEntry): string[] {
+  return entry === 'lean' ? [join(dirname(load.cli), 'hook.js'), '--home', load.home, 'claude-code'] : [load.cli, '--home', load.home, 'hook', 'claude-code'];
+}
+
+/** One hook process of the load's build per call, for a Read the daemon allows, each with its own tool_use_id. */
+export function hookCall(load: AuthorizeLoad, entry: HookEntry = 'cli'): TimedSide {
+  let sent = 0;
   const once = () =>
     new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [load.cli, '--home', load.home, 'hook', 'claude-code'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const input = JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: join(load.workspace, 'a.ts') }, cwd: load.workspace, session_id: 'bench', tool_use_id: `toolu_bench_${process.pid}_${sent++}` });
+      const child = spawn(process.execPath, hookArgs(load, entry), { stdio: ['pipe', 'pipe', 'ignore'] });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.once('error', reject);
@@ -71,6 +80,17 @@ export function hookCall(load: AuthorizeLoad): TimedSide {
         else reject(new Error(`the benchmark hook call was not allowed: ${out}`));
       });
       child.stdin.end(input);
+    });
+  return { latencies: (calls) => timeEach(calls, once), close: async () => undefined };
+}
+
+/** `node -e 0`, one process per call: what starting any Node process costs here, the hook's floor. */
+export function nodeStartup(): TimedSide {
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+      child.once('error', reject);
+      child.once('exit', () => resolve());
     });
   return { latencies: (calls) => timeEach(calls, once), close: async () => undefined };
 }

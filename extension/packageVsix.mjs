@@ -50,7 +50,7 @@ export const MAX_PACKAGE_BYTES = 6 * 1024 * 1024;
 export const SODIUM_TARGETS = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64']);
 
 /** The files of dist/ the extension needs at run time (maps stay out). */
-const DIST_FILES = ['extension.js', 'signet.js', 'cli.js', 'webview.js', 'webview.css'];
+const DIST_FILES = ['extension.js', 'signet.js', 'cli.js', 'hook.js', 'webview.js', 'webview.css'];
 
 function isMusl() {
   if (process.platform !== 'linux') return false;

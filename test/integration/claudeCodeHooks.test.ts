@@ -103,7 +103,7 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
   });
 
   test('with the launcher broken, the hook cannot run and the tool is blocked rather than run', async () => {
-    const launcher = join(h.home, 'bin', 'signet');
+    const launcher = join(h.home, 'bin', 'signet-hook');
     const working = readFileSync(launcher, 'utf8');
     writeFileSync(launcher, '#!/bin/sh\nexit 1\n');
     try {

@@ -29,7 +29,7 @@ describe('the extension package of each platform', { skip: !existsSync(join(repo
       const otherTriples = Object.values(TARGETS).filter((other) => other !== triple);
       assert.deepEqual(entries.filter((entry) => otherTriples.some((other) => entry.includes(`keyring-${other}/`))), []);
       assert.ok(size <= MAX_PACKAGE_BYTES, `${(size / 1024 / 1024).toFixed(2)} MiB`);
-      for (const needed of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/webview.js', `extension/${manifest.icon}`]) {
+      for (const needed of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/hook.js', 'extension/dist/webview.js', `extension/${manifest.icon}`]) {
         assert.ok(entries.includes(needed), `${needed} is in the package`);
       }
       // vsce names these itself: LICENSE.txt, readme.md, changelog.md.

@@ -13,7 +13,7 @@ import { parseConfig } from '../../daemon/src/mcp/protectConfig';
 import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
 import { builtCli } from '../fixtures/mcp/builtCli';
 import { skillShellLine } from '../fixtures/hooks/claudeCodeInputs';
-import { cursorAfterShell, cursorMcp, cursorProxiedMcp, cursorRead, cursorShell, cursorStdin } from '../fixtures/hooks/cursorInputs';
+import { cursorMcp, cursorPrompt, cursorProxiedMcp, cursorRead, cursorShell, cursorStdin } from '../fixtures/hooks/cursorInputs';
 
 function runCli(cli: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -46,8 +46,8 @@ describe('the Cursor hook and the skill-shell event', () => {
 
   test('a delegated shell command is allowed with Cursor\'s own output, naming the invocation', async () => {
     const answer = await decideCursorHook(cursorStdin(cursorShell, h.workspace), cursor);
-    assert.equal(answer.permission, 'allow', answer.user_message);
-    assert.match(answer.agent_message ?? '', /invocation b[a-z2-7]+/);
+    assert.equal(answer?.permission, 'allow', answer?.user_message);
+    assert.match(answer?.agent_message ?? '', /invocation b[a-z2-7]+/);
   });
 
   test('a read of a file nobody allowed is asked for, and a denial answers with a permission only', async () => {
@@ -62,7 +62,7 @@ describe('the Cursor hook and the skill-shell event', () => {
   });
 
   test('an MCP call is decided as its tool, unless its server already runs behind the proxy', async () => {
-    assert.equal((await decideCursorHook(cursorStdin(cursorProxiedMcp, h.workspace), cursor)).permission, 'allow');
+    assert.equal((await decideCursorHook(cursorStdin(cursorProxiedMcp, h.workspace), cursor))?.permission, 'allow');
     const requested = nextNotification(h.ui, 'approval/didRequest');
     const pending = decideCursorHook(cursorStdin(cursorMcp, h.workspace), cursor);
     const request = await requested;
@@ -70,13 +70,13 @@ describe('the Cursor hook and the skill-shell event', () => {
     assert.deepEqual((request.args.input as Record<string, unknown>).path, join(h.workspace, 'a.txt'));
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny', decidedBy: 'reviewer' });
     const answer = await pending;
-    assert.equal(answer.permission, 'deny');
-    assert.match(answer.agent_message ?? '', /reviewer denied/);
+    assert.equal(answer?.permission, 'deny');
+    assert.match(answer?.agent_message ?? '', /reviewer denied/);
   });
 
-  test('input Cursor does not send before running something, or not JSON at all, is denied rather than let through', async () => {
-    assert.equal((await decideCursorHook('not json', cursor)).permission, 'deny');
-    assert.equal((await decideCursorHook(cursorStdin(cursorAfterShell, h.workspace), cursor)).permission, 'deny');
+  test('an event Signet neither decides nor records, or input that is not JSON at all, is denied rather than let through', async () => {
+    assert.equal((await decideCursorHook('not json', cursor))?.permission, 'deny');
+    assert.equal((await decideCursorHook(cursorStdin(cursorPrompt, h.workspace), cursor))?.permission, 'deny');
   });
 
   test('a slash command\'s ! line is asked for as the shell command it is, with the skill named, and the answer is for that event', async () => {
@@ -108,14 +108,15 @@ describe('signet protect installing hooks from the command line', () => {
     const dry = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace, '--dry-run'], { env });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /PreToolUse: installed/);
-    assert.match(dry.stdout, /\+.*hook claude-code/);
+    assert.match(dry.stdout, /\+.*signet-hook --home \S+ claude-code/);
     assert.equal(existsSync(settings), false);
     const real = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace], { env });
     assert.equal(real.code, 0, real.stderr);
     const hooks = parseConfig(readFileSync(settings, 'utf8'), settings).hooks as Record<string, { hooks: { command: string }[] }[]>;
     const command = hooks.PreToolUse?.[0]?.hooks[0]?.command ?? '';
     assert.ok(isSignetHookCommand(command));
-    assert.ok(command.startsWith(`'${join(home, 'bin', 'signet')}' `) || command.startsWith(`${join(home, 'bin', 'signet')} `), command);
+    assert.ok(command.startsWith(`'${join(home, 'bin', 'signet-hook')}' `) || command.startsWith(`${join(home, 'bin', 'signet-hook')} `), command);
+    assert.ok(existsSync(join(home, 'bin', 'signet-hook')), 'protect wrote the hooks\' launcher it names');
     const again = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace], { env });
     assert.match(again.stdout, /already protected/);
     const undo = await runCli(cli, ['--home', home, 'protect', '--client', 'claude-code', '--workspace', workspace, '--undo'], { env });

@@ -1,6 +1,7 @@
 // A Claude Code subagent's calls, through the hook and a real daemon: each subagent type is its own Signet agent,
 // whose rights are delegated by the session's main agent, never borrowed from it silently.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +14,8 @@ describe('subagents as delegated agents', () => {
   let h: Harness;
   let link: DaemonLink;
   let options: HookOptions;
-  const call = () => JSON.stringify(subagentReadCall).replaceAll('/home/dev/project', h.workspace);
+  // Each call a call of its own, as Claude Code gives each its own tool_use_id (the daemon decides one id once).
+  const call = () => JSON.stringify({ ...subagentReadCall, tool_use_id: `toolu_${randomUUID()}` }).replaceAll('/home/dev/project', h.workspace);
 
   before(async () => {
     h = await startHarness({ listen: true, approvalTimeoutSeconds: 30 });

@@ -1,6 +1,7 @@
 // `signet hook claude-code|vscode` against PreToolUse inputs in the clients' own shapes (test/fixtures/mcp/hooks)
 // and a real daemon: the adapter function directly, and the CLI as the client runs it (stdin in, JSON out).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,11 @@ import { nextNotification, startHarness, tempDir, type Harness } from '../suppor
 import { builtCli } from '../fixtures/mcp/builtCli';
 import { repoRoot } from '../fixtures/mcp/servers';
 
+/** A fixture in the test's workspace, as a call of its own: the daemon decides one tool_use_id once, so each gets a fresh one. */
 function hookInput(name: string, workspace: string): string {
-  return readFileSync(join(repoRoot, 'test/fixtures/mcp/hooks', `${name}.json`), 'utf8').replaceAll('/home/dev/project', workspace);
+  const fixture = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/mcp/hooks', `${name}.json`), 'utf8')) as Record<string, unknown>;
+  if (typeof fixture.tool_use_id === 'string') fixture.tool_use_id = `toolu_${randomUUID()}`;
+  return JSON.stringify(fixture).replaceAll('/home/dev/project', workspace);
 }
 
 function decision(output: PreToolUseOutput | undefined): PreToolUseOutput['hookSpecificOutput'] {
@@ -167,9 +171,9 @@ describe('the PreToolUse hook adapter', () => {
   test('input that is not a PreToolUse object is refused rather than let through', async () => {
     assert.equal(decision(await decidePreToolUse('not json', options)).permissionDecision, 'deny');
     assert.equal(decision(await decidePreToolUse('{"tool_input": {}}', options)).permissionDecision, 'deny');
-    const post = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'PostToolUse', tool_name: 'Bash' }), options));
-    assert.equal(post.permissionDecision, 'deny');
-    assert.match(post.permissionDecisionReason, /answers PreToolUse and PreSkillShellCommand only/);
+    const prompt = decision(await decidePreToolUse(JSON.stringify({ hook_event_name: 'UserPromptSubmit', prompt: 'hi' }), options));
+    assert.equal(prompt.permissionDecision, 'deny');
+    assert.match(prompt.permissionDecisionReason, /answers PreToolUse, PreSkillShellCommand, PostToolUse, PostToolUseFailure, SessionEnd only/);
   });
 
   test('the CLI reads the hook input on stdin and prints the decision as JSON', async () => {

@@ -30,6 +30,8 @@ export interface PersonAsked {
   workspace: string;
   policy: AuditedPolicy | undefined;
   connection: Connection;
+  /** What a `session` approval of this call lasts for: the client's session for a hook, else the connection. */
+  sessionKey: string;
   /** Told the person's decision, when one was made, before the call is answered (the commit signer's "Sign as me"). */
   onDecision?: (decision: ApprovalDecideParams) => void;
 }
@@ -74,7 +76,7 @@ export abstract class ApprovalFlow extends CallAnswers {
       // Relayed to the prompt only: a server's word about its tool never decides anything here.
       ...(params.toolAnnotations ? { toolAnnotations: params.toolAnnotations } : {}),
       ...(this.outsideEditor.of(agent.did) ? { earlierOutsideEditor: this.outsideEditor.of(agent.did) } : {}),
-    }, connection.id);
+    }, call.sessionKey);
     await this.audit.append({
       agent: agent.did,
       kind: 'approval.requested',
@@ -120,7 +122,7 @@ export abstract class ApprovalFlow extends CallAnswers {
         { code: 'changed', at: '', value: before },
       );
     }
-    const approvedChain = this.findChain(agent.did, params.cmd, args, minted, connection.id);
+    const approvedChain = this.findChain(agent.did, params.cmd, args, minted, call.sessionKey);
     if (!approvedChain) {
       return this.deny(agent, params, 'internal-error', 'the approval was given, but its delegation no longer covers the call (revoked meanwhile?)', request.id);
     }

@@ -9,6 +9,7 @@ import type { Connection } from '../server/rpcServer';
 import { ApprovalFlow } from './approvalFlow';
 import { policyRecord } from './auditDigests';
 import { PATHS_FIELD } from './callAnswers';
+import { clientSessionKey } from './sessionKeys';
 import { MAX_CHAIN_DEPTH, type AuthorizerOptions } from './chainSearch';
 import type { StoredDelegation } from './delegationStore';
 
@@ -51,6 +52,8 @@ export class Authorizer extends ApprovalFlow {
   }
 
   private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeResult> {
+    // A hook's session is the client's (see sessionKeys.ts); anything else's is its connection.
+    const sessionKey = clientSessionKey(params.clientCall) ?? connection.id;
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {
@@ -76,7 +79,7 @@ export class Authorizer extends ApprovalFlow {
       return this.allow(agent, params.cmd, args, [minted], undefined, policy);
     }
 
-    const chain = verdict?.outcome === 'ask' || options.mustAsk ? undefined : this.findChain(agent.did, params.cmd, args, undefined, connection.id);
+    const chain = verdict?.outcome === 'ask' || options.mustAsk ? undefined : this.findChain(agent.did, params.cmd, args, undefined, sessionKey);
     if (chain) return this.allow(agent, params.cmd, args, chain);
 
     let main: AgentInfo | undefined;
@@ -86,7 +89,7 @@ export class Authorizer extends ApprovalFlow {
       // A subagent is its own agent: what its main agent holds does not cover it silently. The person is asked,
       // seeing whom it acts for, and an approval is delegated to it by the main agent (see decide).
     }
-    return this.askPerson({ agent, main, params, canonical, args, workspace, policy, connection, ...(options.onDecision ? { onDecision: options.onDecision } : {}) });
+    return this.askPerson({ agent, main, params, canonical, args, workspace, policy, connection, sessionKey, ...(options.onDecision ? { onDecision: options.onDecision } : {}) });
   }
 
   /** The owner policy's verdict; a policy that fails to answer denies, with the cause. */

@@ -4,10 +4,9 @@
 import { Argument, Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { decideCursorHook } from '../hooks/cursorHook';
 import { clientMarkers, hookClients, hookFileFor, type HookFile } from '../hooks/hookSettings';
-import { decidePreToolUse, defaultHookAgent, type HookFlavor } from '../mcp/agentHook';
-import { DaemonLink } from '../mcp/daemonLink';
+import { readAllStdin, runHook } from '../hooks/runHook';
+import { type HookFlavor } from '../mcp/agentHook';
 import { ensureLauncher } from '../mcp/launcher';
 import { HEADERS_ENV, mcpClientKinds, parseHeadersEnv, type McpClientKind } from '../mcp/protectConfig';
 import { protect, secondPromptHint, undoProtect, userDidOf, type FileOutcome, type ProtectReport } from '../mcp/protectFiles';
@@ -46,12 +45,6 @@ function headersFrom(options: string[], env: NodeJS.ProcessEnv): Record<string, 
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return headers;
-}
-
-async function readAllStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const statusText: Record<FileOutcome['status'], string> = {
@@ -179,7 +172,7 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
 
   program
     .command('hook')
-    .description('a PreToolUse hook: reads the hook JSON on stdin, asks Signet, prints allow, deny or ask')
+    .description('a client hook: reads the hook JSON on stdin, asks Signet, prints allow, deny or ask (PreToolUse); records outcomes and session ends (the installed hooks run the same code as signet-hook)')
     .addArgument(new Argument('<client>', 'the hook schema').choices(['claude-code', 'vscode', 'cursor']))
     .option('--agent <name>', 'the agent the calls are made as (default: claude-code, or copilot for vscode)', agentName)
     .option('--timeout <seconds>', 'wait this long for a decision (keep it below the hook timeout in the client settings)', (v) => Number.parseInt(v, 10))
@@ -188,33 +181,11 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
     .action(async (flavor: HookFlavor, opts: { agent?: string; timeout?: number; fallback: 'deny' | 'ask'; includeMcp?: boolean }) => {
       const { home } = globals();
       if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds', ExitCode.Usage);
-      const link = new DaemonLink({ home });
-      try {
-        if (flavor === 'cursor') {
-          const answer = await decideCursorHook(await readAllStdin(), {
-            agent: opts.agent ?? defaultHookAgent.cursor,
-            authorize: (params) => link.authorize(params),
-            timeoutSeconds: opts.timeout ?? 25,
-            defaultWorkspace: process.cwd(),
-          });
-          process.stdout.write(`${JSON.stringify(answer)}\n`);
-          return;
-        }
-        const decision = await decidePreToolUse(await readAllStdin(), {
-          flavor,
-          agent: opts.agent ?? defaultHookAgent[flavor],
-          authorize: (params) => link.authorize(params),
-          // Claude Code gives a hook 60 s by default and VS Code 30 s; answering a little earlier keeps the
-          // decision ours instead of the client's timeout handling.
-          timeoutSeconds: opts.timeout ?? (flavor === 'vscode' ? 25 : 55),
-          fallback: opts.fallback,
-          ...(opts.includeMcp ? { includeMcp: true } : {}),
-          defaultWorkspace: process.cwd(),
-        });
-        if (decision) process.stdout.write(`${JSON.stringify(decision)}\n`);
-      } finally {
-        link.close();
-      }
+      const text = await runHook(
+        { flavor, home, fallback: opts.fallback, ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), ...(opts.includeMcp ? { includeMcp: true } : {}) },
+        readAllStdin(),
+      );
+      if (text) process.stdout.write(text);
     });
 
   program

@@ -13,14 +13,18 @@
 // 2, Cursor on a crash, VS Code on anything but a clear answer). So the command is a shell line whose `||` branch
 // runs whenever the launcher cannot start, is missing, or exits non-zero: it prints the client's own deny and
 // exits 2, which every one of the three reads as "block". Claude Code's `onFailure: "block"` and Cursor's
-// `failClosed` cover what no shell line can: a hook that times out.
+// `failClosed` cover what no shell line can: a hook that times out. The events that only report (PostToolUse,
+// SessionEnd, Cursor's after-events) come after the call ran: their line only says on stderr that it failed.
+// On Windows the same logic is a PowerShell script (windowsHookCommand.ts).
 //
-// The launcher cannot be shadowed: the command names `$HOME/.signet/bin/signet` by its full path (no lookup on
-// `PATH`, which an agent's shell can change); the client's shell expands `$HOME` from the client's own
-// environment, so a committed file works for every teammate whose Signet home is the default one.
+// The launcher cannot be shadowed: the command names `$HOME/.signet/bin/signet-hook` (the lean hook entry point,
+// hookMain.ts) by its full path (no lookup on `PATH`, which an agent's shell can change); the client's shell
+// expands `$HOME` from the client's own environment, so a committed file works for every teammate whose Signet
+// home is the default one.
 import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser/lib/esm/main.js';
 import { join, relative, sep } from 'node:path';
 import { parseConfig } from '../mcp/protectConfig';
+import { decodedWindowsHookCommand, windowsHookCommandLine } from './windowsHookCommand';
 
 export type HookClient = 'claude-code' | 'vscode' | 'cursor';
 export const hookClients: readonly HookClient[] = ['claude-code', 'vscode', 'cursor'];
@@ -57,16 +61,37 @@ export function clientMarkers(client: HookClient, base: string, scope: 'workspac
   }
 }
 
-/** The events each client's hook is installed for: every one that runs something Signet should decide. */
-export const hookEvents: Record<HookClient, readonly string[]> = {
+/** The events each client's hook is installed for: every one that runs something Signet should decide… */
+export const decidedHookEvents: Record<HookClient, readonly string[]> = {
   // PreSkillShellCommand runs the `!` lines of skills and slash commands, which never pass PreToolUse.
   'claude-code': ['PreToolUse', 'PreSkillShellCommand'],
   vscode: ['PreToolUse'],
   cursor: ['beforeShellExecution', 'beforeMCPExecution', 'beforeReadFile'],
 };
 
+/**
+ * …and every one that reports what came of a call or ends a session: outcomes are audited against the call, and a
+ * session approval ends with the client's session. VS Code and Cursor have no session-end event; their session
+ * approvals end after an idle time (daemon/src/hooks/clientCalls.ts).
+ */
+export const reportedHookEvents: Record<HookClient, readonly string[]> = {
+  'claude-code': ['PostToolUse', 'PostToolUseFailure', 'SessionEnd'],
+  vscode: ['PostToolUse'],
+  cursor: ['afterShellExecution', 'afterMCPExecution', 'afterFileEdit'],
+};
+
+export const hookEvents: Record<HookClient, readonly string[]> = {
+  'claude-code': [...decidedHookEvents['claude-code'], ...reportedHookEvents['claude-code']],
+  vscode: [...decidedHookEvents.vscode, ...reportedHookEvents.vscode],
+  cursor: [...decidedHookEvents.cursor, ...reportedHookEvents.cursor],
+};
+
+const isDecided = (client: HookClient, event: string) => decidedHookEvents[client].includes(event);
+
 /** Seconds the client waits for the hook: longer than the hook's own wait, which is longer than a default approval. */
 export const HOOK_ENTRY_TIMEOUT_SECONDS = 150;
+/** A report asks no one, so the client need not wait long for it. */
+export const REPORT_ENTRY_TIMEOUT_SECONDS = 30;
 export const HOOK_DECISION_TIMEOUT_SECONDS = 140;
 
 function shellQuote(value: string): string {
@@ -92,26 +117,38 @@ function failureOutput(client: HookClient, event: string): string {
 
 export interface HookCommandOptions {
   client: HookClient;
-  /** The absolute launcher path ($SIGNET_HOME/bin/signet). */
+  /** The absolute path of the hooks' launcher ($SIGNET_HOME/bin/signet-hook). */
   launcher: string;
   /** The Signet home the hook talks to. */
   home: string;
   userHome: string;
   agent?: string;
+  /** The platform whose shell runs the command; win32 gets a PowerShell line (windowsHookCommand.ts). */
+  platform?: NodeJS.Platform;
 }
 
 /** The shell line a client runs for one event. */
 export function hookCommandLine(options: HookCommandOptions, event: string): string {
+  if ((options.platform ?? process.platform) === 'win32') {
+    return windowsHookCommandLine(options, { timeoutSeconds: HOOK_DECISION_TIMEOUT_SECONDS, denyOutput: isDecided(options.client, event) ? failureOutput(options.client, event) : undefined });
+  }
   const launcher = homeRelativeShellPath(options.launcher, options.userHome);
   const home = homeRelativeShellPath(options.home, options.userHome);
   const agent = options.agent ? ` --agent ${shellQuote(options.agent)}` : '';
-  const run = `${launcher} --home ${home} hook ${options.client}${agent} --timeout ${HOOK_DECISION_TIMEOUT_SECONDS}`;
+  const run = `${launcher} --home ${home} ${options.client}${agent} --timeout ${HOOK_DECISION_TIMEOUT_SECONDS}`;
+  // A report comes after the call ran: there is nothing left to block, only the failure to say.
+  if (!isDecided(options.client, event)) return `${run} || echo 'Signet: the hook could not record this event' >&2`;
   return `${run} || { printf '%s\\n' ${shellQuote(failureOutput(options.client, event))}; echo 'Signet: the hook could not run; the call is blocked' >&2; exit 2; }`;
 }
 
-/** True for a hook command Signet installed (by this launcher or another), for any client. */
+/**
+ * True for a hook command Signet installed (by this launcher or another, through `signet-hook` or the older
+ * `signet … hook`), for any client; a PowerShell line is read through its encoded script.
+ */
 export function isSignetHookCommand(command: unknown): boolean {
-  return typeof command === 'string' && /signet(\.cmd)?"?'?\s+(--home\s+\S+\s+)?hook\s+(claude-code|vscode|cursor)\b/.test(command);
+  if (typeof command !== 'string') return false;
+  const text = decodedWindowsHookCommand(command) ?? command;
+  return /signet(\.cmd)?"?'?\s+(--home\s+\S+\s+)?hook\s+(claude-code|vscode|cursor)\b/.test(text) || /signet-hook(\.cmd)?"?'?\s+(--home\s+\S+\s+)?(claude-code|vscode|cursor)\b/.test(text);
 }
 
 type Json = Record<string, unknown>;
@@ -138,6 +175,11 @@ function formattingOf(text: string): FormattingOptions {
 /** Signet's entry for one event, in the client's shape. */
 export function signetEntry(options: HookCommandOptions, event: string): Json {
   const command = hookCommandLine(options, event);
+  // Only a deciding event can block; a report's failure must not stop the client from going on.
+  if (!isDecided(options.client, event)) {
+    if (options.client === 'claude-code') return { hooks: [{ type: 'command', command, timeout: REPORT_ENTRY_TIMEOUT_SECONDS }] };
+    return options.client === 'vscode' ? { type: 'command', command, timeout: REPORT_ENTRY_TIMEOUT_SECONDS } : { command, timeout: REPORT_ENTRY_TIMEOUT_SECONDS };
+  }
   switch (options.client) {
     case 'claude-code':
       return { hooks: [{ type: 'command', command, timeout: HOOK_ENTRY_TIMEOUT_SECONDS, onFailure: 'block' }] };

@@ -8,10 +8,10 @@
 // { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow" | "deny" | "ask",
 //   permissionDecisionReason } }.
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { firstChangedPath } from '../authz/canonicalPaths';
-import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
-import { NO_ONE_TO_ASK, REFUSED } from './daemonLink';
+import { NO_ONE_TO_ASK, REFUSED } from '../hooks/hookDaemon';
+import { REPORTED_EVENTS, toolOutcomeParams, type OutcomeReporter, type ReportedEvent } from '../hooks/hookOutcomes';
+import type { AuthorizeParams, AuthorizeResult, ClientCall } from '../server/protocol';
 
 export type HookFlavor = 'claude-code' | 'vscode' | 'cursor';
 
@@ -25,25 +25,49 @@ export const defaultHookAgent: Record<HookFlavor, string> = { 'claude-code': 'cl
 export const DECIDED_EVENTS = ['PreToolUse', 'PreSkillShellCommand'] as const;
 export type DecidedEvent = (typeof DECIDED_EVENTS)[number];
 
-export const PreToolUseInput = z.looseObject({
-  tool_name: z.string().min(1),
-  tool_input: z.record(z.string(), z.unknown()).optional(),
-  tool_use_id: z.string().optional(),
-  cwd: z.string().optional(),
-  session_id: z.string().optional(),
-  sessionId: z.string().optional(),
-  hook_event_name: z.string().optional(),
-  hookEventName: z.string().optional(),
-  transcript_path: z.string().optional(),
-  permission_mode: z.string().optional(),
+/**
+ * The fields of a hook input Signet reads (Claude Code's and VS Code's; the SDK's `HookInput` types are checked
+ * against it in the tests). Read by hand rather than by a schema library, which would cost more to load than the
+ * hook takes to run (see hookMain.ts).
+ */
+export interface PreToolUseInput {
+  tool_name: string;
+  tool_input?: Record<string, unknown>;
+  tool_use_id?: string;
+  cwd?: string;
+  session_id?: string;
+  sessionId?: string;
+  hook_event_name?: string;
+  hookEventName?: string;
+  transcript_path?: string;
+  permission_mode?: string;
   /** Claude Code, when a subagent makes the call: which one, and its type (chosen by the agent, so sanitised). */
-  agent_id: z.string().optional(),
-  agent_type: z.string().optional(),
+  agent_id?: string;
+  agent_type?: string;
   /** PreSkillShellCommand: the skill or slash command whose text holds the command, and who loaded it. */
-  command_name: z.string().optional(),
-  invoked_by: z.string().optional(),
-});
-export type PreToolUseInput = z.infer<typeof PreToolUseInput>;
+  command_name?: string;
+  invoked_by?: string;
+  /** PostToolUse: what the tool answered; PostToolUseFailure: its error. */
+  tool_response?: unknown;
+  error?: string;
+  is_interrupt?: boolean;
+  /** SessionEnd: why the session ended. */
+  reason?: string;
+}
+
+const STRING_FIELDS = ['tool_name', 'tool_use_id', 'cwd', 'session_id', 'sessionId', 'hook_event_name', 'hookEventName', 'transcript_path', 'permission_mode', 'agent_id', 'agent_type', 'command_name', 'invoked_by', 'error', 'reason'] as const;
+
+/** The input when it has the shape Signet reads, or the sentence that says what is wrong with it. */
+export function readHookInput(raw: unknown, needsTool: boolean): PreToolUseInput | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'input: expected a JSON object';
+  const input = raw as Record<string, unknown>;
+  const wrong = STRING_FIELDS.filter((f) => input[f] !== undefined && typeof input[f] !== 'string');
+  if (wrong.length) return wrong.map((f) => `${f}: expected a string`).join('; ');
+  if (needsTool && (typeof input.tool_name !== 'string' || input.tool_name === '')) return 'tool_name: expected a tool name';
+  const toolInput = input.tool_input;
+  if (toolInput !== undefined && (typeof toolInput !== 'object' || toolInput === null || Array.isArray(toolInput))) return 'tool_input: expected an object';
+  return { ...input, tool_name: typeof input.tool_name === 'string' ? input.tool_name : '' } as PreToolUseInput;
+}
 
 export type PermissionDecision = 'allow' | 'deny' | 'ask';
 
@@ -107,6 +131,8 @@ export interface HookOptions {
   fallback?: 'deny' | 'ask';
   /** Used when the input names no working directory. */
   defaultWorkspace?: string;
+  /** Where PostToolUse and SessionEnd are reported; without it they are ignored. */
+  report?: OutcomeReporter;
 }
 
 /** The Signet command for a tool: `/claude-code/tools/bash`, `/vscode/tools/editfiles`. */
@@ -121,23 +147,26 @@ function output(permissionDecision: PermissionDecision, permissionDecisionReason
 
 /**
  * The hook's answer for one raw stdin text, or undefined to stay out of the decision (an MCP tool the proxy
- * already decides). Never throws: unreadable input is denied, since letting an unknown call through is not safe.
+ * already decides) and for the events that only report (PostToolUse, SessionEnd: see hookOutcomes.ts). Never
+ * throws: unreadable input is denied, since letting an unknown call through is not safe.
  */
-export async function decidePreToolUse(stdinText: string, options: HookOptions): Promise<PreToolUseOutput | undefined> {
+export async function decidePreToolUse(stdinText: string, given: HookOptions): Promise<PreToolUseOutput | undefined> {
   let raw: unknown;
   try {
     raw = JSON.parse(stdinText);
   } catch {
     return output('deny', 'Signet could not read the hook input (it is not JSON), so the tool call was refused');
   }
-  const parsed = PreToolUseInput.safeParse(raw);
-  if (!parsed.success) {
-    return output('deny', `Signet could not read the hook input (${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}), so the tool call was refused`);
+  const event = hookEventOf(raw);
+  const input = readHookInput(raw, (DECIDED_EVENTS as readonly string[]).includes(event) || event === 'PostToolUse' || event === 'PostToolUseFailure');
+  if (typeof input === 'string') return output('deny', `Signet could not read the hook input (${input}), so the tool call was refused`);
+  const options = optionsForShape(input, given);
+  if ((REPORTED_EVENTS as readonly string[]).includes(event)) {
+    await report(input, event as ReportedEvent, options);
+    return undefined;
   }
-  const input = parsed.data;
-  const event = input.hook_event_name ?? input.hookEventName ?? 'PreToolUse';
   if (!(DECIDED_EVENTS as readonly string[]).includes(event)) {
-    return output('deny', `signet hook answers ${DECIDED_EVENTS.join(' and ')} only, but was run for ${event}; configure it under those events`);
+    return output('deny', `signet hook answers ${[...DECIDED_EVENTS, ...REPORTED_EVENTS].join(', ')} only, but was run for ${event}; configure it under those events`);
   }
   const decided = event as DecidedEvent;
   if (decided === 'PreToolUse' && !options.includeMcp && /^mcp__/.test(input.tool_name)) return undefined;
@@ -145,6 +174,61 @@ export async function decidePreToolUse(stdinText: string, options: HookOptions):
   // A skill's command is never run on another input: Claude Code keeps any updatedInput from running it at all.
   if (decided === 'PreSkillShellCommand') return output(answer.hookSpecificOutput.permissionDecision, answer.hookSpecificOutput.permissionDecisionReason, undefined, decided);
   return answer;
+}
+
+function hookEventOf(raw: unknown): string {
+  const input = (typeof raw === 'object' && raw !== null ? raw : {}) as { hook_event_name?: unknown; hookEventName?: unknown };
+  const event = input.hook_event_name ?? input.hookEventName ?? 'PreToolUse';
+  return typeof event === 'string' ? event : 'PreToolUse';
+}
+
+/**
+ * VS Code also runs the hooks of `.claude/settings.json`, for Copilot's calls. Its input names the event and the
+ * session in camelCase (`hookEventName`, `sessionId`) where Claude Code writes snake_case: such a call is Copilot's,
+ * decided as the vscode hook decides it (as its agent, and without rewriting the input, which VS Code cannot take).
+ */
+function optionsForShape(input: PreToolUseInput, options: HookOptions): HookOptions {
+  const vscodeShaped = input.hook_event_name === undefined && input.hookEventName !== undefined;
+  if (options.flavor !== 'claude-code' || !vscodeShaped) return options;
+  return { ...options, flavor: 'vscode', agent: defaultHookAgent.vscode };
+}
+
+/** The client's own ids of this call: its session, and its id of the tool call. */
+function clientCallOf(input: PreToolUseInput, flavor: HookFlavor): ClientCall {
+  return { client: flavor, ...sessionOf(input), ...(input.tool_use_id ? { toolUseId: input.tool_use_id } : {}) };
+}
+
+function sessionOf(input: PreToolUseInput): { session?: string } {
+  const session = input.session_id ?? input.sessionId;
+  return session ? { session } : {};
+}
+
+/** Sends what a reporting event tells to the daemon; best effort, since the tool has run already. */
+async function report(input: PreToolUseInput, event: ReportedEvent, options: HookOptions): Promise<void> {
+  if (!options.report) return;
+  const call = clientCallOf(input, options.flavor);
+  let answer: { error: string } | object;
+  if (event === 'SessionEnd') {
+    if (!call.session) return;
+    answer = await options.report.endSession({ call: { client: call.client, session: call.session }, ...(input.reason ? { reason: input.reason } : {}) });
+  } else {
+    if (!call.toolUseId) return;
+    if (!options.includeMcp && /^mcp__/.test(input.tool_name)) return;
+    const params = await toolOutcomeParams({
+      client: call.client,
+      agent: input.agent_id !== undefined ? subagentName(options.agent, input.agent_type) : options.agent,
+      event,
+      session: call.session,
+      toolUseId: call.toolUseId,
+      tool: input.tool_name,
+      toolInput: input.tool_input,
+      response: input.tool_response,
+      error: input.error,
+      cwd: input.cwd ?? options.defaultWorkspace,
+    });
+    answer = await options.report.reportOutcome(params);
+  }
+  if ('error' in answer) process.stderr.write(`Signet could not record the ${event} event: ${answer.error}\n`);
 }
 
 async function decide(input: PreToolUseInput, event: DecidedEvent, options: HookOptions): Promise<PreToolUseOutput> {
@@ -162,6 +246,9 @@ async function decide(input: PreToolUseInput, event: DecidedEvent, options: Hook
     args: { tool: input.tool_name, input: toolInput, ...via },
     createAgent: true,
     ...(inputSchema ? { inputSchema } : {}),
+    // A skill's line has no outcome event to pair with, and its id is not known to be one per run: only the
+    // session is bound, so that a repeated line is always decided again.
+    clientCall: event === 'PreSkillShellCommand' ? { client: options.flavor, ...sessionOf(input) } : clientCallOf(input, options.flavor),
   };
   const workspace = input.cwd ?? options.defaultWorkspace;
   // The daemon takes absolute workspaces only; a relative one is taken against this process's working directory.

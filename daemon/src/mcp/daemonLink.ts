@@ -6,6 +6,7 @@
 import { DaemonClient, DaemonConnectionError, DaemonProtocolError, DaemonRequestError, RequestTooLargeError, UnserializableRequestError } from '../client/daemonClient';
 import { probeMarkerFromEnv } from '../authz/probeRequests';
 import { readRuntimeFile } from '../home/signetHome';
+import { REFUSED, unreachableReason } from '../hooks/hookDaemon';
 import { JsonRpcErrorCode, MAX_FRAME_BYTES, SignetErrorCode, type AuthorizeParams, type AuthorizeResult, type DenyCode } from '../server/protocol';
 
 export interface DaemonLinkOptions {
@@ -164,17 +165,4 @@ export class DaemonLink {
     // Reconnecting must never be what keeps a finished proxy alive.
     this.retryTimer.unref();
   }
-}
-
-/**
- * What a `disconnected` denial says happened to the call. A caller that hands the decision over instead (a hook
- * with `--fallback ask`) replaces these, so that its reason does not say "refused" about a call that was not.
- */
-export const REFUSED = 'so the call was refused';
-export const NO_ONE_TO_ASK = `No one can approve this call, ${REFUSED}.`;
-
-function unreachableReason(home: string, error: unknown): string {
-  const detail = (error as Error)?.message ?? String(error);
-  const where = detail.includes(home) ? '' : ` (Signet home ${home})`;
-  return `the Signet daemon is not reachable: ${detail}${where}. ${NO_ONE_TO_ASK} Start the daemon with \`signet daemon\` or open VS Code with the Signet extension, then try again.`;
 }

@@ -4,7 +4,7 @@
 // extension on activation, `npm start`, `signet protect`) rewrites the launcher to point there.
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../home/atomicFile';
 
@@ -21,6 +21,18 @@ export interface LauncherTarget {
 
 export function launcherPath(home: string): string {
   return join(home, 'bin', process.platform === 'win32' ? 'signet.cmd' : 'signet');
+}
+
+/** The hooks' launcher, beside the CLI's: it runs the lean hook entry point (hook.js) instead of the full CLI. */
+export function hookLauncherPath(home: string): string {
+  return join(home, 'bin', process.platform === 'win32' ? 'signet-hook.cmd' : 'signet-hook');
+}
+
+/** The same target with the hook entry point as its script: hook.js beside cli.js, or hookMain.ts in the sources. */
+export function hookTarget(target: LauncherTarget): LauncherTarget {
+  const cli = target.cli;
+  const script = /[\\/]cli[\\/]main\.ts$/.test(cli) ? join(dirname(dirname(cli)), 'hooks', 'hookMain.ts') : join(dirname(cli), 'hook.js');
+  return { ...target, cli: script };
 }
 
 /**
@@ -67,9 +79,17 @@ export function launcherScript(target: LauncherTarget): string {
   return `#!/bin/sh\n# Written by Signet; rewritten whenever Signet moves. Protected MCP configs call this file.\n${env}exec ${command} "$@"\n`;
 }
 
-/** Writes the launcher when it is missing or points elsewhere; returns its path and whether it changed. */
+/**
+ * Writes the launcher (and the hooks' launcher beside it) when missing or pointing elsewhere; returns the CLI
+ * launcher's path and whether either changed.
+ */
 export async function ensureLauncher(home: string, target: LauncherTarget = currentLauncherTarget()): Promise<{ path: string; changed: boolean }> {
-  const path = launcherPath(home);
+  const hook = await writeLauncher(hookLauncherPath(home), home, hookTarget(target));
+  const cli = await writeLauncher(launcherPath(home), home, target);
+  return { path: cli.path, changed: cli.changed || hook.changed };
+}
+
+async function writeLauncher(path: string, home: string, target: LauncherTarget): Promise<{ path: string; changed: boolean }> {
   const script = launcherScript(target);
   let existing: string | undefined;
   try {

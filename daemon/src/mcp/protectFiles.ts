@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../home/atomicFile';
 import { homePaths } from '../home/signetHome';
 import { installHooksText, type HookChange, type HookFile } from '../hooks/hookSettings';
-import { ensureLauncher, launcherPath, type LauncherTarget } from './launcher';
+import { ensureLauncher, hookLauncherPath, launcherPath, type LauncherTarget } from './launcher';
 import { configFilesFor, defaultAgentFor, protectConfigText, type ConfigFile, type McpClientKind, type ServerChange } from './protectConfig';
 import { unifiedDiff } from './textDiff';
 
@@ -133,13 +133,13 @@ async function replaceWithBackup(home: string, path: string, before: string | un
   return backup;
 }
 
-async function installHooks(options: ProtectOptions, launcher: string, now: () => Date): Promise<HookFileOutcome[]> {
+async function installHooks(options: ProtectOptions, hookLauncher: string, now: () => Date): Promise<HookFileOutcome[]> {
   const outcomes: HookFileOutcome[] = [];
   for (const file of options.hookFiles ?? []) {
     const before = await readIfExists(file.path);
     const result = installHooksText(before ?? '', file.path, {
       client: file.client,
-      launcher,
+      launcher: hookLauncher,
       home: options.home,
       userHome: options.userHome ?? homedir(),
       ...(options.agent ? { agent: options.agent } : {}),
@@ -194,7 +194,7 @@ export async function protect(options: ProtectOptions): Promise<ProtectReport> {
       files.push({ file, status: 'changed', servers: result.servers, diff, backup });
     }
   }
-  return { launcher, launcherChanged, files, ...(options.hookFiles ? { hooks: await installHooks(options, launcher, now) } : {}) };
+  return { launcher, launcherChanged, files, ...(options.hookFiles ? { hooks: await installHooks(options, hookLauncherPath(options.home), now) } : {}) };
 }
 
 /**
@@ -265,7 +265,7 @@ export function secondPromptHint(client: McpClientKind, servers: readonly string
         'Claude Code: Signet now decides these servers\' tool calls. So that Claude Code does not ask again, allow them in',
         `.claude/settings.local.json: { "permissions": { "allow": [${rules}] } }`,
         `The built-in tools (Bash, Edit, Write…) are covered by the hooks \`signet protect --client claude-code\` installs,`,
-        `which run \`${launcher} hook claude-code\` and block the tool when it cannot run.`,
+        `which run \`${launcher}-hook claude-code\` and block the tool when it cannot run.`,
       ].join('\n');
     }
     case 'vscode':

@@ -16,4 +16,5 @@ export const AUDIT_KINDS = [
   'probe.refused',
   /** A commit signed through `signet git-sign`: signer, invocation, payload digest, commit id. */
   'git.commit.signed',
+  'call.outcome',
 ] as const;

@@ -241,6 +241,25 @@ export const ToolAnnotations = z.strictObject({
 });
 export type ToolAnnotations = z.infer<typeof ToolAnnotations>;
 
+/** The clients whose hooks ask Signet: each has its own session ids and call ids. */
+export const HookClientName = z.enum(['claude-code', 'vscode', 'cursor']);
+export type HookClientName = z.infer<typeof HookClientName>;
+const clientChosenId = z.string().min(1).max(256);
+
+/**
+ * Which call of which client session a hook is asking about. The ids are the client's own (`session_id`,
+ * `sessionId` or `conversation_id`; `tool_use_id`), so they are claims, not proofs: they scope what they bind
+ * (a session approval, one decision, one outcome) to this agent and this client as well, never to the id alone.
+ */
+export const ClientCall = z.strictObject({
+  client: HookClientName,
+  /** The client's session: a `session` approval made for this call lasts while that session does. */
+  session: clientChosenId.optional(),
+  /** The client's id of the tool call, so a call decided twice (VS Code runs two hook files) is decided once. */
+  toolUseId: clientChosenId.optional(),
+});
+export type ClientCall = z.infer<typeof ClientCall>;
+
 export const AuthorizeParams = z.strictObject({
   agent: agentName,
   cmd: command,
@@ -277,6 +296,8 @@ export const AuthorizeParams = z.strictObject({
   probe: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'a probe id is 8 to 64 letters, digits or dashes') }).optional(),
   /** The tool's annotations from the server's `tools/list` (MCP proxy only): shown on the prompt, never decided on. */
   toolAnnotations: ToolAnnotations.optional(),
+  /** Set by a client's hook: the client session and call this request belongs to (see `ClientCall`). */
+  clientCall: ClientCall.optional(),
 });
 export type AuthorizeParams = z.infer<typeof AuthorizeParams>;
 
@@ -782,6 +803,47 @@ export type ClientDescribeResult = z.infer<typeof ClientDescribeResult>;
 
 // ───────────────────────────── the methods, each declared once ─────────────────────────────
 
+// ───────────────────────────── client hooks ─────────────────────────────
+
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a digest is sha256: and 64 hex digits');
+
+/**
+ * What came of a call a client's hook asked about (Claude Code's and VS Code's PostToolUse, Cursor's after-events),
+ * appended to the audit log as `call.outcome` against the allowed call it belongs to. Contents never cross: the
+ * hook sends digests of the output and of the changed files.
+ */
+export const CallOutcomeParams = z.strictObject({
+  agent: agentName,
+  call: ClientCall.extend({ toolUseId: clientChosenId }),
+  /** The client's hook event that reported it (`PostToolUse`, `afterShellExecution`…). */
+  event: z.string().min(1).max(64),
+  tool: z.string().min(1).max(256).optional(),
+  exitStatus: z.number().int().optional(),
+  /** The tool reported a failure (Claude Code's PostToolUseFailure) or was interrupted. */
+  failed: z.boolean().optional(),
+  outputDigest: digest.optional(),
+  /** Files the call changed, with the digest of their new content (null when the file is gone). */
+  changedFiles: z.array(z.strictObject({ path: z.string().min(1).max(4096), digest: digest.nullable() })).max(256).optional(),
+});
+export type CallOutcomeParams = z.infer<typeof CallOutcomeParams>;
+export const CallOutcomeResult = z.object({
+  /** The allowed call's invocation CID, or null when no allowed call of this agent and client has the id. */
+  invocation: z.string().nullable(),
+  /** The outcome was recorded before (a client that runs two hook files reports it twice); nothing was appended. */
+  duplicate: z.boolean(),
+  seq: z.number().int().nonnegative(),
+});
+export type CallOutcomeResult = z.infer<typeof CallOutcomeResult>;
+
+/** A client session ended (Claude Code's SessionEnd): the session approvals made in it end too. */
+export const SessionEndParams = z.strictObject({
+  call: ClientCall.extend({ session: clientChosenId }).omit({ toolUseId: true }),
+  reason: z.string().max(256).optional(),
+});
+export type SessionEndParams = z.infer<typeof SessionEndParams>;
+export const SessionEndResult = z.object({ revoked: z.array(z.string()) });
+export type SessionEndResult = z.infer<typeof SessionEndResult>;
+
 /**
  * One request method: what it takes (checked by the daemon before dispatch), what it answers (checked by the
  * client before the caller sees it), who may call it, and the names it answered to before, kept for one release
@@ -824,8 +886,9 @@ export const methods = {
   'audit/verify': method({ params: AuditVerifyParams, result: AuditVerifyResult, roles: uiOnly }),
   'policy/state': method({ params: PolicyStateParams, result: PolicyStateResult, roles: uiOnly }),
   'git/sign': method({ params: GitSignParams, result: GitSignResult, roles: anyRole }),
-
   'client/describe': method({ params: ClientDescribeParams, result: ClientDescribeResult, roles: uiOnly }),
+  'call/outcome': method({ params: CallOutcomeParams, result: CallOutcomeResult, roles: anyRole }),
+  'session/end': method({ params: SessionEndParams, result: SessionEndResult, roles: anyRole }),
 } as const;
 
 export type MethodName = keyof typeof methods;

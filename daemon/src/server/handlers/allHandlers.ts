@@ -11,6 +11,7 @@ import { delegationHandlers } from './delegationHandlers';
 import { invocationHandlers } from './invocationHandlers';
 import { clientHandlers } from './clientHandlers';
 import { gitHandlers } from './gitHandlers';
+import { hookHandlers } from './hookHandlers';
 import { policyHandlers } from './policyHandlers';
 
 export function allHandlers(parts: DaemonParts): MethodHandlers {
@@ -25,5 +26,6 @@ export function allHandlers(parts: DaemonParts): MethodHandlers {
     ...policyHandlers(parts),
     ...gitHandlers(parts),
     ...clientHandlers(parts),
+    ...hookHandlers(parts),
   };
 }

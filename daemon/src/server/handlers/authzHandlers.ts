@@ -4,13 +4,14 @@ import type { MethodHandlers } from '../rpcServer';
 import type { DaemonParts } from './daemonParts';
 
 export function authzHandlers(parts: DaemonParts): Pick<MethodHandlers, 'authz/authorize' | 'authz/cancel'> {
-  const { authorizer, shutdown, audit } = parts;
+  const { authorizer, shutdown, audit, clientCalls } = parts;
   return {
     'authz/authorize': async (params, connection) => {
       // Denied rather than refused: a stopping daemon still answers every request it was asked, with a reason.
       if (shutdown.stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
       if (params.probe) return refuseProbe({ ...params, probe: params.probe }, audit);
-      return shutdown.track(authorizer.authorize(params, connection));
+      // Through clientCalls, so a hook's call that two hook files ask about is decided once (see hooks/clientCalls.ts).
+      return shutdown.track(clientCalls.authorize(params, connection));
     },
     'authz/cancel': ({ requestId }, connection) => ({ cancelled: authorizer.withdraw(requestId, connection) }),
   };

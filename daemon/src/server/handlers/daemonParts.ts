@@ -9,6 +9,7 @@ import type { NonceLedger } from '../../authz/nonceLedger';
 import type { IdentityRegistry } from '../../keys/identities';
 import type { SecretStore } from '../../keys/secretStore';
 import type { CommitSigner } from '../../git/commitSigner';
+import type { ClientCalls } from '../../hooks/clientCalls';
 import type { ShutdownGate } from '../../lifecycle/shutdownGate';
 import type { OwnerPolicy } from '../../policy/ownerPolicy';
 import type { PolicyWatcher } from '../../policy/policyStatus';
@@ -43,4 +44,6 @@ export interface DaemonParts {
   places: DecisionPlaces;
   /** Agents holding an approval made outside the editor, flagged in their later prompts and in `agent/list`. */
   outsideEditor: OutsideEditorApprovals;
+  /** The hooks' calls: decided once per client call, their outcomes and session ends recorded (hooks/clientCalls.ts). */
+  clientCalls: ClientCalls;
 }
