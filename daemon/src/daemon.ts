@@ -17,10 +17,9 @@ import { loadOrCreateUiToken } from './keys/uiToken';
 import { openDaemonAuditLog, recordCreatedUser } from './lifecycle/auditLogStart';
 import { openProbedKeystore } from './lifecycle/keystoreStart';
 import { denyLeftoverApprovals, openDelegationsCheckedAgainstLog } from './lifecycle/leftovers';
+import { startCallServices } from './lifecycle/callServices';
 import { listenAndPublish, type Listening } from './lifecycle/listening';
 import { startOwnerPolicy, type OwnerPolicyChoice } from './lifecycle/ownerPolicyStart';
-import { CommitSigner } from './git/commitSigner';
-import { ClientCalls } from './hooks/clientCalls';
 import { ShutdownGate } from './lifecycle/shutdownGate';
 import { stopInOrder } from './lifecycle/stopping';
 import type { Logger } from './logger';
@@ -101,14 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
     cleanups.push(() => nonces.close());
 
-    const clientCalls = new ClientCalls({
-      authorize: (params, connection) => authorizer.authorize(params, connection),
-      audit,
-      agentDid: (name) => identities.findAgent(name)?.did,
-      sessionDelegations: (key) => delegations.all().filter((d) => d.sessionConnection === key && !d.revoked).map((d) => d.cid),
-      revoke: (cid, reason) => authorizer.revoke(cid, reason),
-    });
-    const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
+    const { clientCalls, commitSigner } = startCallServices({ home, store, identities, delegations, authorizer, audit });
     const shutdown = new ShutdownGate();
     const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner, places, outsideEditor, clientCalls };
     rpc = new RpcServer(allHandlers(parts), log);

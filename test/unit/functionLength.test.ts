@@ -15,8 +15,6 @@ const ALLOWED_LONGER: Record<string, string> = {
     'the UCAN 1.0 validation steps, numbered in the order the invocation spec gives them, in one place so that each can be checked against the spec line by line; the steps share the decoded chain',
   'daemon/src/audit/verify.ts#verifyLog':
     'one streaming pass over a log that may be huge, keeping the tree, the checkpoints to check and the problems found in locals every step updates; splitting it needs a state object of its own, a change beyond this pure move',
-  'daemon/src/cli/mcpCommands.ts#registerMcpCommands':
-    'declares the mcp-proxy, mcp-guard and protect commands one after another; the helper working on the MCP revision edits these very commands this round, so they are split per command after that merge rather than under it',
 };
 
 describe('function length in daemon/src', () => {

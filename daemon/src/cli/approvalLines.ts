@@ -24,7 +24,7 @@ export function oneLine(text: string, max = 200): string {
 
 export function pendingLine(p: Pick<ApprovalRequest, 'id' | 'agent' | 'cmd' | 'summary' | 'args' | 'expiresAt' | 'earlierOutsideEditor'>): string {
   const command = commandText(p.args);
-  // An earlier approval of this agent made outside the editor is said under the request, as the prompt says it.
-  const outside = p.earlierOutsideEditor ? `\n    ⚠ ${oneLine(outsideEditorWarning(p.earlierOutsideEditor))}` : '';
+  // An earlier approval of this agent made outside the editor is said with the request, as the prompt says it.
+  const outside = p.earlierOutsideEditor ? `  ⚠ ${oneLine(outsideEditorWarning(p.earlierOutsideEditor))}` : '';
   return `${p.id}  ${p.agent.name} wants ${p.cmd}: ${oneLine(p.summary)}${command ? `  $ ${oneLine(command)}` : ''}  (until ${p.expiresAt})${outside}`;
 }

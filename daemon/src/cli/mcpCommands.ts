@@ -109,7 +109,8 @@ function hookFilesToProtect(client: McpClientKind | undefined, workspace: string
   return files;
 }
 
-export function registerMcpCommands(program: Command, globals: Globals): void {
+/** `signet mcp-proxy`: an MCP server run behind Signet. */
+function registerMcpProxyCommand(program: Command, globals: Globals): void {
   program
     .command('mcp-proxy')
     .description('run an MCP server behind Signet: each tool call, resource read and prompt is authorized first')
@@ -132,7 +133,10 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
         ...(opts.url ? { url: opts.url, headers: headersFrom(opts.header, process.env) } : { command, args }),
       });
     });
+}
 
+/** `signet protect [--undo]`: MCP configs and hook files rewritten to go through Signet. */
+function registerProtectCommand(program: Command, globals: Globals): void {
   program
     .command('protect')
     .description('put Signet in front of the MCP servers and built-in tools (hooks) of VS Code, Cursor and Claude Code (with a backup; --undo restores it)')
@@ -169,7 +173,10 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
       const report = opts.undo ? await undoProtect(options) : await protect(options);
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${describeReport(report, Boolean(opts.undo))}\n`);
     });
+}
 
+/** `signet hook CLIENT`: a client hook, run by the full CLI (the installed hooks run the lean hook.js). */
+function registerHookCommand(program: Command, globals: Globals): void {
   program
     .command('hook')
     .description('a client hook: reads the hook JSON on stdin, asks Signet, prints allow, deny or ask (PreToolUse); records outcomes and session ends (the installed hooks run the same code as signet-hook)')
@@ -187,7 +194,10 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
       );
       if (text) process.stdout.write(text);
     });
+}
 
+/** `signet launcher`: the stable launcher that protected configs call. */
+function registerLauncherCommand(program: Command, globals: Globals): void {
   program
     .command('launcher')
     .description('write or refresh the stable launcher ($SIGNET_HOME/bin/signet) that protected MCP configs call')
@@ -196,4 +206,11 @@ export function registerMcpCommands(program: Command, globals: Globals): void {
       const result = await ensureLauncher(home);
       process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${result.path} ${result.changed ? 'written' : 'already current'}\n`);
     });
+}
+
+export function registerMcpCommands(program: Command, globals: Globals): void {
+  registerMcpProxyCommand(program, globals);
+  registerProtectCommand(program, globals);
+  registerHookCommand(program, globals);
+  registerLauncherCommand(program, globals);
 }

@@ -5,7 +5,7 @@
 // decided by `configFilesFor` (MCP configs) and `hookFileFor` (hooks), so a location added there is found here.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { clientMarkers, hookEvents, hookFileFor, type HookFile } from '../hooks/hookSettings';
+import { clientMarkers, decidedHookEvents, hookEvents, hookFileFor, type HookFile } from '../hooks/hookSettings';
 import { readIfExists } from '../mcp/protectFiles';
 import { configFilesFor, mcpClientKinds, parseConfig, type ConfigFile, type McpClientKind } from '../mcp/protectConfig';
 
@@ -156,9 +156,13 @@ export async function discoverClientConfigs(options: DiscoveryOptions): Promise<
   return states;
 }
 
-/** The events a client's Signet hook must be installed for. */
+/**
+ * The events a client's Signet hook must be installed for to protect: those that decide a call. The events that
+ * only report an outcome or a session's end (PostToolUse, Cursor's after-events) cannot block anything, so a
+ * missing one leaves a call unrecorded, not unprotected; doctor does not count them.
+ */
 export function requiredHookEvents(client: ClientKind): readonly string[] {
-  return hookEvents[client];
+  return decidedHookEvents[client];
 }
 
 /** Every file whose change can change what `discoverClientConfigs` finds, for an editor to watch. */

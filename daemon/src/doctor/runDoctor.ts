@@ -6,7 +6,7 @@ import { checkAuditLog, checkDaemon, checkKeychain } from './environmentChecks';
 import type { DoctorItem, DoctorReport, ProbeResult } from './doctorReport';
 import { isRunnableHookLine, newProbeId, probeHookCommand, probeServerLine, type ProbeContext } from './probes';
 import { isSignetHookCommand } from '../hooks/hookSettings';
-import { launcherPath } from '../mcp/launcher';
+import { hookLauncherPath, launcherPath } from '../mcp/launcher';
 import { isProtectedEntry } from '../mcp/protectConfig';
 
 export interface DoctorOptions {
@@ -38,7 +38,8 @@ function applyProbe(item: DoctorItem, probe: ProbeResult, repair: string[]): Doc
   return { ...item, ok: false, probe, problems: [`probe: ${probe.outcome}: ${probe.detail}`], fix: `signet ${repair.join(' ')}`, protect: { args: repair } };
 }
 
-async function probeItem(item: DoctorItem, states: readonly ClientConfigState[], context: ProbeContext, launcher: string): Promise<DoctorItem> {
+async function probeItem(item: DoctorItem, states: readonly ClientConfigState[], context: ProbeContext, launchers: { launcher: string; hookLaunchers: readonly string[] }): Promise<DoctorItem> {
+  const { launcher, hookLaunchers } = launchers;
   const repair = ['protect', '--client', item.client, '--workspace', context.workspace, ...(item.kind === 'server' ? ['--no-hooks'] : []), ...(item.scope === 'user' && item.kind === 'hook' ? ['--user'] : [])];
   if (item.kind === 'server') {
     const entry = findEntry(states, item);
@@ -47,7 +48,7 @@ async function probeItem(item: DoctorItem, states: readonly ClientConfigState[],
   }
   const command = item.path ? findHookCommand(states, item) : undefined;
   // A hook naming another program than this home's launcher is red already, and that program is not run.
-  if (!command || isForeignProgram(launcherOfHookCommand(command, context.userHome), launcher)) return item;
+  if (!command || isForeignProgram(launcherOfHookCommand(command, context.userHome), hookLaunchers)) return item;
   // A line with more in it than the launcher and protect's branch is red already, and is not run.
   if (!isRunnableHookLine(command, failClosedBranchOf(item.client, item.name))) return item;
   // protect writes the launcher again (pointing at the Signet that runs it) as well as Signet's entry.
@@ -57,7 +58,8 @@ async function probeItem(item: DoctorItem, states: readonly ClientConfigState[],
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const launcher = launcherPath(options.home);
   const states = await discoverClientConfigs({ workspace: options.workspace, userHome: options.userHome });
-  const context = { workspace: options.workspace, userHome: options.userHome, launcher };
+  const hookLaunchers = [hookLauncherPath(options.home), launcher];
+  const context = { workspace: options.workspace, userHome: options.userHome, launcher, hookLaunchers };
   const environment = [await checkDaemon(options.home), await checkKeychain(options.home), await checkAuditLog(options.home)];
   // Without a daemon every proxied call is refused for that reason alone, which would tell nothing about the lines.
   const probed = options.probe !== false && environment[0]?.ok === true;
@@ -67,7 +69,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const state = states.find((s) => s.client === client);
     let items = state ? staticItemsOf(state, context) : [];
     // One at a time: each probe starts a server or a hook, and a machine's editor is busy enough.
-    if (probed) for (let i = 0; i < items.length; i++) items[i] = await probeItem(items[i] as DoctorItem, states, probeContext, launcher);
+    if (probed) for (let i = 0; i < items.length; i++) items[i] = await probeItem(items[i] as DoctorItem, states, probeContext, { launcher, hookLaunchers });
     clients.push({ client, label: clientLabels[client], found: state?.found ?? false, items });
   }
   const ok = clients.every((c) => c.items.every((i) => i.ok)) && environment.every((e) => e.ok);

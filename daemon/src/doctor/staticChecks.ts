@@ -15,6 +15,11 @@ export interface CheckContext {
   userHome: string;
   /** The launcher of this Signet home, which `signet protect` writes into configs. */
   launcher: string;
+  /**
+   * The launchers a hook line of this home may start: `signet-hook` (the lean entry point `signet protect` writes
+   * into hook files) and the CLI's own launcher (`signet … hook CLIENT`, as hooks were installed before).
+   */
+  hookLaunchers: readonly string[];
 }
 
 function isExecutable(path: string): boolean {
@@ -30,16 +35,17 @@ function isExecutable(path: string): boolean {
  * Problems with a launcher path named in a config: relative (so looked up on PATH), not there, or not this home's
  * launcher (any program named `signet` could answer a probe as Signet would; only the home's own is trusted).
  */
-export function launcherProblems(path: string | undefined, expected?: string): string[] {
+export function launcherProblems(path: string | undefined, expected?: string | readonly string[]): string[] {
   if (path === undefined || path === '') return ['no launcher is named'];
   if (!isAbsolute(path)) return [`the launcher "${path}" is looked up on PATH, where an agent's shell can put its own "signet" first`];
   if (!isExecutable(path)) return [`the launcher ${path} does not exist or cannot be run`];
-  return expected !== undefined && path !== expected ? [`the launcher ${path} is not this Signet home's launcher ${expected}`] : [];
+  const trusted = typeof expected === 'string' ? [expected] : expected;
+  return trusted !== undefined && !trusted.includes(path) ? [`the launcher ${path} is not this Signet home's launcher ${trusted.join(' or ')}`] : [];
 }
 
 /** True for a path that names a program which exists but is not this home's launcher: doctor never runs one. */
-export function isForeignProgram(path: string, launcher: string): boolean {
-  return path !== launcher && isAbsolute(path) && isExecutable(path);
+export function isForeignProgram(path: string, launchers: readonly string[]): boolean {
+  return !launchers.includes(path) && isAbsolute(path) && isExecutable(path);
 }
 
 /** The program a hook's shell line starts: its first word, with `$HOME` (or `~`) expanded as the client's shell would. */
@@ -100,7 +106,7 @@ function hookProblems(client: ClientKind, hook: ConfiguredHook, context: CheckCo
   if (client === 'claude-code' && hook.onFailure !== 'block') problems.push('the entry lacks "onFailure": "block": Claude Code runs the tool when the hook times out');
   if (client === 'cursor' && hook.failClosed !== true) problems.push('the entry lacks "failClosed": true: Cursor runs the tool when the hook crashes or times out');
   if (client === 'claude-code' && typeof hook.matcher === 'string' && hook.matcher !== '' && hook.matcher !== '*') problems.push(`the entry only runs for tools matching "${hook.matcher}"`);
-  problems.push(...launcherProblems(launcherOfHookCommand(hook.command, context.userHome), context.launcher));
+  problems.push(...launcherProblems(launcherOfHookCommand(hook.command, context.userHome), context.hookLaunchers));
   return problems;
 }
 

@@ -1,0 +1,32 @@
+// The services that answer calls beside authorize, each through the authorizer so that the owner policy, the
+// delegations and the prompt apply to them too: the hooks' client calls (decided once per client call, their
+// outcomes and session ends recorded) and commit signing as an agent.
+import type { AuditLog } from '../audit/auditLog';
+import type { Authorizer } from '../authz/authorizer';
+import type { DelegationStore } from '../authz/delegationStore';
+import { CommitSigner } from '../git/commitSigner';
+import { ClientCalls } from '../hooks/clientCalls';
+import type { IdentityRegistry } from '../keys/identities';
+import type { SecretStore } from '../keys/secretStore';
+
+export interface CallServiceParts {
+  home: string;
+  store: SecretStore;
+  identities: IdentityRegistry;
+  delegations: DelegationStore;
+  authorizer: Authorizer;
+  audit: AuditLog;
+}
+
+export function startCallServices(parts: CallServiceParts): { clientCalls: ClientCalls; commitSigner: CommitSigner } {
+  const { home, store, identities, delegations, authorizer, audit } = parts;
+  const clientCalls = new ClientCalls({
+    authorize: (params, connection) => authorizer.authorize(params, connection),
+    audit,
+    agentDid: (name) => identities.findAgent(name)?.did,
+    sessionDelegations: (key) => delegations.all().filter((d) => d.sessionConnection === key && !d.revoked).map((d) => d.cid),
+    revoke: (cid, reason) => authorizer.revoke(cid, reason),
+  });
+  const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
+  return { clientCalls, commitSigner };
+}
