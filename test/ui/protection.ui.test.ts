@@ -95,7 +95,8 @@ test('Protect on the red hook installs it failing closed, and with nothing left 
   await clickProtect(row);
   await row.locator(greenIcon).waitFor({ timeout: 60_000 });
   const hooks = JSON.parse(readFileSync(join(bench.workspace, '.github', 'hooks', 'signet.json'), 'utf8')) as { hooks: { PreToolUse: { command: string }[] } };
-  assert.match(hooks.hooks.PreToolUse[0]?.command ?? '', /hook vscode .*\|\| \{/);
+  // The hooks' lean launcher, for VS Code's schema, with the fail-closed branch after it.
+  assert.match(hooks.hooks.PreToolUse[0]?.command ?? '', /bin\/signet-hook .*\bvscode .*\|\| \{/);
   await bench.page.locator('.statusbar-item').filter({ hasText: /unprotected/ }).waitFor({ state: 'hidden' });
   await bench.screenshot('protection-3-all-green');
 });
