@@ -4,28 +4,16 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test as nodeTest } from 'node:test';
+import { after, before } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { Workbench } from './workbench';
+import { Workbench, testWithScreenshots } from './workbench';
 
 const vsix = process.env.SIGNET_VSIX;
 const outDir = process.env.SIGNET_UI_OUT;
 if (!vsix || !outDir) throw new Error('run the UI tests through test/ui/run.mjs, which packages the .vsix and sets SIGNET_VSIX and SIGNET_UI_OUT');
 
 let bench: Workbench;
-let failures = 0;
-
-function test(name: string, fn: () => Promise<void>): void {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (error) {
-      failures++;
-      await bench?.screenshot(`failed-${failures}`).catch(() => undefined);
-      throw error;
-    }
-  });
-}
+const test = testWithScreenshots(() => bench);
 
 const protectionDir = join(outDir, 'protection');
 // A user home of the test's own, so the clients found are the workspace's alone, not the machine's. Outside
