@@ -25,7 +25,7 @@ const nodeTargets = {
 await Promise.all([
   build({ ...nodeTargets, entryPoints: { cli: 'daemon/src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   // The hooks' own entry point: a client runs it once per tool call, so it is bundled apart from the CLI and
-  // loads only the hook, `ws` and Node's built-ins (see daemon/src/hooks/hookMain.ts).
+  // loads only the hook and Node's built-ins (see daemon/src/hooks/hookMain.ts).
   build({ ...nodeTargets, entryPoints: { hook: 'daemon/src/hooks/hookMain.ts' }, outdir: 'dist', minify: true, keepNames: true, banner: { js: '#!/usr/bin/env node' } }),
   // The SDK for homegrown agents and tool authors (`require('signet/sdk')`): self-contained, so that its
   // ESM-only dependencies load from CommonJS too. Its types come from `tsc -p daemon/tsconfig.sdk.json`.
