@@ -46,11 +46,9 @@ async function denyEverythingPending(): Promise<void> {
   }
 }
 
-/** The first prompt toast naming `text`: several requests of one agent each have their own. */
-async function firstPrompt(text: string) {
-  const toast = bench.prompt(text).first();
-  await toast.waitFor();
-  return toast;
+/** The first prompt naming `text` (several requests of one agent each have their own), as a toast or in the centre. */
+function firstPrompt(text: string) {
+  return bench.findPrompt(text);
 }
 
 function ask(agentName: string, tool: string, path: string, toolAnnotations?: ToolAnnotations): Promise<AuthorizeResult> {

@@ -110,18 +110,19 @@ export class Workbench {
   }
 
   /**
-   * The prompt for `text` wherever the workbench put it: a toast, or, when toasts are crowded, the
-   * notification centre (opened from the status bar's bell).
+   * The (first) prompt for `text` wherever the workbench put it: a toast, or, when toasts are crowded, the
+   * notification centre (opened from the status bar's bell). A notification that arrives while earlier toasts
+   * are still closing can go to the centre alone, as a person would find it.
    */
   async findPrompt(text: string): Promise<Locator> {
-    const toast = this.prompt(text);
+    const toast = this.prompt(text).first();
     try {
       await toast.waitFor({ timeout: 10_000 });
       return toast;
     } catch {
       const centre = this.page.locator('.notifications-center');
       if (!(await centre.isVisible())) await this.page.locator('[id="status.notifications"]').click();
-      const item = centre.locator('.notification-list-item').filter({ hasText: text });
+      const item = centre.locator('.notification-list-item').filter({ hasText: text }).first();
       await item.waitFor();
       return item;
     }
