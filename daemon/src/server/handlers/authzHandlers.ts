@@ -9,7 +9,8 @@ export function authzHandlers(parts: DaemonParts): Pick<MethodHandlers, 'authz/a
     'authz/authorize': async (params, connection) => {
       // Denied rather than refused: a stopping daemon still answers every request it was asked, with a reason.
       if (shutdown.stopping) return { decision: 'deny', code: 'daemon-shutdown', reason: 'signetd is shutting down' };
-      if (params.probe) return refuseProbe({ ...params, probe: params.probe }, audit);
+      // A probe is refused at once, and tracked like any call so that a stop waits for its audit record.
+      if (params.probe) return shutdown.track(refuseProbe({ ...params, probe: params.probe }, audit));
       // Through clientCalls, so a hook's call that two hook files ask about is decided once (see hooks/clientCalls.ts).
       return shutdown.track(clientCalls.authorize(params, connection));
     },
