@@ -145,8 +145,21 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const payload = splitCommitObject(Buffer.from(object, 'latin1')).payload.toString('latin1').replace('add the first feature', 'something else');
     const again = await h.agent.request('git/sign', { step: 'sign', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, payload: Buffer.from(payload, 'latin1').toString('base64'), namespace: 'git' });
     assert.deepEqual([again.decision, again.decision === 'deny' && again.code], ['deny', 'unknown-invocation']);
-    const bare = await h.agent.request('git/sign', { step: 'sign', agent: 'coder', repo, payload: Buffer.from('tree x\n\nno trailer\n').toString('base64'), namespace: 'git' });
+    const bare = await h.agent.request('git/sign', { step: 'sign', agent: 'coder', repo, payload: Buffer.from(`tree ${'0'.repeat(40)}\n\nno trailer\n`).toString('base64'), namespace: 'git' });
     assert.deepEqual([bare.decision, bare.decision === 'deny' && bare.code], ['deny', 'no-invocation-trailer']);
+  });
+
+  test('two payloads sent at once under one prepared invocation get one signature, and a tag payload is refused', async () => {
+    const prepared = await h.agent.request('git/sign', { step: 'prepare', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, branch: 'main' });
+    assert.equal(prepared.decision, 'allow');
+    const cid = prepared.decision === 'allow' ? prepared.invocationCid : '';
+    const commitPayload = (message: string) => Buffer.from(`tree ${'1'.repeat(40)}\nauthor c <c@x> 1 +0000\ncommitter c <c@x> 1 +0000\n\n${message}\n\nSignet-Invocation: ${cid}\n`).toString('base64');
+    const sign = (payload: string) => h.agent.request('git/sign', { step: 'sign', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, payload, namespace: 'git' });
+    const both = await Promise.all([sign(commitPayload('first')), sign(commitPayload('second'))]);
+    assert.deepEqual(both.map((r) => r.decision).sort(), ['allow', 'deny']);
+    const tag = Buffer.from(`object ${'1'.repeat(40)}\ntype commit\ntag v1.0\ntagger c <c@x> 1 +0000\n\nrelease\n\nSignet-Invocation: ${cid}\n`).toString('base64');
+    const tagged = await sign(tag);
+    assert.deepEqual([tagged.decision, tagged.decision === 'deny' && tagged.code], ['deny', 'invalid-arguments']);
   });
 
   test('unsigned commits in the range make signet git verify exit non-zero', async () => {

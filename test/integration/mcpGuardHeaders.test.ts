@@ -4,6 +4,7 @@
 // process, in front of the stateless HTTP fixture, refuses every such request before the server sees it, and lets
 // through a call whose headers agree, whether the agent wrote them or `signet mcp-proxy --url` did.
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { ChildProcessTransport } from '../../daemon/src/mcp/childProcessTransport';
@@ -115,6 +116,17 @@ describe('signet mcp-guard and the 2026-07-28 request headers', () => {
     const forwarded = http.posts.find((p) => p.body.id === 11);
     assert.ok(forwarded, 'the call reached the server');
     assert.equal(forwarded.raw.includes('read_note'), false, forwarded.raw);
+  });
+
+  test('an unsigned call hidden behind a byte-order mark or gzip, which servers\' body parsers still read, is refused and never forwarded', async () => {
+    const hidden = JSON.stringify({ jsonrpc: '2.0', id: 12, method: 'tools/call', params: { name: 'read_note', arguments: { path: '/etc/hostname' } } });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const withBom = await fetch(guardUrl, { method: 'POST', headers, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(hidden)]) });
+    assert.equal(withBom.status, 400);
+    assert.equal(((await withBom.json()) as { error: { code: number } }).error.code, -32700);
+    const gzipped = await fetch(guardUrl, { method: 'POST', headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(hidden) });
+    assert.equal(gzipped.status, 415);
+    assert.equal(http.posts.some((p) => p.body.id === 12), false, 'neither reached the server');
   });
 
   test('signet mcp-proxy --url in front of the guard writes headers that agree, so its calls pass', async () => {

@@ -2,30 +2,17 @@
 // agent requests over the daemon's socket, and Chromium clicking the real prompts, tree and timeline.
 // Screenshots of the prompt, the agents view and the timeline go to test-output/ui/screenshots/.
 import assert from 'node:assert/strict';
-import { after, before, test as nodeTest } from 'node:test';
+import { after, before } from 'node:test';
 import type { DaemonClient } from '../../daemon/src/client/daemonClient';
 import type { AuthorizeParams, AuthorizeResult } from '../../daemon/src/server/protocol';
-import { Workbench } from './workbench';
+import { Workbench, testWithScreenshots } from './workbench';
 
 const vsix = process.env.SIGNET_VSIX;
 const outDir = process.env.SIGNET_UI_OUT;
 if (!vsix || !outDir) throw new Error('run the UI tests through test/ui/run.mjs, which packages the .vsix and sets SIGNET_VSIX and SIGNET_UI_OUT');
 
 let bench: Workbench;
-let failures = 0;
-
-/** A test that leaves a screenshot of the workbench behind when it fails. */
-function test(name: string, fn: () => Promise<void>): void {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (error) {
-      failures++;
-      await bench?.screenshot(`failed-${failures}`).catch(() => undefined);
-      throw error;
-    }
-  });
-}
+const test = testWithScreenshots(() => bench);
 let agent: DaemonClient;
 
 function ask(tool: string, path: string, server = 'files', more: { agent?: string; arguments?: Record<string, unknown> } = {}): Promise<AuthorizeResult> {
@@ -54,14 +41,7 @@ before(async () => {
 after(async () => {
   agent?.close();
   if (bench) {
-    let pid: number | undefined;
-    try {
-      pid = bench.runtime().pid;
-    } catch {
-      /* no daemon ran */
-    }
-    await bench.close();
-    if (pid) process.kill(pid, 'SIGTERM');
+    await bench.closeWithDaemon();
   }
 });
 

@@ -85,14 +85,7 @@ after(async () => {
   await files?.close().catch(() => undefined);
   agent?.close();
   if (bench) {
-    let pid: number | undefined;
-    try {
-      pid = bench.runtime().pid;
-    } catch {
-      /* no daemon ran */
-    }
-    await bench.close();
-    if (pid) process.kill(pid, 'SIGTERM');
+    await bench.closeWithDaemon();
   }
 });
 

@@ -29,14 +29,7 @@ before(async () => {
 
 after(async () => {
   if (!bench) return;
-  let pid: number | undefined;
-  try {
-    pid = bench.runtime().pid;
-  } catch {
-    /* no daemon ran */
-  }
-  await bench.close();
-  if (pid) process.kill(pid, 'SIGTERM');
+  await bench.closeWithDaemon();
 });
 
 function protectionRow(label: string): Locator {

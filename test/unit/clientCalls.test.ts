@@ -63,6 +63,20 @@ describe('client calls in the daemon', () => {
     assert.equal(own.invocation, null, 'the same agent from another client is another call');
   });
 
+  test('a different call under an id whose outcome is in gets its own outcome, and a second, different outcome is recorded too', async () => {
+    const h = harness();
+    const call = { client: 'claude-code' as const, session: 's1', toolUseId: 't9' };
+    const first = (await h.calls.authorize(ask('t9', 'make'), connection)) as { invocationCid: string };
+    await h.calls.outcome({ agent: 'claude-code', call, event: 'PostToolUse', exitStatus: 0 });
+    const second = (await h.calls.authorize(ask('t9', 'make install'), connection)) as { invocationCid: string };
+    const outcome = await h.calls.outcome({ agent: 'claude-code', call, event: 'PostToolUse', exitStatus: 2 });
+    assert.equal(outcome.invocation, second.invocationCid, 'the second call\'s outcome names the second call');
+    assert.notEqual(outcome.invocation, first.invocationCid);
+    const edit = await h.calls.outcome({ agent: 'claude-code', call, event: 'PostToolUse', exitStatus: 3 });
+    assert.equal(edit.invocation, null, 'a further, different report attaches to no call');
+    assert.equal(h.appended.filter((r) => r.kind === 'call.outcome').length, 3, 'no report was dropped');
+  });
+
   test('the same call asked again after its outcome, or after a while, is a new call and decided anew', async () => {
     const h = harness();
     const cid = async (r: Promise<AuthorizeResult>) => ((await r) as { invocationCid: string }).invocationCid;

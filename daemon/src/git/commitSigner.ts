@@ -94,12 +94,12 @@ export class CommitSigner {
       const prepared = this.remember({ invocationCid: result.invocationCid, claimedAgent: agent.name, verified, signer: { ...agent, as: 'agent' }, repo, branch: params.branch, exp, chain: result.chain, spent, ...(result.approvalId ? { approvalId: result.approvalId } : {}) });
       return this.allowed(prepared);
     }
-    if (decision?.decision === 'deny' && decision.signAs === 'user') return this.allowed(await this.prepareAsUser(agent, args, decision.id));
+    if (decision?.decision === 'deny' && decision.signAs === 'user') return this.allowed(await this.prepareAsUser(agent, args, decision.id, verified));
     return refuse(result.code, result.reason);
   }
 
   /** "Sign as me": the person's own self-issued invocation, signed with the user key, audited like any allow. */
-  private async prepareAsUser(claimedBy: AgentInfo, args: { repo: string; branch: string; identity: string }, approvalId: string): Promise<Prepared> {
+  private async prepareAsUser(claimedBy: AgentInfo, args: { repo: string; branch: string; identity: string }, approvalId: string, verified: boolean): Promise<Prepared> {
     const { identities, audit } = this.options;
     const now = this.now();
     const user = identities.user;
@@ -111,7 +111,8 @@ export class CommitSigner {
       kind: 'authorize.allowed',
       data: { cmd: GIT_COMMIT_SIGN_COMMAND, args: userArgs, invocation: invocationCid, token: Buffer.from(invocation).toString('base64'), chain: [], approvalId, signAs: 'user' },
     });
-    return this.remember({ invocationCid, claimedAgent: claimedBy.name, verified: false, signer: { ...user, as: 'user' }, repo: args.repo, branch: args.branch, exp: now + USER_INVOCATION_SECONDS, chain: [], spent: [], approvalId });
+    // The agent's proof, if it gave one, still binds who may spend the user's invocation (see mismatch).
+    return this.remember({ invocationCid, claimedAgent: claimedBy.name, verified, signer: { ...user, as: 'user' }, repo: args.repo, branch: args.branch, exp: now + USER_INVOCATION_SECONDS, chain: [], spent: [], approvalId });
   }
 
   /** A refused signing step, audited like any refused call, so the timeline shows the attempt. */
@@ -130,16 +131,22 @@ export class CommitSigner {
 
   private async signOrRefuse(params: SignParams): Promise<GitSignResult> {
     const payload = Buffer.from(params.payload, 'base64');
+    // A commit object, and only that: a tag's payload would carry the trailer just as well, and a right to sign
+    // commits must not sign release tags (or objects whose id this daemon cannot compute).
+    if (!/^tree [0-9a-f]{40}\n/.test(payload.subarray(0, 46).toString('latin1'))) {
+      return refuse('invalid-arguments', 'only a SHA-1 commit object can be signed through Signet (a payload starting `tree <40 hex digits>`); tags and SHA-256 repositories are refused');
+    }
     const trailers = [...new Set(invocationTrailers(messageOfPayload(payload)))];
     if (trailers.length !== 1) {
       return refuse('no-invocation-trailer', trailers.length ? `the commit names ${trailers.length} different invocations; it must name exactly one` : 'the commit has no Signet-Invocation trailer: the prepare-commit-msg hook did not run (run `signet git setup` in this repository)');
     }
     const prepared = this.prepared.get(trailers[0]!);
-    const problem = prepared ? await this.mismatch(prepared, params) : undefined;
     if (!prepared) return refuse('unknown-invocation', `Signet did not prepare invocation ${trailers[0]} for a commit (copied from another commit, or prepared before the daemon restarted); commit again`);
-    if (problem) return refuse(problem.code, problem.reason);
-    // Used up before anything else can happen: a second payload under the same trailer is refused.
+    // Used up before anything is awaited, so that two payloads sent at once under the same trailer cannot both
+    // pass the checks below; a refused attempt uses it up too (commit again to prepare a new one).
     this.prepared.delete(prepared.invocationCid);
+    const problem = await this.mismatch(prepared, params);
+    if (problem) return refuse(problem.code, problem.reason);
     const { identities } = this.options;
     const signer = prepared.signer.as === 'user' ? identities.userSigner : await identities.signerFor(prepared.signer.name);
     const signature = armorSignature(signer.publicKey, signer.sign(signedDataBlob(payload, params.namespace)), params.namespace);

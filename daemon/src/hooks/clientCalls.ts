@@ -47,8 +47,9 @@ interface DecidedCall {
   at: number;
   /** Each distinct call asked under this id (normally one), by a digest of what was asked. */
   asks: Map<string, Ask>;
-  /** The outcome's record, once one was reported. */
+  /** The outcome's record, once one was reported, and a digest of what was reported. */
   outcome?: Promise<CallOutcomeResult>;
+  outcomeDigest?: string;
 }
 
 function callKey(agent: string, call: ClientCall & { toolUseId: string }): string {
@@ -87,7 +88,9 @@ export class ClientCalls {
     // The same call asked again before it ran: the first answer stands. Once its outcome is in, or after a short
     // while, the same id and arguments are a new call (Cursor's ids are made from the call, and can repeat).
     if (earlier && decided.outcome === undefined && earlier.at > this.now() - DUPLICATE_ASK_SECONDS) return earlier.result;
-    if (earlier) this.calls.set(key, (decided = { at: this.now(), asks: new Map() }));
+    // Any ask after an outcome is a new call (Cursor's made-up ids repeat within a generation): its outcome must
+    // not be taken for the first call's.
+    if (earlier || decided.outcome !== undefined) this.calls.set(key, (decided = { at: this.now(), asks: new Map() }));
     const ask: Ask = { at: this.now(), result: this.options.authorize(params, connection) };
     decided.asks.set(digest, ask);
     ask.result.then((result) => (ask.settled = result)).catch(() => decided.asks.delete(digest));
@@ -98,10 +101,15 @@ export class ClientCalls {
   async outcome(params: CallOutcomeParams): Promise<CallOutcomeResult> {
     const key = callKey(params.agent, params.call);
     const decided = this.calls.get(key) ?? this.remember(key);
-    // Claimed before anything is awaited, so that the same outcome reported twice at once is appended once.
-    if (decided.outcome) return { ...(await decided.outcome), duplicate: true };
-    const appended = this.appendOutcome(params, matchInvocation(decided));
+    const digest = createHash('sha256').update(JSON.stringify(params)).digest('hex');
+    // Claimed before anything is awaited, so that the same outcome reported twice at once is appended once. A
+    // different outcome under the same id (a second edit of one file in one Cursor generation) is its own record,
+    // matched to no call: it is never dropped, and never attached to the first call's invocation.
+    if (decided.outcome && decided.outcomeDigest === digest) return { ...(await decided.outcome), duplicate: true };
+    const match = decided.outcome ? { invocation: null, unmatched: 'another outcome was already recorded for this tool_use_id' } : matchInvocation(decided);
+    const appended = this.appendOutcome(params, match);
     decided.outcome = appended;
+    decided.outcomeDigest = digest;
     // An append that failed recorded nothing: a later report may try again.
     appended.catch(() => {
       if (decided.outcome === appended) decided.outcome = undefined;

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcErrorCode } from '../server/protocol';
 import { isGated } from './gatedRequests';
 import { InvocationGuard } from './mcpGuard';
 import { HEADER_MISMATCH_ERROR_CODE, headerBodyMismatch } from './statelessHttp';
@@ -45,7 +46,7 @@ function parseBody(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    return undefined; // not JSON: the server answers that itself, and nothing gated can hide in it
+    return undefined; // not JSON to this guard: refused (see handle), since a server's parser may still read a call in it
   }
 }
 
@@ -133,11 +134,24 @@ export async function startHttpGuard(options: HttpGuardOptions): Promise<Running
       return;
     }
     let forwarded = body && body.length ? new Uint8Array(body) : undefined;
-    if (body) {
+    if (body && body.length) {
+      // Only a body this guard reads as the server will is let through: a compressed body, or one that is not plain
+      // UTF-8 JSON to JSON.parse (a byte-order mark, another charset), is read as a call by servers' body parsers
+      // that inflate or strip it, so passing it on would hand the server a call nobody checked.
+      const encoding = request.headers['content-encoding'];
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        response.writeHead(415, { 'content-type': 'text/plain' }).end('the Signet guard takes uncompressed JSON bodies only');
+        return;
+      }
       const parsed = parseBody(body);
+      if (parsed === undefined) {
+        log('refused a body that is not plain UTF-8 JSON');
+        response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: JsonRpcErrorCode.ParseError, message: 'Signet guard refused this request: its body is not plain UTF-8 JSON' } }));
+        return;
+      }
       // The server is handed the guard's own encoding of what it checked, as the proxy does: a body another
       // parser could read differently (a "method" or "name" key given twice) cannot carry an unchecked call past.
-      if (parsed !== undefined) forwarded = Buffer.from(JSON.stringify(parsed));
+      forwarded = Buffer.from(JSON.stringify(parsed));
       const mismatch = headerMismatchAnswer(request, parsed);
       if (mismatch) {
         log(mismatch.body && 'error' in mismatch.body ? mismatch.body.error.message : 'refused a request whose headers do not match its body');
