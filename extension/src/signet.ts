@@ -183,9 +183,8 @@ export class Signet implements vscode.Disposable {
   }
 
   private onState(state: ConnectionState): void {
-    // Whether the daemon answers is one of the Protection view's checks. The state before the first attempt to
-    // connect is not news (doctor would run twice at start-up, a second later again); the attempt's outcome is.
-    if (this.lastStateKind !== undefined && state.kind !== this.lastStateKind && state.kind !== 'connecting') this.protection.refreshSoon(`the daemon is ${state.kind}`);
+    // Whether the daemon answers is one of the Protection view's checks.
+    if (state.kind !== this.lastStateKind && state.kind !== 'connecting') this.protection.refreshSoon(`the daemon is ${state.kind}`);
     this.lastStateKind = state.kind;
     this.statusBar.update(state, this.pending.size);
     void vscode.commands.executeCommand('setContext', 'signet.connected', state.kind === 'connected');
