@@ -100,9 +100,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const nonces = await NonceLedger.open(join(home, 'nonces'), Math.floor(Date.now() / 1000));
     cleanups.push(() => nonces.close());
 
-    const { clientCalls, commitSigner } = startCallServices({ home, store, identities, delegations, authorizer, audit });
+    const { clientCalls, commitSigner, agentProofs } = startCallServices({ home, store, identities, delegations, authorizer, audit });
     const shutdown = new ShutdownGate();
-    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner, places, outsideEditor, clientCalls };
+    const parts = { home, startedAt, store, identities, delegations, approvals, audit, auditDir: paths.auditDir, verifierKey, anchor, authorizer, nonces, shutdown, workspace, policy, policyWatcher, policyDir, commitSigner, places, outsideEditor, clientCalls, agentProofs };
     rpc = new RpcServer(allHandlers(parts), log);
     const server = rpc;
     cleanups.push(audit.subscribe((_record, line) => server.broadcastJsonToUi('audit/didAppend', line)));

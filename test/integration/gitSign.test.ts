@@ -76,7 +76,11 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     // A first commit made before setup, so that every signed commit has a parent to name a range from.
     ok(await run('git', ['commit', '-q', '--allow-empty', '-m', 'before Signet'], repo), 'first commit');
     ok(await signet(['git', 'setup', '--agent', 'coder', '--repo', repo]), 'git setup');
-    const secret = JSON.parse(ok(await signet(['--json', 'git', 'env', '--agent', 'coder']), 'git env')) as { SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string };
+    // The agent's proof is handed out only when a person approves it (agentProofs.test.ts says more).
+    const asked = nextNotification(h.ui, 'approval/didRequest');
+    const env = signet(['--json', 'git', 'env', '--agent', 'coder']);
+    await h.ui.request('approval/decide', { id: (await asked).id, decision: 'once', decidedBy: 'test' });
+    const secret = JSON.parse(ok(await env, 'git env')) as { SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string };
     agentEnv = { ...cleanEnv(), ...secret };
   });
   after(() => h?.close());
@@ -238,7 +242,10 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const configBefore = readFileSync(join(other, '.git', 'config'), 'utf8');
     const hookBefore = readFileSync(hook, 'utf8');
     const settingsBefore = readFileSync(settings, 'utf8');
-    ok(await signet(['git', 'setup', '--agent', 'coder', '--claude-code', '--repo', other], cleanEnv(), other), 'setup');
+    const asked = nextNotification(h.ui, 'approval/didRequest');
+    const setup = signet(['git', 'setup', '--agent', 'coder', '--claude-code', '--repo', other], cleanEnv(), other);
+    await h.ui.request('approval/decide', { id: (await asked).id, decision: 'once', decidedBy: 'test' });
+    ok(await setup, 'setup');
     assert.match(ok(await run('git', ['config', 'gpg.format'], other), 'format'), /^ssh$/);
     assert.notEqual(readFileSync(hook, 'utf8'), hookBefore);
     const written = readFileSync(settings, 'utf8');

@@ -273,6 +273,8 @@ export class TimelineModel {
         return `${str(d.name) ?? ''} removed`;
       case 'git.commit.signed':
         return `signed commit ${(str(d.commit) ?? '?').slice(0, 12)} in ${str(d.repo)?.split('/').pop() ?? '?'} on ${str(d.branch) ?? '?'}${d.as === 'user' ? ` as the user, asked by ${str(d.claimedBy) ?? '?'}` : ''}`;
+      case 'agent.proof.issued':
+        return `${str(d.agentName) ?? '?'}'s proof of identity handed out${d.rotated === true ? ' after a rotation' : ''} (generation ${String(d.generation ?? '?')}) to ${str(d.requestedBy) ?? 'an unknown process'}`;
       case 'daemon.started':
         return `daemon started (pid ${String(d.pid ?? '?')}, ${String(d.keystore ?? '')})`;
       case 'daemon.stopped':

@@ -11,11 +11,9 @@ import { indexEvidence, verifyCommit, type CommitVerdict, type KnownSigners } fr
 import { setupRepository, undoSetup } from '../git/gitSetup';
 import { git, gitBytes, gitMaybe, repositoryRoot } from '../git/gitRepo';
 import { parseOpenSshPublicKey, signingKeyLine } from '../git/sshSignature';
-import { loadConfig, homePaths } from '../home/signetHome';
-import { agentSecretFor } from '../keys/agentSecrets';
-import { openSecretStore } from '../keys/openSecretStore';
+import { homePaths } from '../home/signetHome';
 import { ensureLauncher } from '../mcp/launcher';
-import { GIT_COMMIT_SIGN_COMMAND, type DelegationInfo, type Principal } from '../server/protocol';
+import { GIT_COMMIT_SIGN_COMMAND, type AgentProofParams, type DelegationInfo, type Principal } from '../server/protocol';
 import { commandCovers, didKeyFromPublicKey } from '../ucan/index';
 import { CliError, connectToDaemon } from './connect';
 import { ExitCode } from './exitCode';
@@ -42,10 +40,20 @@ async function principalNamed(home: string, agent: string | undefined): Promise<
   return found;
 }
 
-/** What an agent's environment needs to prove which agent it is; the secret is derived from a key in the keystore. */
-async function agentEnvironment(home: string, agent: Principal): Promise<{ SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string }> {
-  const config = await loadConfig(home);
-  return { SIGNET_AGENT: agent.name, SIGNET_AGENT_SECRET: await agentSecretFor(openSecretStore({ kind: config.keystore, home }), home, agent.did) };
+/**
+ * What an agent's environment needs to prove which agent it is. Only the daemon hands the secret out, and only after
+ * a person approves it in the editor (or with `signet approve`): this command may be run by an agent too.
+ */
+async function agentEnvironment(home: string, agent: Principal, purpose: AgentProofParams['purpose'], rotate = false): Promise<{ SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string }> {
+  const client = await connectToDaemon(home, 'ui');
+  try {
+    process.stderr.write(`signet: asking for ${agent.name}'s proof of identity; approve it in VS Code (or with \`signet approve\`)\n`);
+    const result = await client.request('agent/proof', { agent: agent.name, purpose, ...(rotate ? { rotate } : {}) });
+    if (result.decision === 'deny') throw new CliError(`${agent.name}'s proof of identity was not handed out (${result.code}): ${result.reason}`, ExitCode.Denied);
+    return { SIGNET_AGENT: result.SIGNET_AGENT, SIGNET_AGENT_SECRET: result.SIGNET_AGENT_SECRET };
+  } finally {
+    client.close();
+  }
 }
 
 function shellQuote(value: string): string {
@@ -139,7 +147,7 @@ function registerSetup(group: Command, globals: Globals): void {
       if (opts.claudeCode && !opts.agent) throw new CliError('--claude-code needs --agent: the settings name one agent', ExitCode.Usage);
       const signer = await principalNamed(home, opts.agent);
       const { program, hookCommand } = await writeSignProgram(home);
-      const claudeEnvironment = opts.claudeCode ? await agentEnvironment(home, signer) : undefined;
+      const claudeEnvironment = opts.claudeCode ? await agentEnvironment(home, signer, 'claude-code-settings') : undefined;
       const repo = await setupRepository({ repo: dir, signProgram: program, signingKey: `key::${signingKeyLine(signer)}`, hookCommand, ...(opts.agent ? { agent: opts.agent } : {}), ...(claudeEnvironment ? { claudeEnvironment } : {}) });
       const summary = { repo, agent: opts.agent ?? null, signingKey: signingKeyLine(signer), program };
       process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `commits in ${repo} are now signed as ${opts.agent ?? 'the agent SIGNET_AGENT names'} through ${program}\nsigning key: ${summary.signingKey}\n`);
@@ -177,11 +185,12 @@ function registerKeys(group: Command, globals: Globals): void {
     });
   group
     .command('env')
-    .description("print the environment an agent's commands need so that Signet knows it is that agent (SIGNET_AGENT, SIGNET_AGENT_SECRET)")
+    .description("print the environment an agent's commands need so that Signet knows it is that agent (SIGNET_AGENT, SIGNET_AGENT_SECRET); a person approves each hand-out")
     .requiredOption('--agent <name>')
-    .action(async (opts: { agent: string }) => {
+    .option('--rotate', "first give the agent a new secret: every copy handed out before stops proving anything")
+    .action(async (opts: { agent: string; rotate?: boolean }) => {
       const { json, home } = globals();
-      const env = await agentEnvironment(home, await principalNamed(home, opts.agent));
+      const env = await agentEnvironment(home, await principalNamed(home, opts.agent), 'shell-environment', opts.rotate === true);
       process.stdout.write(json ? `${JSON.stringify(env)}\n` : `export SIGNET_AGENT=${shellQuote(env.SIGNET_AGENT)}\nexport SIGNET_AGENT_SECRET=${shellQuote(env.SIGNET_AGENT_SECRET)}\n`);
     });
 }

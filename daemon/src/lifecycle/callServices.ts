@@ -1,11 +1,12 @@
 // The services that answer calls beside authorize, each through the authorizer so that the owner policy, the
 // delegations and the prompt apply to them too: the hooks' client calls (decided once per client call, their
-// outcomes and session ends recorded) and commit signing as an agent.
+// outcomes and session ends recorded), commit signing as an agent, and handing out an agent's proof of identity.
 import type { AuditLog } from '../audit/auditLog';
 import type { Authorizer } from '../authz/authorizer';
 import type { DelegationStore } from '../authz/delegationStore';
 import { CommitSigner } from '../git/commitSigner';
 import { ClientCalls } from '../hooks/clientCalls';
+import { AgentProofs } from '../keys/agentProofs';
 import type { IdentityRegistry } from '../keys/identities';
 import type { SecretStore } from '../keys/secretStore';
 
@@ -18,7 +19,7 @@ export interface CallServiceParts {
   audit: AuditLog;
 }
 
-export function startCallServices(parts: CallServiceParts): { clientCalls: ClientCalls; commitSigner: CommitSigner } {
+export function startCallServices(parts: CallServiceParts): { clientCalls: ClientCalls; commitSigner: CommitSigner; agentProofs: AgentProofs } {
   const { home, store, identities, delegations, authorizer, audit } = parts;
   const clientCalls = new ClientCalls({
     authorize: (params, connection) => authorizer.authorize(params, connection),
@@ -28,5 +29,6 @@ export function startCallServices(parts: CallServiceParts): { clientCalls: Clien
     revoke: (cid, reason) => authorizer.revoke(cid, reason),
   });
   const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
-  return { clientCalls, commitSigner };
+  const agentProofs = new AgentProofs({ home, store, identities, authorizer, audit });
+  return { clientCalls, commitSigner, agentProofs };
 }

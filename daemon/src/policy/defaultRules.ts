@@ -46,6 +46,11 @@ when { resource.inSignetHome || resource.homeRelative like "~/.signet/*" || reso
 forbid (principal, action, resource is Signet::Command)
 when { resource.program == "signet" && resource.subcommand == "policy" && resource.args.contains("confirm") };
 
+@id("no-agent-proofs")
+@reason("an agent's proof of identity (SIGNET_AGENT_SECRET) lets its holder sign commits as that agent")
+forbid (principal, action, resource is Signet::File)
+when { resource.path like "*/.claude/settings.local.json" || resource.path like "/proc/*/environ" };
+
 @id("no-keychain-tools")
 @reason("the OS keychain holds every secret of the user")
 forbid (principal, action, resource is Signet::Command)
@@ -61,6 +66,19 @@ when {
     resource.path like "*/.github/hooks/*" || resource.path like "*/.vscode/mcp.json" ||
     resource.path like "*/.vscode/settings.json" || resource.path like "*/.cursor/mcp.json" ||
     resource.path like "*/.signet/policy.cedar" || resource.path like "*/.git/hooks/*"
+  )
+};
+
+@id("no-signet-authority-by-agents")
+@reason("these Signet commands act with your authority (approve, delegate, hand out an agent's proof, undo protection, re-anchor the log)")
+forbid (principal, action, resource is Signet::Command)
+when {
+  resource.program == "signet" && (
+    ["approve", "delegate"].contains(resource.subcommand) ||
+    (resource.subcommand == "git" && (resource.args.contains("env") || resource.args.contains("--claude-code") || resource.args.contains("--undo"))) ||
+    (resource.subcommand == "protect" && resource.args.contains("--undo")) ||
+    (resource.subcommand == "audit" && resource.args.contains("reanchor")) ||
+    (resource.subcommand == "agent" && resource.args.contains("remove"))
   )
 };
 

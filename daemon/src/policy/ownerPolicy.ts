@@ -484,8 +484,11 @@ async function unitsOf(call: PolicyCall, shell: ShellAnalysis | undefined, home:
   return units;
 }
 
-/** Global options that take a value before a subcommand (`git -C dir push`, `git -c k=v push`). */
-const VALUE_OPTIONS_BEFORE_SUBCOMMAND = new Set(['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '-f', '--file', '--prefix', '--workspace', '-w']);
+/**
+ * Global options that take a value before a subcommand (`git -C dir push`, `git -c k=v push`, `signet --home dir
+ * approve`): without them, the value would be read as the subcommand and a rule on it passed by.
+ */
+const VALUE_OPTIONS_BEFORE_SUBCOMMAND = new Set(['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '-f', '--file', '--prefix', '--workspace', '-w', '--home']);
 
 function subcommandOf(args: string[]): string {
   for (let i = 0; i < args.length; i++) {

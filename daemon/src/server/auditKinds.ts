@@ -17,4 +17,6 @@ export const AUDIT_KINDS = [
   /** A commit signed through `signet git-sign`: signer, invocation, payload digest, commit id. */
   'git.commit.signed',
   'call.outcome',
+  /** An agent's SIGNET_AGENT_SECRET handed out (and rotated first, when asked) after a person approved it. */
+  'agent.proof.issued',
 ] as const;

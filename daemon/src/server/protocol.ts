@@ -776,6 +776,37 @@ export const GitSignResult = z.discriminatedUnion('decision', [
 ]);
 export type GitSignResult = z.infer<typeof GitSignResult>;
 
+// ───────────────────────────── an agent's proof of identity ─────────────────────────────
+
+/** The command a person approves when an agent's proof (`SIGNET_AGENT_SECRET`) is handed out. */
+export const AGENT_PROOF_COMMAND = '/signet/agent/prove';
+
+/**
+ * Hands out an agent's `SIGNET_AGENT_SECRET`, which lets a process that carries it act as that agent without a
+ * prompt (sign its commits). UI role only, and never silently: the daemon always asks a person, showing the
+ * process it found behind the connection, and audits what it handed out (`agent.proof.issued`). `rotate` first
+ * moves the agent's secret to a new generation, so every copy handed out before stops proving anything.
+ */
+export const AgentProofParams = z.strictObject({
+  agent: agentName,
+  /** What the secret is for, shown to the person: printed for a shell, or written into Claude Code's local settings. */
+  purpose: z.enum(['shell-environment', 'claude-code-settings']),
+  rotate: z.boolean().optional(),
+});
+export type AgentProofParams = z.infer<typeof AgentProofParams>;
+
+export const AgentProofResult = z.discriminatedUnion('decision', [
+  z.object({
+    decision: z.literal('allow'),
+    SIGNET_AGENT: z.string(),
+    SIGNET_AGENT_SECRET: z.string(),
+    /** The secret's generation: each rotation moves it on by one. */
+    generation: z.number().int().nonnegative(),
+  }),
+  z.object({ decision: z.literal('deny'), code: DenyCode, reason: z.string() }),
+]);
+export type AgentProofResult = z.infer<typeof AgentProofResult>;
+
 // ───────────────────────────── clients ─────────────────────────────
 
 /**
@@ -889,6 +920,7 @@ export const methods = {
   'client/describe': method({ params: ClientDescribeParams, result: ClientDescribeResult, roles: uiOnly }),
   'call/outcome': method({ params: CallOutcomeParams, result: CallOutcomeResult, roles: anyRole }),
   'session/end': method({ params: SessionEndParams, result: SessionEndResult, roles: anyRole }),
+  'agent/proof': method({ params: AgentProofParams, result: AgentProofResult, roles: uiOnly }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -7,6 +7,7 @@ import { SignetErrorCode } from '../../../daemon/src/server/protocol';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { Log } from '../log';
 import { describeAgent, describeTarget, remainingText } from './approvalText';
+import { isAgentProof } from './agentProofPrompt';
 import { isUnprovenCommitSigning, type PromptDecision } from './commitSigningPrompt';
 import { DECIDED_BY, allowForSession, allowOnce, deny, moreChoices, signAsMe, type DecisionChoice } from './decisionChoices';
 import type { PendingApprovals } from './pendingApprovals';
@@ -126,13 +127,16 @@ export class ApprovalActions {
     const separator = (label: string): ChoiceItem =>
       // Separators exist since VS Code 1.64; a fork without them shows a plain, unselectable-looking row.
       vscode.QuickPickItemKind ? { label, kind: vscode.QuickPickItemKind.Separator } : { label: `— ${label} —` };
-    if (includeQuick) {
+    // An agent's proof is handed out once or not at all (agentProofPrompt.ts): no durations, no narrowing.
+    const proof = isAgentProof(request);
+    if (proof) items.push({ label: '$(check) Hand out once', description: `${request.agent.name}'s SIGNET_AGENT_SECRET, this one time`, choice: allowOnce });
+    if (includeQuick && !proof) {
       items.push({ label: '$(check) Allow once', description: 'these exact arguments, one time', choice: allowOnce });
       // A destructive request's easy choices leave out the session: it is one of the durations below, never first.
       if (!riskOf(request).destructive) items.push({ label: '$(clock) Allow for session', description: `while ${request.agent.name} stays connected`, choice: allowForSession });
     }
     let group = '';
-    for (const more of moreChoices(request, this.offeredTtlSeconds())) {
+    for (const more of proof ? [] : moreChoices(request, this.offeredTtlSeconds())) {
       if (more.group !== group) {
         group = more.group;
         items.push(separator(group));

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { Log } from '../log';
 import { commandLink, describeAgent, neutralizeLinks, outsideEditorNote, remainingText, wantsSentence } from './approvalText';
+import { agentProofSentence, isAgentProof } from './agentProofPrompt';
 import { commitSigningSentence, isCommitSigning } from './commitSigningPrompt';
 import type { PendingApprovals } from './pendingApprovals';
 import { summaryText } from './proposedChange';
@@ -84,7 +85,7 @@ export class ApprovalPrompts implements vscode.Disposable {
       },
     });
     const risk = riskOf(request);
-    const wants = isCommitSigning(request) ? commitSigningSentence(request) : wantsSentence(request);
+    const wants = isAgentProof(request) ? agentProofSentence(request) : isCommitSigning(request) ? commitSigningSentence(request) : wantsSentence(request);
     // Filled in once the file on disk is read: what the change does, and the link to see it.
     let change = '';
     const outsideEditor = outsideEditorNote(request);

@@ -7,7 +7,8 @@ import type { ApprovalRequest } from '../../../daemon/src/server/protocol';
 import type { CommandId } from '../commandIds';
 import { clip } from '../format';
 import { commandLink, neutralizeLinks } from './approvalText';
-import { isUnprovenCommitSigning, promptLinks } from './commitSigningPrompt';
+import { agentProofLinks, isAgentProof } from './agentProofPrompt';
+import { isUnprovenCommitSigning, promptLinks, type PromptLink } from './commitSigningPrompt';
 import type { GroupOffers, RequestGroup } from './requestGroups';
 import { badgeLine, type RequestRisk } from './requestRisk';
 
@@ -24,12 +25,13 @@ export const DISMISS_NOTE = 'Cancel = Dismiss: decides nothing; the request stay
 
 /**
  * The quick choices, in order. A destructive request offers no "for session" here: that is under More…, never first.
- * A commit-signing request whose agent only claimed its name asks who signs instead (see commitSigningPrompt.ts).
+ * A commit-signing request whose agent only claimed its name asks who signs instead (see commitSigningPrompt.ts), and
+ * handing out an agent's proof offers one hand-out or a refusal (agentProofPrompt.ts).
  */
 export function quickActions(request: ApprovalRequest, risk: Pick<RequestRisk, 'destructive'>): { label: string; link: string }[] {
-  if (isUnprovenCommitSigning(request)) {
-    return promptLinks(request).map(({ label, decision }) => ({ label, link: decision === 'more' ? commandLink(label, MORE, [request.id]) : commandLink(label, DECIDE, [request.id, decision]) }));
-  }
+  const links = (choices: PromptLink[]) => choices.map(({ label, decision }) => ({ label, link: decision === 'more' ? commandLink(label, MORE, [request.id]) : commandLink(label, DECIDE, [request.id, decision]) }));
+  if (isAgentProof(request)) return links(agentProofLinks());
+  if (isUnprovenCommitSigning(request)) return links(promptLinks(request));
   const actions = [
     { label: 'Allow once', link: commandLink('Allow once', DECIDE, [request.id, 'once']) },
     ...(risk.destructive ? [] : [{ label: 'Allow for session', link: commandLink('Allow for session', DECIDE, [request.id, 'session']) }]),

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { commitSigningTitle, promptLinks } from '../../../extension/src/approvals/commitSigningPrompt';
+import { agentProofSentence } from '../../../extension/src/approvals/agentProofPrompt';
 import { signAsMe } from '../../../extension/src/approvals/decisionChoices';
+import { quickActions } from '../../../extension/src/approvals/promptActions';
 import type { ApprovalRequest, AuditRecord } from '../../../daemon/src/server/protocol';
 import { TimelineModel, outcomeOf } from '../../../webview/src/timelineModel';
 
@@ -46,4 +48,29 @@ test('a signed commit shows in the timeline with its hash, repository and branch
   assert.equal(model.summary(record), 'signed commit 44da3632502b in shop on main');
   assert.equal(outcomeOf(record), 'allowed');
   assert.equal(model.summary({ ...record, data: { ...record.data, as: 'user', claimedBy: 'claude-code' } }), 'signed commit 44da3632502b in shop on main as the user, asked by claude-code');
+});
+
+function proofRequest(args: Record<string, unknown>): ApprovalRequest {
+  return { ...request('verified', '/signet/agent/prove'), agent: { did: 'did:key:z6Mkcoder', name: 'coder' }, args: { purpose: 'claude-code-settings', rotate: false, requestedBy: 'node (pid 4242) ← bash (pid 4200)', ...args } };
+}
+
+test('handing out an agent\'s proof says which process asks and what its holder can do, and offers one hand-out or a refusal', () => {
+  const req = proofRequest({});
+  assert.equal(
+    agentProofSentence(req),
+    "node (pid 4242) ← bash (pid 4200) asks for coder's proof of identity (SIGNET_AGENT_SECRET) to write into Claude Code's .claude/settings.local.json; whoever holds it signs commits as coder without asking you. Hand it out only if you ran this yourself.",
+  );
+  assert.match(agentProofSentence(proofRequest({ rotate: true })), /first gives coder a new secret, so the copies handed out before stop working/);
+  const links = quickActions(req, { destructive: false }).map((a) => a.label);
+  assert.deepEqual(links, ['Hand out once', 'Deny'], 'no session, no duration, no More…');
+});
+
+test('a process name made to look like a link cannot form one in the proof prompt', () => {
+  const sentence = agentProofSentence(proofRequest({ requestedBy: '[Allow](command:signet.approval.decide) (pid 1)' }));
+  assert.equal(sentence.includes('](command:'), false, sentence);
+});
+
+test('a handed-out proof shows in the timeline with who asked, never the secret', () => {
+  const record: AuditRecord = { seq: 3, time: new Date(0).toISOString(), agent: 'did:key:z6Mkcoder', kind: 'agent.proof.issued', data: { agentName: 'coder', purpose: 'shell-environment', generation: 1, rotated: true, requestedBy: 'node (pid 4242) ← bash (pid 4200)' } };
+  assert.equal(new TimelineModel().summary(record), "coder's proof of identity handed out after a rotation (generation 1) to node (pid 4242) ← bash (pid 4200)");
 });

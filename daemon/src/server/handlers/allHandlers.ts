@@ -11,6 +11,7 @@ import { delegationHandlers } from './delegationHandlers';
 import { invocationHandlers } from './invocationHandlers';
 import { clientHandlers } from './clientHandlers';
 import { gitHandlers } from './gitHandlers';
+import { agentProofHandlers } from './agentProofHandlers';
 import { hookHandlers } from './hookHandlers';
 import { policyHandlers } from './policyHandlers';
 
@@ -27,5 +28,6 @@ export function allHandlers(parts: DaemonParts): MethodHandlers {
     ...gitHandlers(parts),
     ...clientHandlers(parts),
     ...hookHandlers(parts),
+    ...agentProofHandlers(parts),
   };
 }

@@ -9,6 +9,7 @@ import type { NonceLedger } from '../../authz/nonceLedger';
 import type { IdentityRegistry } from '../../keys/identities';
 import type { SecretStore } from '../../keys/secretStore';
 import type { CommitSigner } from '../../git/commitSigner';
+import type { AgentProofs } from '../../keys/agentProofs';
 import type { ClientCalls } from '../../hooks/clientCalls';
 import type { ShutdownGate } from '../../lifecycle/shutdownGate';
 import type { OwnerPolicy } from '../../policy/ownerPolicy';
@@ -40,6 +41,8 @@ export interface DaemonParts {
   policyDir: string;
   /** Signs commits as an agent (`git/sign`), through the same authorize path as every call. */
   commitSigner: CommitSigner;
+  /** Hands out an agent's SIGNET_AGENT_SECRET (`agent/proof`), only after a person approves. */
+  agentProofs: AgentProofs;
   /** Who decides where: the verified process behind each connection, and what an editor stated (`client/describe`). */
   places: DecisionPlaces;
   /** Agents holding an approval made outside the editor, flagged in their later prompts and in `agent/list`. */
