@@ -19,6 +19,7 @@ import { FILE_KEYSTORE_WARNING, SignetStatusBar } from './statusBar';
 import { protectWorkspaceMcpServers, registerMcpIntegration } from './mcp/mcpIntegration';
 import { ProtectionStatus } from './protection/protectionStatus';
 import { ProtectionView } from './protection/protectionView';
+import { ConnectionChecks } from './protection/connectionChecks';
 import { LogAnchorWatch } from './timeline/logAnchorWatch';
 import { TimelinePanel } from './timeline/timelinePanel';
 import { decideGroup } from './approvals/groupDecisions';
@@ -56,7 +57,7 @@ export class Signet implements vscode.Disposable {
   private readonly groupOffers = new GroupOffers();
   private readonly subscriptions: vscode.Disposable[] = [];
   private keystoreWarned = false;
-  private lastStateKind: ConnectionState['kind'] | undefined;
+  private readonly connectionChecks = new ConnectionChecks();
   private startFailureWarned = false;
   private expiryTimer: ReturnType<typeof setInterval>;
 
@@ -127,7 +128,7 @@ export class Signet implements vscode.Disposable {
     this.subscriptions.push(registerMcpIntegration(context, { ...this.mcpDeps(), registerCommand: false }));
     // The daemon denies overdue requests itself; this only tidies prompts if a notification was missed.
     this.expiryTimer = setInterval(() => this.pending.expireOverdue(Date.now() - 5000), 5000);
-    this.onState(this.connection.state);
+    this.onState(this.connection.state, true);
   }
 
   /** The commands package.json contributes, by id: a command without a handler fails the type check. */
@@ -182,10 +183,11 @@ export class Signet implements vscode.Disposable {
     };
   }
 
-  private onState(state: ConnectionState): void {
-    // Whether the daemon answers is one of the Protection view's checks.
-    if (state.kind !== this.lastStateKind && state.kind !== 'connecting') this.protection.refreshSoon(`the daemon is ${state.kind}`);
-    this.lastStateKind = state.kind;
+  private onState(state: ConnectionState, beforeFirstAttempt = false): void {
+    // Whether the daemon answers is one of the Protection view's checks; doctor runs once at start-up, for the
+    // first attempt's outcome (see protection/connectionChecks.ts).
+    const reason = this.connectionChecks.reasonFor(state, beforeFirstAttempt);
+    if (reason) this.protection.refreshSoon(reason);
     this.statusBar.update(state, this.pending.size);
     void vscode.commands.executeCommand('setContext', 'signet.connected', state.kind === 'connected');
     this.treeView.message = state.kind === 'connected' ? undefined : `Not connected to the Signet daemon: ${describeState(state)}`;

@@ -306,5 +306,63 @@ describe('signet doctor', () => {
       assert.equal(marked.decision === 'deny' && marked.code, 'probe');
       assert.deepEqual(prompts, []);
     });
+
+    test("the daemon answers whether it refused a probe from its own record: yes for one it refused, no for an id it never saw", async () => {
+      await h.agent.request('authz/authorize', { agent: 'coder', cmd: '/mcp/tools/call', args: { server: 'fs', tool: 'signet_doctor_probe', arguments: {} }, probe: { id: 'probe-seen-by-the-daemon' } });
+      const seen = await h.agent.request('authz/probeRefusal', { probeId: 'probe-seen-by-the-daemon' });
+      assert.equal(seen.refused, true);
+      assert.deepEqual([seen.record?.cmd, seen.record?.tool], ['/mcp/tools/call', 'signet_doctor_probe']);
+      const { records } = await h.ui.request('audit/query', { kind: 'probe.refused' });
+      assert.equal(records.find((r) => r.seq === seen.record?.seq)?.data.probeId, 'probe-seen-by-the-daemon', 'the answer names the record it rests on');
+      assert.deepEqual(await h.agent.request('authz/probeRefusal', { probeId: 'probe-never-sent' }), { refused: false });
+    });
+
+    test('a line that answers the probe as Signet would, printing the id it was given, is not counted as refused', async () => {
+      const l = { home: h.home, workspace: tempDir('signet-doctor-ws-'), userHome };
+      // What a planted program behind the real launcher could do: it reads SIGNET_PROBE and echoes it in
+      // Signet's words, for the server's tools/call and for the hook, without ever asking the daemon.
+      const echoing = join(l.workspace, 'echoing');
+      mkdirSync(echoing);
+      writeFileSync(join(echoing, 'cli.js'), ECHOING_SERVER);
+      writeFileSync(join(echoing, 'hook.js'), ECHOING_HOOK);
+      await protectedWorkspace(l, cli, join(echoing, 'cli.js'));
+      const before = (await h.ui.request('audit/query', { kind: 'probe.refused' })).records.length;
+      const { report } = await doctor(cli, l);
+      const safe = item(report, (i) => i.kind === 'server' && i.name === 'safe', 'the server safe');
+      const hook = item(report, (i) => i.client === 'vscode' && i.kind === 'hook', "VS Code's hook");
+      for (const echoed of [safe, hook]) {
+        assert.deepEqual([echoed.ok, echoed.probe?.outcome], [false, 'went-through'], JSON.stringify(echoed.probe));
+        assert.match(echoed.probe?.detail ?? '', /has no record of refusing it/);
+        assert.ok(echoed.protect, 'Protect puts the real launcher back');
+      }
+      assert.equal((await h.ui.request('audit/query', { kind: 'probe.refused' })).records.length, before, 'the daemon refused nothing');
+      // The real launcher back, for whatever runs after.
+      await protect({ home: l.home, workspace: l.workspace, userHome, clients: ['vscode'], launcherTarget: { node: process.execPath, cli } });
+      rmSync(l.workspace, { recursive: true, force: true });
+    });
   });
 });
+
+/** A stand-in for the proxy that answers the probe's tools/call with Signet's refusal of the id it was given. */
+const ECHOING_SERVER = `
+const id = process.env.SIGNET_PROBE;
+let buffered = '';
+process.stdin.on('data', (chunk) => {
+  buffered += chunk;
+  const lines = buffered.split('\\n');
+  buffered = lines.pop();
+  for (const line of lines) {
+    const message = JSON.parse(line);
+    if (message.id === 'signet-doctor-probe') {
+      const text = 'Signet refused this tool call: Signet probe ' + id + ': refused at once, as every probe is';
+      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text }], isError: true } }) + '\\n');
+    }
+  }
+});
+`;
+
+/** A stand-in for the hook that denies with Signet's words and the id it was given. */
+const ECHOING_HOOK = `
+const reason = 'Signet probe ' + process.env.SIGNET_PROBE + ': refused at once, as every probe is';
+process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }) + '\\n');
+`;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { DaemonClient } from '../../daemon/src/client/daemonClient';
-import type { AuthorizeParams, AuthorizeResult } from '../../daemon/src/server/protocol';
+import type { AuthorizeParams, AuthorizeResult, ToolAnnotations } from '../../daemon/src/server/protocol';
 import { Workbench, testWithScreenshots } from './workbench';
 
 const vsix = process.env.SIGNET_VSIX;
@@ -15,13 +15,14 @@ let bench: Workbench;
 const test = testWithScreenshots(() => bench);
 let agent: DaemonClient;
 
-function ask(tool: string, path: string, server = 'files', more: { agent?: string; arguments?: Record<string, unknown> } = {}): Promise<AuthorizeResult> {
+function ask(tool: string, path: string, server = 'files', more: { agent?: string; arguments?: Record<string, unknown>; toolAnnotations?: ToolAnnotations } = {}): Promise<AuthorizeResult> {
   const params: AuthorizeParams = {
     agent: more.agent ?? 'coder',
     cmd: '/mcp/tools/call',
     args: { server, tool, arguments: { path, ...more.arguments } },
     workspace: bench.workspace,
     createAgent: true,
+    ...(more.toolAnnotations ? { toolAnnotations: more.toolAnnotations } : {}),
   };
   return agent.request('authz/authorize', params, { timeoutMs: 90_000 });
 }
@@ -53,9 +54,12 @@ test('a real pending request shows a prompt naming the agent, the command and th
   assert.match(text, /coder/);
   assert.match(text, /\/mcp\/tools\/call/);
   assert.ok(text.includes(`${bench.workspace}/src/auth.ts`), `the prompt should show the canonical path, got: ${text}`);
-  for (const choice of ['Allow once', 'Allow for session', 'More…', 'Deny']) {
+  // No annotations came with it: by MCP's defaults the tool may change things, so the session is not an easy choice.
+  assert.ok(await prompt.getByText('⚠ may change things (no annotations)').first().isVisible(), `the prompt says the tool may change things: ${text}`);
+  for (const choice of ['Allow once', 'More…', 'Deny']) {
     assert.ok(await prompt.getByRole('link', { name: choice }).isVisible(), `the prompt offers "${choice}"`);
   }
+  assert.ok(!(await prompt.getByRole('link').allInnerTexts()).includes('Allow for session'), 'no "Allow for session" among the easy choices');
   assert.match(text, /left/, 'the prompt shows the time left');
   await bench.screenshot('1-prompt');
   // Nothing decided yet: the agent is still waiting.
@@ -191,7 +195,8 @@ test('Revoke in the Agents view takes the right away: the next request prompts a
 });
 
 test('two simultaneous requests both get their own prompt and are both decided', async () => {
-  const a = ask('rename_file', 'src/a.ts');
+  // Declared harmless by its server, so Allow for session is among its easy choices.
+  const a = ask('rename_file', 'src/a.ts', 'files', { toolAnnotations: { readOnlyHint: false, destructiveHint: false } });
   const b = ask('chmod_file', 'src/b.ts');
   const promptA = await bench.findPrompt('rename_file');
   const promptB = await bench.findPrompt('chmod_file');

@@ -123,11 +123,12 @@ test('Cancel dismisses the prompt only: the request stays pending in the status 
   assert.equal((await asked).decision, 'allow');
 });
 
-test('three queued reads of one agent are allowed together for the session, as three audited decisions', async () => {
+test('three queued calls of a tool declared read-only are allowed together for the session, as three audited decisions', async () => {
   const paths = ['src/a.ts', 'src/b.ts', 'src/c.ts'];
   const asked = paths.map((p) => ask('reader', 'read_text_file', p, { readOnlyHint: true }));
   const prompt = await firstPrompt('reader');
-  const offer = prompt.getByRole('link', { name: 'Allow these 3 reads under src/ for this session' });
+  // Named by the tool, not called "reads": the read-only claim is the server's word.
+  const offer = prompt.getByRole('link', { name: 'Allow these 3 read_text_file calls under src/ for this session' });
   await offer.waitFor();
   await offer.click();
   const results = await Promise.all(asked);

@@ -35,29 +35,57 @@ describe('a hook fails closed only with exactly the branch signet protect writes
   });
 });
 
-describe('only Signet\'s refusal of this very probe counts as refused', () => {
+describe('only a refusal the daemon recorded for this very probe counts as refused', () => {
   const run = { code: 0, stderr: '', timedOut: false };
-  test('a server answer naming the probe id is refused; one naming another id was blocked elsewhere; the server\'s own error went through', () => {
-    const refused = { id: 'x', result: { content: [{ type: 'text', text: 'Signet refused this tool call: Signet probe probe-1234abcd: refused' }], isError: true } };
-    assert.equal(classifyServerAnswer(refused, 'probe-1234abcd', run).outcome, 'refused');
-    assert.equal(classifyServerAnswer(refused, 'probe-ffffeeee', run).outcome, 'fallback-blocked', 'blocked, but not by Signet deciding this probe');
-    assert.equal(classifyServerAnswer({ id: 'x', error: { code: -32602, message: 'Tool signet_doctor_probe not found' } }, 'probe-1234abcd', run).outcome, 'went-through');
+  const recorded = { refused: true, record: { seq: 7, time: '2026-12-03T09:00:00.000Z', cmd: '/mcp/tools/call', tool: 'signet_doctor_probe' } };
+  const notRecorded = { refused: false };
+  const refusedAnswer = { id: 'x', result: { content: [{ type: 'text', text: 'Signet refused this tool call: Signet probe probe-1234abcd: refused' }], isError: true } };
+
+  test('a server line the daemon refused this probe for, and that refused the call, is refused', () => {
+    assert.equal(classifyServerAnswer(refusedAnswer, 'probe-1234abcd', run, recorded).outcome, 'refused');
+  });
+
+  test('a line that merely prints the probe id it was given, which the daemon never refused, is not refused', () => {
+    const echoed = classifyServerAnswer(refusedAnswer, 'probe-1234abcd', run, notRecorded);
+    assert.deepEqual([echoed.outcome, echoed.ok], ['went-through', false]);
+    assert.match(echoed.detail, /no record of refusing it/);
+    const unasked = classifyServerAnswer(refusedAnswer, 'probe-1234abcd', run, { refused: false, unasked: 'no daemon runs for /h' });
+    assert.deepEqual([unasked.outcome, unasked.ok], ['went-through', false]);
+    assert.match(unasked.detail, /unknown \(no daemon runs for \/h\)/);
+  });
+
+  test('a line the daemon refused the probe for, which then answers as though the call ran, went through', () => {
+    const ran = { id: 'x', result: { content: [{ type: 'text', text: 'done' }] } };
+    assert.equal(classifyServerAnswer(ran, 'probe-1234abcd', run, recorded).outcome, 'went-through');
+  });
+
+  test('Signet\'s refusal without this probe was blocked elsewhere; the server\'s own error went through', () => {
+    const otherRefusal = { id: 'x', result: { content: [{ type: 'text', text: 'Signet refused this tool call: no daemon' }], isError: true } };
+    assert.equal(classifyServerAnswer(otherRefusal, 'probe-1234abcd', run, notRecorded).outcome, 'fallback-blocked', 'blocked, but not by Signet deciding this probe');
+    assert.equal(classifyServerAnswer({ id: 'x', error: { code: -32602, message: 'Tool signet_doctor_probe not found' } }, 'probe-1234abcd', run, notRecorded).outcome, 'went-through');
   });
 
   test('no answer: a launcher that could not start, exited, or said nothing in time', () => {
-    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, spawnError: 'ENOENT' }).outcome, 'did-not-start');
-    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, code: 1 }).outcome, 'did-not-start');
-    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, timedOut: true }).outcome, 'no-answer');
+    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, spawnError: 'ENOENT' }, notRecorded).outcome, 'did-not-start');
+    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, code: 1 }, notRecorded).outcome, 'did-not-start');
+    assert.equal(classifyServerAnswer(undefined, 'p', { ...run, timedOut: true }, recorded).outcome, 'no-answer');
   });
 
-  test('a hook\'s deny by Signet is refused; the fail-closed fallback, an allow or silence are not', () => {
+  test('a hook\'s deny the daemon recorded is refused; an echoed id, the fail-closed fallback, an allow or silence are not', () => {
     const deny = (reason: string) => JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } });
-    assert.equal(classifyHookAnswer('claude-code', 'PreToolUse', 'probe-1', { ...run, stdout: deny('Signet probe probe-1: refused') }).outcome, 'refused');
-    assert.equal(classifyHookAnswer('claude-code', 'PreToolUse', 'probe-1', { ...run, code: 2, stdout: deny('Signet could not run its hook') }).outcome, 'fallback-blocked');
-    assert.equal(classifyHookAnswer('claude-code', 'PreToolUse', 'probe-1', { ...run, stdout: deny('some other deny') }).outcome, 'fallback-blocked');
+    assert.equal(classifyHookAnswer('claude-code', 'probe-1', { ...run, stdout: deny('Signet probe probe-1: refused') }, recorded).outcome, 'refused');
+    assert.equal(classifyHookAnswer('claude-code', 'probe-1', { ...run, stdout: deny('Signet probe probe-1: refused') }, notRecorded).outcome, 'went-through', 'the id printed by the hook line itself');
+    assert.equal(classifyHookAnswer('claude-code', 'probe-1', { ...run, code: 2, stdout: deny('Signet could not run its hook') }, notRecorded).outcome, 'fallback-blocked');
+    assert.equal(classifyHookAnswer('claude-code', 'probe-1', { ...run, stdout: deny('some other deny') }, notRecorded).outcome, 'fallback-blocked');
     const allow = JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'probe-1' } });
-    assert.equal(classifyHookAnswer('claude-code', 'PreToolUse', 'probe-1', { ...run, stdout: allow }).outcome, 'went-through');
-    assert.equal(classifyHookAnswer('vscode', 'PreToolUse', 'probe-1', { ...run, stdout: '' }).outcome, 'went-through');
+    assert.equal(classifyHookAnswer('claude-code', 'probe-1', { ...run, stdout: allow }, recorded).outcome, 'went-through', 'refused by the daemon, let through by the line');
+    assert.equal(classifyHookAnswer('vscode', 'probe-1', { ...run, stdout: '' }, notRecorded).outcome, 'went-through');
+  });
+
+  test("Cursor's beforeReadFile deny, which carries no reason, is refused on the daemon's record alone", () => {
+    const cursorDeny = JSON.stringify({ permission: 'deny' });
+    assert.equal(classifyHookAnswer('cursor', 'probe-1', { ...run, stdout: cursorDeny }, recorded).outcome, 'refused');
+    assert.equal(classifyHookAnswer('cursor', 'probe-1', { ...run, stdout: cursorDeny }, notRecorded).outcome, 'fallback-blocked');
   });
 });
 

@@ -6,11 +6,12 @@
 // own call is denied at once, the same as a probe, and its call is not asked for.
 import type { AuditLog } from '../audit/auditLog';
 import type { AuthorizeParams, AuthorizeResult } from '../server/protocol';
+import type { ProbeRefusals } from './probeRefusals';
 
 /** The environment variable that makes `signet mcp-proxy` and `signet hook` mark every request as a probe. */
 export const PROBE_ENV = 'SIGNET_PROBE';
 
-/** The reason every probe is refused with; it names the probe so `signet doctor` knows Signet itself answered. */
+/** The reason every probe is refused with; it names the probe for a person reading the answer (doctor asks the daemon). */
 export function probeRefusalReason(probeId: string): string {
   return `Signet probe ${probeId}: refused at once, as every probe is (signet doctor checks that calls made this way reach Signet); nothing was run`;
 }
@@ -26,13 +27,15 @@ function shortString(value: unknown): string | undefined {
 }
 
 /** Refuses a probe and audits it; the call's arguments are not recorded (a probe's are meaningless). */
-export async function refuseProbe(params: AuthorizeParams & { probe: { id: string } }, audit: Pick<AuditLog, 'append'>): Promise<AuthorizeResult> {
+export async function refuseProbe(params: AuthorizeParams & { probe: { id: string } }, audit: Pick<AuditLog, 'append'>, refusals: ProbeRefusals): Promise<AuthorizeResult> {
   const server = shortString(params.args.server);
   const tool = shortString(params.args.tool);
-  await audit.append({
+  const record = await audit.append({
     agent: null,
     kind: 'probe.refused',
     data: { probeId: params.probe.id, agentName: params.agent, cmd: params.cmd, ...(server ? { server } : {}), ...(tool ? { tool } : {}) },
   });
+  // Noted only once the record is durable: doctor's verdict is read from it (authz/probeRefusal).
+  refusals.remember(record);
   return { decision: 'deny', code: 'probe', reason: probeRefusalReason(params.probe.id) };
 }

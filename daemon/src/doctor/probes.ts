@@ -1,18 +1,22 @@
 // `signet doctor`'s active probes: run a protected server's launcher line, or an installed hook's shell line,
 // exactly as the client would, and make a call that must be refused. The process runs with SIGNET_PROBE set, so
 // the proxy or hook marks its request as a probe and the daemon refuses it at once, without asking anyone (see
-// authz/probeRequests.ts). Only an answer carrying Signet's refusal of this very probe counts as refused; an
-// answer from the server, an allow, or a fail-closed fallback is reported with what it means.
+// authz/probeRequests.ts). Only a refusal the daemon itself recorded for this very probe counts as refused (the
+// line's output is the probed program's to write); an answer from the server, an allow, or a fail-closed fallback
+// is reported with what it means.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { PROBE_ENV } from '../authz/probeRequests';
 import type { ClientKind } from '../clients/clientConfigs';
 import type { ProbeResult } from './doctorReport';
+import { unrefusedDetail, type DaemonVerdict } from './probeVerdict';
 
 export interface ProbeContext {
   workspace: string;
   userHome: string;
   timeoutMs: number;
+  /** The daemon's word on a probe, asked once the probed line has answered (probeVerdict.ts). */
+  verdictOn: (probeId: string) => Promise<DaemonVerdict>;
 }
 
 export const PROBE_TOOL = 'signet_doctor_probe';
@@ -99,15 +103,26 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 const PROBE_CALL_ID = 'signet-doctor-probe';
 
-/** What the server's launcher line answered to the probe's tools/call. */
-export function classifyServerAnswer(answer: Record<string, unknown> | undefined, probeId: string, run: Pick<Run, 'code' | 'stderr' | 'spawnError' | 'timedOut'>): ProbeResult {
+/** True for an MCP answer that refuses the call: a JSON-RPC error, or a tool result marked as an error. */
+function refusesTheCall(answer: Record<string, unknown>): boolean {
+  const result = answer.result;
+  return answer.error !== undefined || (typeof result === 'object' && result !== null && (result as Record<string, unknown>).isError === true);
+}
+
+/**
+ * What the server's launcher line answered to the probe's tools/call. Refused only when the daemon recorded its
+ * refusal of this very probe and the line then refused the call; the answer's words alone prove nothing.
+ */
+export function classifyServerAnswer(answer: Record<string, unknown> | undefined, probeId: string, run: Pick<Run, 'code' | 'stderr' | 'spawnError' | 'timedOut'>, verdict: DaemonVerdict): ProbeResult {
   if (!answer) {
     if (run.spawnError) return { outcome: 'did-not-start', ok: false, detail: `the launcher line could not be started: ${run.spawnError}` };
     if (run.timedOut) return { outcome: 'no-answer', ok: false, detail: `nothing answered the probe in time${run.stderr ? `; stderr: ${lastLines(run.stderr)}` : ''}` };
     return { outcome: 'did-not-start', ok: false, detail: `the launcher line exited (status ${run.code}) without answering${run.stderr ? `: ${lastLines(run.stderr)}` : ''}` };
   }
   const text = JSON.stringify(answer.result ?? answer.error ?? null);
-  if (text.includes(probeId)) return { outcome: 'refused', ok: true, detail: 'refused by Signet before it reached the server' };
+  if (verdict.refused && refusesTheCall(answer)) return { outcome: 'refused', ok: true, detail: 'refused by Signet before it reached the server' };
+  if (verdict.refused) return { outcome: 'went-through', ok: false, detail: `Signet refused the probe, yet the line answered as though the call ran: ${text.slice(0, 300)}` };
+  if (text.includes(probeId)) return { outcome: 'went-through', ok: false, detail: `${unrefusedDetail(verdict)}: ${text.slice(0, 300)}` };
   if (/Signet refused/.test(text)) {
     return { outcome: 'fallback-blocked', ok: false, detail: `refused by a Signet that did not see this probe (a daemon of another Signet home, none running for the home this line uses, or an older Signet): ${text.slice(0, 300)}` };
   }
@@ -148,7 +163,7 @@ export async function probeServerLine(entry: Record<string, unknown>, probeId: s
   const stdin = `${messages.map((m) => JSON.stringify(m)).join('\n')}\n`;
   const env = { ...process.env, [PROBE_ENV]: probeId };
   const run = await runUntil(command, args, { cwd: context.workspace, env, stdin, keepStdinOpen: true, timeoutMs: context.timeoutMs, done: (out) => answerOf(out) !== undefined });
-  return classifyServerAnswer(answerOf(run.stdout), probeId, run);
+  return classifyServerAnswer(answerOf(run.stdout), probeId, run, await context.verdictOn(probeId));
 }
 
 /**
@@ -174,18 +189,20 @@ export function probeHookInput(client: ClientKind, event: string, workspace: str
   return { ...common, tool_name: 'Bash', tool_input: { command }, tool_use_id: 'signet-doctor-probe', ...(event === 'PreSkillShellCommand' ? { command_name: 'signet-doctor', invoked_by: 'user' } : {}) };
 }
 
-/** What a hook's shell line answered to the probe's input. */
-export function classifyHookAnswer(client: ClientKind, event: string, probeId: string, run: Pick<Run, 'stdout' | 'stderr' | 'code' | 'spawnError' | 'timedOut'>): ProbeResult {
+/** What a hook's shell line answered to the probe's input: refused only by a deny the daemon recorded for this probe. */
+export function classifyHookAnswer(client: ClientKind, probeId: string, run: Pick<Run, 'stdout' | 'stderr' | 'code' | 'spawnError' | 'timedOut'>, verdict: DaemonVerdict): ProbeResult {
   if (run.spawnError) return { outcome: 'did-not-start', ok: false, detail: `the shell could not be started: ${run.spawnError}` };
   if (run.timedOut) return { outcome: 'no-answer', ok: false, detail: 'the hook did not answer in time' };
   const answer = jsonLines(run.stdout).at(-1);
   const output = answer?.hookSpecificOutput as Record<string, unknown> | undefined;
   const decision = client === 'cursor' ? answer?.permission : output?.permissionDecision;
   const text = JSON.stringify(answer ?? null);
-  if (decision === 'deny' && run.code === 0 && (text.includes(probeId) || (client === 'cursor' && event === 'beforeReadFile'))) return { outcome: 'refused', ok: true, detail: 'refused by Signet' };
+  if (decision === 'deny' && run.code === 0 && verdict.refused) return { outcome: 'refused', ok: true, detail: 'refused by Signet' };
   if (run.code === 2) {
     return { outcome: 'fallback-blocked', ok: false, detail: `blocked, but not by Signet's decision: the hook failed (status 2)${run.stderr ? `: ${lastLines(run.stderr)}` : ''}; every call is blocked until its launcher runs again` };
   }
+  if (verdict.refused) return { outcome: 'went-through', ok: false, detail: `Signet refused the probe, yet the hook let the call go on (status ${run.code}, answer ${text.slice(0, 200)})` };
+  if (decision === 'deny' && text.includes(probeId)) return { outcome: 'went-through', ok: false, detail: `${unrefusedDetail(verdict)}: ${text.slice(0, 200)}` };
   if (decision === 'deny') return { outcome: 'fallback-blocked', ok: false, detail: `denied, but not as this probe (an older Signet, or another program answering): ${text.slice(0, 200)}` };
   return { outcome: 'went-through', ok: false, detail: `the hook let the call go on (status ${run.code}, answer ${text.slice(0, 200)})` };
 }
@@ -195,5 +212,5 @@ export async function probeHookCommand(client: ClientKind, event: string, comman
   const input = JSON.stringify(probeHookInput(client, event, context.workspace));
   const env = { ...process.env, HOME: context.userHome, [PROBE_ENV]: probeId };
   const run = await runUntil('/bin/sh', ['-c', command], { cwd: context.workspace, env, stdin: `${input}\n`, timeoutMs: context.timeoutMs });
-  return classifyHookAnswer(client, event, probeId, run);
+  return classifyHookAnswer(client, probeId, run, await context.verdictOn(probeId));
 }

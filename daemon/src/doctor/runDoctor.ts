@@ -5,6 +5,7 @@ import { failClosedBranchOf, isForeignProgram, launcherOfHookCommand, launcherPr
 import { checkAuditLog, checkDaemon, checkKeychain } from './environmentChecks';
 import type { DoctorItem, DoctorReport, ProbeResult } from './doctorReport';
 import { isRunnableHookLine, newProbeId, probeHookCommand, probeServerLine, type ProbeContext } from './probes';
+import { daemonVerdictOn } from './probeVerdict';
 import { isSignetHookCommand } from '../hooks/hookSettings';
 import { hookLauncherPath, launcherPath } from '../mcp/launcher';
 import { isProtectedEntry } from '../mcp/protectConfig';
@@ -63,7 +64,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const environment = [await checkDaemon(options.home), await checkKeychain(options.home), await checkAuditLog(options.home)];
   // Without a daemon every proxied call is refused for that reason alone, which would tell nothing about the lines.
   const probed = options.probe !== false && environment[0]?.ok === true;
-  const probeContext: ProbeContext = { workspace: options.workspace, userHome: options.userHome, timeoutMs: options.probeTimeoutMs ?? 15_000 };
+  const verdictOn = (probeId: string) => daemonVerdictOn(options.home, probeId);
+  const probeContext: ProbeContext = { workspace: options.workspace, userHome: options.userHome, timeoutMs: options.probeTimeoutMs ?? 15_000, verdictOn };
   const clients = [];
   for (const client of clientKinds) {
     const state = states.find((s) => s.client === client);

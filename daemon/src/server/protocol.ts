@@ -876,6 +876,20 @@ export const SessionEndResult = z.object({ revoked: z.array(z.string()) });
 export type SessionEndResult = z.infer<typeof SessionEndResult>;
 
 /**
+ * Whether this daemon refused the `signet doctor` probe with this id, read from its own `probe.refused` record.
+ * Doctor's verdict rests on this answer, not on what the probed line printed: the probed process is told the id
+ * (SIGNET_PROBE), so any program there could echo it back.
+ */
+export const ProbeRefusalParams = z.strictObject({ probeId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'a probe id is 8 to 64 letters, digits or dashes') });
+export type ProbeRefusalParams = z.infer<typeof ProbeRefusalParams>;
+export const ProbeRefusalResult = z.object({
+  refused: z.boolean(),
+  /** The refusal's record, when there is one: what the probed line asked for, as the daemon saw it. */
+  record: z.object({ seq: z.number().int().nonnegative(), time: z.string(), cmd: z.string(), server: z.string().optional(), tool: z.string().optional() }).optional(),
+});
+export type ProbeRefusalResult = z.infer<typeof ProbeRefusalResult>;
+
+/**
  * One request method: what it takes (checked by the daemon before dispatch), what it answers (checked by the
  * client before the caller sees it), who may call it, and the names it answered to before, kept for one release
  * so that an older client still attaches.
@@ -921,6 +935,8 @@ export const methods = {
   'call/outcome': method({ params: CallOutcomeParams, result: CallOutcomeResult, roles: anyRole }),
   'session/end': method({ params: SessionEndParams, result: SessionEndResult, roles: anyRole }),
   'agent/proof': method({ params: AgentProofParams, result: AgentProofResult, roles: uiOnly }),
+  // Any role: `signet doctor` asks with the agent token, and a probe id tells nothing but whether it was refused.
+  'authz/probeRefusal': method({ params: ProbeRefusalParams, result: ProbeRefusalResult, roles: anyRole }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -57,13 +57,24 @@ function inside(folder: string, root: string): boolean {
   return folder === base || folder.startsWith(`${base}/`);
 }
 
-const READING_TOOL = /^(read|get|list|view|search|grep|glob|find|cat|head|tail|stat|tree|show)/i;
+/**
+ * Commands that only read, by what they are rather than by anyone's word: a client's own read, search and list
+ * tools (their meaning is the client's, fixed by name), and MCP's resources/read. An MCP tool is never among them:
+ * its name, its readOnlyHint and its description are all written by the server, which Signet does not trust.
+ */
+const READING_COMMANDS: ReadonlySet<string> = new Set([
+  '/claude-code/tools/read',
+  '/claude-code/tools/glob',
+  '/claude-code/tools/grep',
+  '/vscode/tools/readfile',
+  '/cursor/tools/read',
+  '/mcp/resources/read',
+]);
 
-/** What the members are, in words: "reads" when every one is a read, else "read_file calls". */
+/** What the members are, in words Signet can stand behind: "reads" when each is a known read, else "read_file calls". */
 function whatTheyAre(members: readonly GroupedRequest[]): string {
   const tool = members[0]?.tool;
-  const reads = members.every((m) => !riskOf(m).destructive && (m.toolAnnotations?.readOnlyHint === true || READING_TOOL.test(m.tool ?? '')));
-  if (reads) return 'reads';
+  if (members.every((m) => READING_COMMANDS.has(m.cmd) && !riskOf(m).destructive)) return 'reads';
   return `${tool ?? members[0]?.cmd ?? ''} calls`;
 }
 

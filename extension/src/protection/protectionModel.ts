@@ -84,3 +84,12 @@ export function fixText(node: ProtectionNode): { title: string; detail: string; 
   if (node.kind === 'check' && !node.check.ok) return { title: `${node.check.name}: ${node.check.summary}`, detail: node.check.fix ?? '' };
   return undefined;
 }
+
+/**
+ * True when a new report would draw a different tree. Redrawing an unchanged tree is not harmless: the workbench
+ * forgets which element each row stands for until it has fetched the rows again, and a Protect clicked on a row
+ * in that moment reaches the extension with no item at all.
+ */
+export function reportChanged(previous: DoctorReport | undefined, next: DoctorReport): boolean {
+  return previous === undefined || JSON.stringify(previous) !== JSON.stringify(next);
+}

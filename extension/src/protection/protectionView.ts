@@ -8,7 +8,7 @@ import { watchedConfigPaths } from '../../../daemon/src/clients/clientConfigs';
 import type { DoctorReport } from '../../../daemon/src/doctor/doctorReport';
 import type { Log } from '../log';
 import { runDoctorCli, runProtectCli, type CliTarget } from './doctorCli';
-import { childNodes, fixText, nodeLook, problemCount, rootNodes, type ProtectionNode } from './protectionModel';
+import { childNodes, fixText, nodeLook, problemCount, reportChanged, rootNodes, type ProtectionNode } from './protectionModel';
 
 export const PROTECTION_VIEW_ID = 'signet.protection';
 
@@ -89,14 +89,17 @@ export class ProtectionView implements vscode.TreeDataProvider<ProtectionNode>, 
     }
     try {
       this.log.info(`protection: running signet doctor${probe ? ' with probes' : ''} (${reason})`);
-      this.report = await runDoctorCli(this.target(), workspace, { probe });
-      this.view.message = this.report.ok ? undefined : `${problemCount(this.report)} thing(s) not protected: use Protect or Show Fix on the red items.`;
-      this.problemsChanged.fire(problemCount(this.report));
+      const report = await runDoctorCli(this.target(), workspace, { probe });
+      this.view.message = report.ok ? undefined : `${problemCount(report)} thing(s) not protected: use Protect or Show Fix on the red items.`;
+      this.problemsChanged.fire(problemCount(report));
+      // Only a different report redraws the tree: a redraw drops the rows' items for a moment (see reportChanged).
+      if (!reportChanged(this.report, report)) return;
+      this.report = report;
+      this.changed.fire();
     } catch (error) {
       this.log.error(`protection: ${(error as Error).message}`);
       this.view.message = `signet doctor could not run: ${(error as Error).message}`;
     }
-    this.changed.fire();
   }
 
   getTreeItem(node: ProtectionNode): vscode.TreeItem {
@@ -118,7 +121,9 @@ export class ProtectionView implements vscode.TreeDataProvider<ProtectionNode>, 
 
   /** Protect on a red item: `signet protect` with the item's own arguments, then a fresh look. */
   async protect(node: unknown): Promise<void> {
-    const args = isNode(node) && node.kind === 'item' ? node.item.protect?.args : undefined;
+    // No item at all: the workbench was redrawing the view as Protect was clicked, and no longer knew the row.
+    if (!isNode(node)) throw new Error('The Protection view was updating as Protect was clicked; click Protect on the item again');
+    const args = node.kind === 'item' ? node.item.protect?.args : undefined;
     if (!args) throw new Error('Signet cannot protect this item by itself; use Show Fix');
     const output = await vscode.window.withProgress({ location: { viewId: PROTECTION_VIEW_ID } }, () => runProtectCli(this.target(), args));
     this.log.info(`protection: signet ${args.join(' ')}\n${output.trim()}`);

@@ -1,5 +1,5 @@
 // What a person is warned about and offered on a prompt: risk badges from the server's tool annotations (which may
-// only make the prompt more careful), the choices of a destructive request, the rule that asked, and the offer to
+// only make the prompt more careful) or from their absence (MCP's defaults), the choices of a destructive request, the rule that asked, and the offer to
 // decide a queued group together with exactly the decision each request gets.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -38,14 +38,25 @@ describe('risk from tool annotations', () => {
     assert.deepEqual(risk.badges.map((b) => b.kind), ['destructive']);
   });
 
-  test('a tool that is not read-only and does not deny being destructive counts as destructive, as the MCP defaults say', () => {
-    assert.equal(riskOf(request({ toolAnnotations: { title: 'Do Things' } })).destructive, true);
+  test('a tool that is not read-only and does not deny being destructive may change things, as the MCP defaults say', () => {
+    const titled = riskOf(request({ toolAnnotations: { title: 'Do Things', openWorldHint: false } }));
+    assert.equal(titled.destructive, true);
+    assert.deepEqual(titled.badges.map((b) => b.label), ['⚠ may change things (by MCP defaults)']);
     assert.equal(riskOf(request({ toolAnnotations: { readOnlyHint: false, destructiveHint: false } })).destructive, false);
   });
 
-  test('a request without annotations gets no badge and the usual choices', () => {
-    const risk = riskOf(request());
-    assert.deepEqual(risk, { badges: [], destructive: false });
+  test('an MCP tool with no annotations at all may change things, with its easy choices those of a destructive one', () => {
+    for (const bare of [request(), request({ toolAnnotations: { title: 'Read Text File', description: 'Reads a file' } })]) {
+      const risk = riskOf(bare);
+      assert.equal(risk.destructive, true, 'MCP defaults: not read-only, destructive');
+      assert.deepEqual(risk.badges.map((b) => [b.kind, b.label]), [['may-change', '⚠ may change things (no annotations)']]);
+      assert.deepEqual(quickActions(bare, risk).map((a) => a.label), ['Allow once', 'More…', 'Deny']);
+    }
+  });
+
+  test("a client's built-in tool, which has no annotations to give, gets no badge and the usual choices", () => {
+    const read = request({ cmd: '/claude-code/tools/read', tool: 'Read', args: { tool: 'Read', input: { file_path: '/repo/a.ts' } } });
+    assert.deepEqual(riskOf(read), { badges: [], destructive: false });
   });
 
   test('a read-only claim is shown as the server\'s word, and reaching the network is shown', () => {
@@ -64,7 +75,7 @@ describe('risk from tool annotations', () => {
   test('a prompt that a policy rule asked for says so', () => {
     const risk = riskOf(request({ policy: { rule: askRule, reason: 'asked because …' } }));
     assert.equal(risk.askedBy?.id, 'deploy-needs-a-human');
-    assert.deepEqual(risk.badges.map((b) => b.label), ['asked by rule deploy-needs-a-human']);
+    assert.deepEqual(risk.badges.map((b) => b.label), ['⚠ may change things (no annotations)', 'asked by rule deploy-needs-a-human']);
   });
 });
 
@@ -111,11 +122,11 @@ describe('the choices on a prompt', () => {
 });
 
 describe('deciding queued requests together', () => {
-  test('five reads under src/ are offered for this session on src/ and that tool, each still its own decision', () => {
+  test('five calls of a tool declared read-only under src/ are offered for this session on src/ and that tool, each still its own decision', () => {
     const reads = Array.from({ length: 5 }, () => request({ toolAnnotations: { readOnlyHint: true } }));
     const group = groupOf(reads[2]!, reads, '/repo');
     assert.deepEqual(group?.ids, reads.map((r) => r.id));
-    assert.equal(group?.allowLabel, 'Allow these 5 reads under src/ for this session');
+    assert.equal(group?.allowLabel, 'Allow these 5 read_text_file calls under src/ for this session', "worded by the tool's name: its read-only claim is the server's");
     assert.deepEqual(group?.choice, { decision: 'session', narrow: { path: '/repo/src', tool: true } });
     assert.equal(group?.denyLabel, 'Deny these 5');
     const offers = new GroupOffers();
@@ -124,6 +135,16 @@ describe('deciding queued requests together', () => {
     assert.equal(links, `${commandLink(group!.allowLabel, 'signet.approval.decideGroup', [key, 'allow'])} · ${commandLink('Deny these 5', 'signet.approval.decideGroup', [key, 'deny'])}`);
     assert.deepEqual(offers.get(key), group, 'the link names the offer it was drawn from');
     assert.equal(offers.get('made-up'), undefined, 'a key this window never drew names nothing');
+  });
+
+  test("a client's own reads are called reads; an MCP tool is not, whatever its name or claim", () => {
+    const builtIn = (i: number) => request({ cmd: '/claude-code/tools/read', tool: 'Read', args: { tool: 'Read', input: { file_path: `/repo/src/r${i}.ts` } } });
+    const reads = [1, 2, 3].map(builtIn);
+    assert.equal(groupOf(reads[0]!, reads, '/repo')?.allowLabel, 'Allow these 3 reads under src/ for this session');
+    const bare = [1, 2, 3].map(() => request());
+    assert.deepEqual([groupOf(bare[0]!, bare, '/repo')?.allowLabel, groupOf(bare[0]!, bare, '/repo')?.choice], ['Allow these 3 read_text_file calls once each', { decision: 'once' }], 'no annotations: may change things, so once each');
+    const claimed = [1, 2].map(() => request({ tool: 'wipe_disk', args: { server: 'fs', tool: 'wipe_disk', arguments: {} }, paths: [], toolAnnotations: { readOnlyHint: true } }));
+    assert.match(groupOf(claimed[0]!, claimed, '/repo')?.allowLabel ?? '', /^Allow these 2 wipe_disk calls/);
   });
 
   test('a request alone, or one of another agent, tool or server, is not grouped with the others', () => {

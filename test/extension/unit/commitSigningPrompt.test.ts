@@ -34,7 +34,7 @@ test('a commit signing by a process that only named its agent offers Sign as the
 test('a commit signing by a proven agent, and every other request, offers the usual choices', () => {
   const usual = ['Allow once', 'Allow for session', 'More…', 'Deny'];
   assert.deepEqual(promptLinks(request('verified')).map((l) => l.label), usual);
-  assert.deepEqual(promptLinks(request('claimed', '/mcp/tools/call')).map((l) => l.label), usual);
+  assert.deepEqual(promptLinks(request('claimed', '/claude-code/tools/bash')).map((l) => l.label), usual);
   assert.equal(commitSigningTitle(request('verified')), 'Signet: claude-code wants to sign a commit in shop on main');
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DoctorReport } from '../../../daemon/src/doctor/doctorReport';
 import { isDoctorReport } from '../../../extension/src/protection/doctorCli';
-import { childNodes, fixText, nodeLook, problemCount, rootNodes } from '../../../extension/src/protection/protectionModel';
+import { childNodes, fixText, nodeLook, problemCount, reportChanged, rootNodes } from '../../../extension/src/protection/protectionModel';
 
 const report: DoctorReport = {
   ok: false,
@@ -64,4 +64,12 @@ test('only a value shaped like a doctor report is taken from the CLI', () => {
   assert.equal(isDoctorReport(report), true);
   assert.equal(isDoctorReport({ ok: true }), false);
   assert.equal(isDoctorReport({ ok: true, environment: [], clients: [{ client: 'vscode', label: 'VS Code', items: [{ id: 1 }] }] }), false);
+});
+
+test('the tree is redrawn for a report that differs, and not for the same report again', () => {
+  assert.equal(reportChanged(undefined, report), true, 'the first report draws the tree');
+  assert.equal(reportChanged(report, structuredClone(report)), false, 'an equal report found by a second run draws nothing');
+  const protectedRaw = structuredClone(report);
+  protectedRaw.clients[0]!.items[1] = { ...protectedRaw.clients[0]!.items[1]!, ok: true, summary: 'wrapped by the proxy', problems: [] };
+  assert.equal(reportChanged(report, protectedRaw), true, 'an item that turned green is drawn');
 });
