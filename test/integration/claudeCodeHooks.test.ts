@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hookFileFor } from '../../daemon/src/hooks/hookSettings';
+import { subagentName } from '../../daemon/src/mcp/agentHook';
 import { protect } from '../../daemon/src/mcp/protectFiles';
 import type { ApprovalRequest } from '../../daemon/src/server/protocol';
 import { startHarness, tempDir, type Harness } from '../support/daemonHarness';
@@ -87,6 +88,9 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
 
   test('a real subagent\'s call is made as its own agent, under a delegation from the main agent', async () => {
     writeFileSync(join(h.workspace, 'README.md'), '# the readme\n');
+    // Claude Code's built-in type is "Explore": folded to lowercase, so its agent carries the type's hash.
+    const explore = subagentName('claude-code', 'Explore');
+    assert.match(explore, /^claude-code\.explore\.[0-9a-f]{16}$/);
     const before = requests.length;
     const { api, result } = await run([
       { name: 'Agent', input: { description: 'Read the readme', prompt: 'Read README.md and report.', subagent_type: 'Explore', run_in_background: false } },
@@ -95,11 +99,11 @@ describe('the real Claude Code through the hooks signet protect installs', { ski
     const asked = requests.slice(before).map((r) => [r.agent.name, r.cmd, r.actingFor.map((p) => p.name)]);
     assert.deepEqual(asked, [
       ['claude-code', '/claude-code/tools/agent', []],
-      ['claude-code.explore', '/claude-code/tools/read', ['claude-code']],
+      [explore, '/claude-code/tools/read', ['claude-code']],
     ], result.stderr.slice(0, 2000));
     assert.match(api.toolResult(1)?.text ?? '', /the readme/);
-    const { delegations } = await h.ui.request('delegation/list', { agent: 'claude-code.explore', includeInactive: true });
-    assert.ok(delegations.some((d) => d.issuer.name === 'claude-code' && d.audience.name === 'claude-code.explore' && d.cmd === '/claude-code/tools/read'));
+    const { delegations } = await h.ui.request('delegation/list', { agent: explore, includeInactive: true });
+    assert.ok(delegations.some((d) => d.issuer.name === 'claude-code' && d.audience.name === explore && d.cmd === '/claude-code/tools/read'));
   });
 
   test('with the launcher broken, the hook cannot run and the tool is blocked rather than run', async () => {

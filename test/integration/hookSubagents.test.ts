@@ -15,6 +15,8 @@ describe('subagents as delegated agents', () => {
   let link: DaemonLink;
   let options: HookOptions;
   // Each call a call of its own, as Claude Code gives each its own tool_use_id (the daemon decides one id once).
+  /** The fixture's type is Claude Code's built-in "Explore". */
+  const explore = subagentName('claude-code', subagentReadCall.agent_type);
   const call = () => JSON.stringify({ ...subagentReadCall, tool_use_id: `toolu_${randomUUID()}` }).replaceAll('/home/dev/project', h.workspace);
 
   before(async () => {
@@ -29,10 +31,27 @@ describe('subagents as delegated agents', () => {
   });
 
   test('a subagent type becomes an agent name of its own that no agent_type can bend', () => {
-    assert.equal(subagentName('claude-code', 'Explore'), 'claude-code.explore');
-    assert.equal(subagentName('claude-code', '../Code Reviewer/x.y'), 'claude-code.code-reviewer-x-y');
-    assert.equal(subagentName('claude-code', '...'), 'claude-code.subagent');
-    assert.ok(subagentName('claude-code', 'a'.repeat(200)).length <= 64);
+    assert.equal(subagentName('claude-code', 'code-reviewer'), 'claude-code.code-reviewer', 'a type in agent-name form is kept as it is');
+    assert.match(subagentName('claude-code', '../Code Reviewer/x.y'), /^claude-code\.code-reviewer-x-y\.[0-9a-f]{16}$/);
+    assert.match(subagentName('claude-code', '...'), /^claude-code\.subagent\.[0-9a-f]{16}$/);
+    for (const type of ['a'.repeat(200), 'Explore', '']) assert.match(subagentName('claude-code', type), /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a valid agent name');
+    assert.ok(subagentName('m'.repeat(64), 'x').length <= 64);
+  });
+
+  test('types that differ only in what sanitising folds or removes are different agents', () => {
+    const groups = [
+      ['Explore', 'explore', 'EXPLORE'],
+      ['code reviewer', 'code/reviewer', 'code-reviewer', 'code--reviewer', '-code-reviewer'],
+      [`${'a'.repeat(60)}1`, `${'a'.repeat(60)}2`],
+    ];
+    for (const types of groups) {
+      const names = types.map((t) => subagentName('claude-code', t));
+      assert.equal(new Set(names).size, types.length, names.join(', '));
+    }
+    // A clean type that spells another's hashed name keeps no `.`: it cannot take that name.
+    const hashed = subagentName('claude-code', 'Explore');
+    assert.notEqual(subagentName('claude-code', hashed.slice('claude-code.'.length)), hashed);
+    assert.notEqual(subagentName('m'.repeat(60), 'x'), subagentName(`${'m'.repeat(59)}n`, 'x'), 'long main names cut to fit still differ');
   });
 
   test('what the main agent holds does not silently cover its subagent: the person is asked, seeing whom it acts for', async () => {
@@ -41,20 +60,20 @@ describe('subagents as delegated agents', () => {
     const requested = nextNotification(h.ui, 'approval/didRequest');
     const pending = decidePreToolUse(call(), options);
     const request = await requested;
-    assert.equal(request.agent.name, 'claude-code.explore');
+    assert.equal(request.agent.name, explore);
     assert.deepEqual(request.actingFor, [{ did: main.did, name: 'claude-code' }]);
     const decided = await h.ui.request('approval/decide', { id: request.id, decision: 'ttl', ttlSeconds: 600 });
     // The main agent already holds reads, so it delegates the person's choice below what it holds.
     assert.equal(decided.delegation?.issuer.name, 'claude-code');
-    assert.equal(decided.delegation?.audience.name, 'claude-code.explore');
+    assert.equal(decided.delegation?.audience.name, explore);
     assert.equal(decided.delegation?.source, 'subagent');
     const answer = await pending;
     assert.equal(answer?.hookSpecificOutput.permissionDecision, 'allow', answer?.hookSpecificOutput.permissionDecisionReason);
-    assert.match(answer?.hookSpecificOutput.permissionDecisionReason ?? '', /claude-code\.explore, acting for claude-code/);
+    assert.match(answer?.hookSpecificOutput.permissionDecisionReason ?? '', new RegExp(`${explore.replaceAll('.', '\\.')}, acting for claude-code`));
   });
 
   test('the subagent\'s later calls run under the chain user → main → subagent, and revoking main\'s delegation cuts it off', async () => {
-    const allowed = await link.authorize({ agent: 'claude-code.explore', actingFor: 'claude-code', cmd: '/claude-code/tools/read', args: { tool: 'Read', input: { file_path: join(h.workspace, 'README.md') } }, workspace: h.workspace });
+    const allowed = await link.authorize({ agent: explore, actingFor: 'claude-code', cmd: '/claude-code/tools/read', args: { tool: 'Read', input: { file_path: join(h.workspace, 'README.md') } }, workspace: h.workspace });
     assert.equal(allowed.decision, 'allow');
     assert.ok(allowed.decision === 'allow' && allowed.chain.length === 2);
     const { delegations } = await h.ui.request('delegation/list', { agent: 'claude-code' });
@@ -63,7 +82,7 @@ describe('subagents as delegated agents', () => {
     const requested = nextNotification(h.ui, 'approval/didRequest');
     const pending = decidePreToolUse(call(), options);
     const request = await requested;
-    assert.equal(request.agent.name, 'claude-code.explore');
+    assert.equal(request.agent.name, explore);
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny' });
     assert.equal((await pending)?.hookSpecificOutput.permissionDecision, 'deny');
   });
@@ -76,10 +95,25 @@ describe('subagents as delegated agents', () => {
     assert.equal(decided.delegation?.issuer.name, 'user');
     assert.equal(decided.delegation?.audience.name, 'claude-code');
     assert.equal((await pending)?.hookSpecificOutput.permissionDecision, 'allow');
-    const { delegations } = await h.ui.request('delegation/list', { agent: 'claude-code.explore', includeInactive: true });
+    const { delegations } = await h.ui.request('delegation/list', { agent: explore, includeInactive: true });
     const onward = delegations.find((d) => d.parent === decided.delegation?.cid);
     assert.equal(onward?.issuer.name, 'claude-code');
-    assert.equal(onward?.audience.name, 'claude-code.explore');
+    assert.equal(onward?.audience.name, explore);
     assert.equal(onward?.singleUse, true);
+  });
+  test('an approval for one subagent type does not cover a type that differs from it only in case', async () => {
+    const typed = (agentType: string) => call().replace('"agent_type":"Explore"', `"agent_type":"${agentType}"`);
+    const first = nextNotification(h.ui, 'approval/didRequest');
+    const allowed = decidePreToolUse(typed('Reviewer'), options);
+    await h.ui.request('approval/decide', { id: (await first).id, decision: 'ttl', ttlSeconds: 600 });
+    assert.equal((await allowed)?.hookSpecificOutput.permissionDecision, 'allow');
+    const second = nextNotification(h.ui, 'approval/didRequest');
+    const pending = decidePreToolUse(typed('reviewer'), options);
+    const seen = await Promise.race([second.then((request) => ({ request })), pending.then((answer) => ({ answer }))]);
+    assert.ok('request' in seen, `the other type was let through unasked: ${JSON.stringify(seen)}`);
+    assert.equal(seen.request.agent.name, 'claude-code.reviewer');
+    assert.notEqual(seen.request.agent.name, subagentName('claude-code', 'Reviewer'));
+    await h.ui.request('approval/decide', { id: seen.request.id, decision: 'deny' });
+    assert.equal((await pending)?.hookSpecificOutput.permissionDecision, 'deny');
   });
 });

@@ -2,7 +2,6 @@
 // and a real daemon: the adapter function directly, and the CLI as the client runs it (stdin in, JSON out).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +9,7 @@ import { pendingLine } from '../../daemon/src/cli/approvalLines';
 import { decidePreToolUse, type HookOptions, type PreToolUseOutput } from '../../daemon/src/mcp/agentHook';
 import { DaemonLink } from '../../daemon/src/mcp/daemonLink';
 import type { ApprovalRequest } from '../../daemon/src/server/protocol';
+import { runScriptWithStdin, type CliRun } from '../support/cliProcess';
 import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
 import { builtCli } from '../fixtures/mcp/builtCli';
 import { repoRoot } from '../fixtures/mcp/servers';
@@ -27,16 +27,8 @@ function decision(output: PreToolUseOutput | undefined): PreToolUseOutput['hookS
   return output.hookSpecificOutput;
 }
 
-function runHook(cli: string, home: string, args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, '--home', home, 'hook', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function runHook(cli: string, home: string, args: string[], stdin: string): Promise<CliRun> {
+  return runScriptWithStdin(cli, ['--home', home, 'hook', ...args], stdin);
 }
 
 describe('the PreToolUse hook adapter', () => {

@@ -23,6 +23,19 @@ export function runSignet(home: string, args: string[], env: NodeJS.ProcessEnv =
   });
 }
 
+/** A node script run as a client runs a hook: one process, `stdin` written and closed, its output collected. */
+export function runScriptWithStdin(script: string, args: string[], stdin: string): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
 export interface DaemonProcess {
   child: ChildProcess;
   port: number;

@@ -52,8 +52,8 @@ export class Authorizer extends ApprovalFlow {
   }
 
   private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeResult> {
-    // A hook's session is the client's (see sessionKeys.ts); anything else's is its connection.
-    const sessionKey = clientSessionKey(params.clientCall) ?? connection.id;
+    // A hook's session is the client's, for its main agent (see sessionKeys.ts); anything else's is its connection.
+    const sessionKey = clientSessionKey(params.clientCall, params.actingFor ?? params.agent) ?? connection.id;
     let agent = this.identities.findAgent(params.agent);
     if (!agent) {
       if (!params.createAgent) {

@@ -72,7 +72,8 @@ export abstract class DelegationAdmin extends ChainSearch {
     return this.info(d);
   }
 
-  async revoke(cid: string, reason: string): Promise<string[]> {
+  /** Revokes a delegation and all below it; `detail` is typed data for the first record (what ended a client session). */
+  async revoke(cid: string, reason: string, detail: Record<string, unknown> = {}): Promise<string[]> {
     const root = this.delegations.get(cid);
     if (!root) throw new RpcError(SignetErrorCode.UnknownDelegation, `no delegation with CID ${cid}`);
     const affected = [root, ...this.delegations.descendantsOf(cid)];
@@ -81,7 +82,7 @@ export abstract class DelegationAdmin extends ChainSearch {
       await this.audit.append({
         agent: d.payload.aud,
         kind: 'delegation.revoked',
-        data: { cid: d.cid, reason: d.cid === cid ? reason : `issued below revoked ${cid}`, cmd: d.payload.cmd },
+        data: { cid: d.cid, reason: d.cid === cid ? reason : `issued below revoked ${cid}`, cmd: d.payload.cmd, ...(d.cid === cid ? detail : {}) },
       });
     }
     return affected.map((d) => d.cid);

@@ -163,7 +163,8 @@ export async function decideCursorHook(stdinText: string, options: CursorHookOpt
 /**
  * Cursor's ids of a call: the conversation is its session; a call has no id of its own, so one is made from the
  * generation and what the call runs, which its before- and after-event both carry. Two identical calls in one
- * generation share it: the daemon takes a repeat after the first one's outcome (or after a short while) as a new call.
+ * generation share it, so the daemon never hands an allow decided for one of them to the other: each run of a
+ * command allowed once is decided anew (hooks/clientCalls.ts).
  */
 function cursorCall(input: CursorHookInput, kind?: 'shell' | 'mcp' | 'edit'): ClientCall {
   const session = input.conversation_id ? { session: input.conversation_id } : {};

@@ -26,6 +26,7 @@ export async function runHook(run: HookRun, input: Promise<string>): Promise<str
     const stdinText = await input;
     const common = {
       agent: run.agent ?? defaultHookAgent[run.flavor],
+      ...(run.agent !== undefined ? { agentChosenByOwner: true } : {}),
       authorize: daemon.authorize,
       report: daemon,
       timeoutSeconds: run.timeoutSeconds ?? defaultTimeoutSeconds[run.flavor],

@@ -26,7 +26,7 @@ export function startCallServices(parts: CallServiceParts): { clientCalls: Clien
     audit,
     agentDid: (name) => identities.findAgent(name)?.did,
     sessionDelegations: (key) => delegations.all().filter((d) => d.sessionConnection === key && !d.revoked).map((d) => d.cid),
-    revoke: (cid, reason) => authorizer.revoke(cid, reason),
+    revoke: (cid, reason, detail) => authorizer.revoke(cid, reason, detail),
   });
   const commitSigner = new CommitSigner({ home, store, identities, authorizer, audit, isRevoked: (cid) => delegations.get(cid)?.revoked === true });
   const agentProofs = new AgentProofs({ home, store, identities, authorizer, audit });

@@ -7,8 +7,10 @@
 // common fields in camelCase (hookEventName, sessionId, timestamp). The output for both:
 // { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow" | "deny" | "ask",
 //   permissionDecisionReason } }.
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { firstChangedPath } from '../authz/canonicalPaths';
+import { CLIENT_REASON_PATTERN } from '../authz/sessionKeys';
 import { NO_ONE_TO_ASK, REFUSED } from '../hooks/hookDaemon';
 import { REPORTED_EVENTS, toolOutcomeParams, type OutcomeReporter, type ReportedEvent } from '../hooks/hookOutcomes';
 import type { AuthorizeParams, AuthorizeResult, ClientCall } from '../server/protocol';
@@ -109,18 +111,33 @@ const builtInSchemas: Record<string, Record<string, unknown>> = {
 
 /**
  * The Signet agent a subagent's calls are made as: the main agent's name, a dot and the subagent's type, in the
- * characters agent names allow (`claude-code.explore`). The type is chosen by the agent, so nothing of it survives
- * but lowercase letters, digits, `_` and `-`; one type cannot pass for another's name with a `.` or `/`.
+ * characters agent names allow (`claude-code.code-reviewer`). The type is chosen by the agent, so nothing of it
+ * survives but lowercase letters, digits, `_` and `-`; one type cannot pass for another's name with a `.` or `/`.
+ * Nor can two types share one agent (and so its rights) by differing only in what sanitising removes or folds
+ * (`Explore` and `explore`, `a b` and `a/b`, a long name's cut-off tail): a type that sanitising changed in any way
+ * gets a `.` and a hash of the exact type after its name (`claude-code.explore.1f0c…`). A `.` never survives
+ * sanitising, so such a name cannot be any other type's plain one.
  */
 export function subagentName(main: string, agentType: string | undefined): string {
+  const raw = agentType ?? '';
   const room = 64 - main.length - 1;
-  const type = (agentType ?? '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, Math.max(room, 0)).replace(/-+$/, '');
-  return `${main}.${type || 'subagent'}`.slice(0, 64);
+  const clean = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (clean !== '' && clean === raw && clean.length <= room) return `${main}.${clean}`;
+  // The hash is taken over main and type, so that it also tells apart long main names cut to fit.
+  const suffix = `.${createHash('sha256').update(`${main}\u0000${raw}`).digest('hex').slice(0, SUBAGENT_HASH_LENGTH)}`;
+  const type = clean.slice(0, Math.max(room - suffix.length, 0)).replace(/-+$/, '') || 'subagent';
+  const name = `${main}.${type}${suffix}`;
+  return name.length <= 64 ? name : `${main.slice(0, 64 - suffix.length)}${suffix}`;
 }
+
+/** 16 hex digits (64 bits) of SHA-256: too many to find a second type with the same name by trying. */
+const SUBAGENT_HASH_LENGTH = 16;
 
 export interface HookOptions {
   flavor: HookFlavor;
   agent: string;
+  /** `agent` was named with `--agent`, not taken from defaultHookAgent: it stays the agent whatever the input's shape. */
+  agentChosenByOwner?: boolean;
   /** Asks the daemon; must resolve to a decision (the daemon link turns every failure into a denial). */
   authorize: (params: AuthorizeParams) => Promise<AuthorizeResult>;
   /** Also decide MCP tools (`mcp__server__tool`); off by default because `signet mcp-proxy` decides those. */
@@ -185,12 +202,15 @@ function hookEventOf(raw: unknown): string {
 /**
  * VS Code also runs the hooks of `.claude/settings.json`, for Copilot's calls. Its input names the event and the
  * session in camelCase (`hookEventName`, `sessionId`) where Claude Code writes snake_case: such a call is Copilot's,
- * decided as the vscode hook decides it (as its agent, and without rewriting the input, which VS Code cannot take).
+ * decided as the vscode hook decides it (without rewriting the input, which VS Code cannot take). It is made as
+ * `copilot` unless the owner named the hook's agent with `--agent`: then that agent, because the owner chose which
+ * identity, and so which rights, this hook's calls have, and the input's shape (which says only which client ran
+ * the hook) must not swap it for another agent that may hold more.
  */
 function optionsForShape(input: PreToolUseInput, options: HookOptions): HookOptions {
   const vscodeShaped = input.hook_event_name === undefined && input.hookEventName !== undefined;
   if (options.flavor !== 'claude-code' || !vscodeShaped) return options;
-  return { ...options, flavor: 'vscode', agent: defaultHookAgent.vscode };
+  return { ...options, flavor: 'vscode', agent: options.agentChosenByOwner ? options.agent : defaultHookAgent.vscode };
 }
 
 /** The client's own ids of this call: its session, and its id of the tool call. */
@@ -210,7 +230,10 @@ async function report(input: PreToolUseInput, event: ReportedEvent, options: Hoo
   let answer: { error: string } | object;
   if (event === 'SessionEnd') {
     if (!call.session) return;
-    answer = await options.report.endSession({ call: { client: call.client, session: call.session }, ...(input.reason ? { reason: input.reason } : {}) });
+    // Only a reason in the short form the daemon records is sent along (see sessionKeys.ts); any other is dropped,
+    // so that the session still ends.
+    const reason = input.reason !== undefined && CLIENT_REASON_PATTERN.test(input.reason) ? { reason: input.reason } : {};
+    answer = await options.report.endSession({ agent: options.agent, call: { client: call.client, session: call.session }, ...reason });
   } else {
     if (!call.toolUseId) return;
     if (!options.includeMcp && /^mcp__/.test(input.tool_name)) return;

@@ -9,6 +9,7 @@
 // schema and the type inferred from it. The table `methods` near the end declares every method once: its name,
 // params schema, result schema and roles. The daemon checks params against it, clients check results.
 import { z } from 'zod';
+import { CLIENT_REASON_PATTERN } from '../authz/sessionKeys';
 import { AUDIT_KINDS } from './auditKinds';
 
 /** Stable numeric error codes, outside the range JSON-RPC reserves (−32768…−32000). */
@@ -866,10 +867,15 @@ export const CallOutcomeResult = z.object({
 });
 export type CallOutcomeResult = z.infer<typeof CallOutcomeResult>;
 
-/** A client session ended (Claude Code's SessionEnd): the session approvals made in it end too. */
+/**
+ * A client session ended (Claude Code's SessionEnd): the session approvals made in it for `agent` (the hook's main
+ * agent, and the subagents acting for it) end too, and no one else's: another agent's hook naming the same session
+ * id ends nothing of it. `reason` is the client's own short code, recorded as its claim (`sessionEnd.clientReason`).
+ */
 export const SessionEndParams = z.strictObject({
+  agent: agentName,
   call: ClientCall.extend({ session: clientChosenId }).omit({ toolUseId: true }),
-  reason: z.string().max(256).optional(),
+  reason: z.string().regex(CLIENT_REASON_PATTERN, 'a client\'s reason is 1–32 letters, digits, "_" or "-"').optional(),
 });
 export type SessionEndParams = z.infer<typeof SessionEndParams>;
 export const SessionEndResult = z.object({ revoked: z.array(z.string()) });
