@@ -20,7 +20,7 @@ import { protectMcpServer, signetCaller, type VerifiedCaller } from '../../daemo
 import type { AuthorizeResult } from '../../daemon/src/server/protocol';
 import { startHarness, type Harness } from '../support/daemonHarness';
 import { builtCli } from '../fixtures/mcp/builtCli';
-import { clientInfo, everythingServer, textOf } from '../fixtures/mcp/servers';
+import { clientInfo, everythingServer, recordingServer, textOf } from '../fixtures/mcp/servers';
 
 async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -168,6 +168,23 @@ describe('signet mcp-guard and the SDK middleware against the real MCP SDK', () 
         await proxied.close();
       }
     });
+  });
+
+  test('over stdio, a tools/call sent as a notification is dropped by the guard, even with a valid invocation, and the server never sees it', async () => {
+    const server = recordingServer(userDid);
+    const transport = new ChildProcessTransport({ command: process.execPath, args: [cli, '--home', h.home, 'mcp-guard', '--trust', userDid, '--server-name', 'rec', '--', server.command, ...server.args], env: { ...process.env, ...server.env } });
+    const client = new Client(clientInfo);
+    await client.connect(transport);
+    try {
+      const allowed = await signedCall('rec', 'note', { text: 'unasked' });
+      await transport.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'note', arguments: { text: 'unasked' }, _meta: metaOf(allowed) } });
+      // A notification that did reach the server is recorded before this later call of a tool that lists them.
+      await transport.send({ jsonrpc: '2.0', method: 'notifications/unknown' });
+      const received = await client.callTool({ name: 'received', arguments: {}, _meta: metaOf(await signedCall('rec', 'received', {})) });
+      assert.deepEqual(JSON.parse(textOf(received)), [{ tool: 'notification notifications/unknown' }, { tool: 'received' }]);
+    } finally {
+      await client.close();
+    }
   });
 
   describe("protectMcpServer in a tool author's own server", () => {

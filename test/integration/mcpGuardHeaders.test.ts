@@ -36,7 +36,7 @@ describe('signet mcp-guard and the 2026-07-28 request headers', () => {
   let guardUrl: string;
 
   before(async () => {
-    [h, cli, http] = await Promise.all([startHarness({ listen: true }), builtCli(), startStatelessHttpServer()]);
+    [h, cli, http] = await Promise.all([startHarness({ listen: true }), builtCli(), startStatelessHttpServer({ invalidHeaderTools: true })]);
     await h.ui.request('agent/create', { name: 'tester' });
     await h.ui.request('delegation/issue', { from: 'user', to: 'tester', cmd: '/mcp/tools/call', pol: [], ttl: 3600 });
     const userDid = (await h.ui.request('daemon/status', {})).user.did;
@@ -101,6 +101,86 @@ describe('signet mcp-guard and the 2026-07-28 request headers', () => {
     const otherVersion = await post({ 'MCP-Protocol-Version': '2026-12-01', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' }, call);
     assert.match(otherVersion.body.error?.message ?? '', /the MCP-Protocol-Version header says "2026-12-01" but the body's _meta says "2026-07-28"/);
     assert.equal(reachedServer(10, 'echo'), false);
+  });
+
+  const stateless = (name: string, extra: Record<string, string> = {}) => ({ 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/call', 'Mcp-Name': name, ...extra });
+
+  test('Mcp-Param-* headers on a call of a tool the guard has not seen listed are refused, and the invocation is not used up', async () => {
+    const call = { ...(await signedCall('lookup', { region: 'eu-west', query: 'q' })), id: 20 };
+    const answer = await post(stateless('lookup', { 'Mcp-Param-Region': 'eu-west' }), call);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error?.code, -32020);
+    assert.match(answer.body.error?.message ?? '', /the guard has not seen the tool "lookup" listed, so it cannot check mcp-param-region; list the tools, then send the call again/);
+    assert.equal(reachedServer(20, 'lookup'), false);
+    // As the revision has a client do on HeaderMismatch: list the tools, then send the very call again.
+    await post({ 'MCP-Protocol-Version': REVISION, 'Mcp-Method': 'tools/list' }, { jsonrpc: '2.0', id: 21, method: 'tools/list', params: { _meta: StatelessClient.meta() } });
+    const again = await post(stateless('lookup', { 'Mcp-Param-Region': 'eu-west' }), call);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.deepEqual((again.body.result as { content: unknown }).content, [{ type: 'text', text: 'q in eu-west' }]);
+  });
+
+  test('Mcp-Param-* headers that are not exactly those the body gives are refused before the server sees them', async () => {
+    const call = { ...(await signedCall('lookup', { region: 'eu-west', query: 'q' })), id: 22 };
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'Mcp-Param-Region': 'us-east' }, /the Mcp-Param-Region header says "us-east" but the body's region is "eu-west"/],
+      [{}, /the Mcp-Param-Region header is missing, but the body's region is "eu-west"/],
+      [{ 'Mcp-Param-Region': 'eu-west', 'Mcp-Param-Tenant': 'other' }, /the request carries mcp-param-tenant, which the tool does not declare/],
+    ];
+    for (const [headers, reason] of cases) {
+      const answer = await post(stateless('lookup', headers), call);
+      assert.equal(answer.status, 400, JSON.stringify(headers));
+      assert.equal(answer.body.error?.code, -32020);
+      assert.match(answer.body.error?.message ?? '', /^Signet guard refused this request: its headers do not match its body/);
+      assert.match(answer.body.error?.message ?? '', reason);
+    }
+    const onEcho = await post(stateless('echo', { 'Mcp-Param-Region': 'eu-west' }), { ...(await signedCall('echo', { message: 'm' })), id: 23 });
+    assert.match(onEcho.body.error?.message ?? '', /mcp-param-region, which the tool does not declare/);
+    assert.equal(reachedServer(22, 'lookup') || reachedServer(23, 'echo'), false, 'none reached the server');
+  });
+
+  test("the server is handed the Mcp-Param-* headers derived from the checked body, not the client's own", async () => {
+    const call = { ...(await signedCall('lookup', { region: 'eu-west', query: 'q' })), id: 24 };
+    // The same value, in the Base64 form a header-reading party may not decode: accepted, and forwarded plain.
+    const answer = await post(stateless('lookup', { 'Mcp-Param-Region': `=?base64?${Buffer.from('eu-west').toString('base64')}?=` }), call);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(http.posts.find((p) => p.body.id === 24)?.headers['mcp-param-region'], 'eu-west');
+  });
+
+  test('a call of a tool whose x-mcp-header declaration is invalid is refused', async () => {
+    for (const [id, tool] of [[25, 'tags_header'], [26, 'twice_header'], [27, 'number_header']] as const) {
+      const answer = await post(stateless(tool), { ...(await signedCall(tool, {})), id });
+      assert.equal(answer.body.error?.code, 4100);
+      assert.match(answer.body.error?.message ?? '', new RegExp(`Signet guard refused this tool call: the server's definition of "${tool}" is invalid`));
+      assert.equal(reachedServer(id, tool), false);
+    }
+  });
+
+  test('a tools/call sent as a notification, without an id, is refused and never forwarded, even with a valid invocation', async () => {
+    const { id: _id, ...notification } = { ...(await signedCall('read_note', { path: '/etc/hostname' })) };
+    const answer = await post(stateless('read_note'), notification);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error?.code, 4100);
+    assert.match(answer.body.error?.message ?? '', /a "tools\/call" sent as a notification \(without an id\) cannot be checked or answered, so it was not forwarded/);
+    const batch = await post({}, [{ jsonrpc: '2.0', method: 'resources/read', params: { uri: 'note://welcome' } }]);
+    assert.equal(batch.status, 400);
+    assert.equal(http.posts.some((p) => p.body.id === undefined && (p.body.method === 'tools/call' || p.raw.includes('resources/read'))), false, 'neither reached the server');
+  });
+
+  test('a retry after input_required passes under the same invocation once per such answer, and never as a replay', async () => {
+    const call = { ...(await signedCall('confirm', { path: '/tmp/x' })), id: 30 };
+    const asked = await post(stateless('confirm'), call);
+    const question = asked.body.result as { resultType: string; requestState: string };
+    assert.equal(question.resultType, 'input_required');
+    const retry = { ...call, id: 31, params: { ...call.params, inputResponses: { confirmation: { action: 'accept', content: {} } }, requestState: question.requestState } };
+    const done = await post(stateless('confirm'), retry);
+    assert.deepEqual((done.body.result as { content: unknown }).content, [{ type: 'text', text: 'deleted /tmp/x' }]);
+    const replayed = await post(stateless('confirm'), { ...retry, id: 32 });
+    assert.match(replayed.body.error?.message ?? '', /Replayed/);
+    // An invocation whose call completed cannot be passed off as a retry.
+    const echo = { ...(await signedCall('echo', { message: 'once' })), id: 33 };
+    assert.equal((await post(stateless('echo'), echo)).status, 200);
+    const posing = await post(stateless('echo'), { ...echo, id: 34, params: { ...echo.params, inputResponses: {}, requestState: 'made up' } });
+    assert.match(posing.body.error?.message ?? '', /Replayed/);
   });
 
   test('a body that names its tool twice reaches the server only as the guard read it, one name', async () => {

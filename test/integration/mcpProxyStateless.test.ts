@@ -4,7 +4,12 @@
 // must be a result the revision accepts (with `resultType`) for the client to read its `isError` at all.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ChildProcessTransport } from '../../daemon/src/mcp/childProcessTransport';
 import { startHarness, type Harness } from '../support/daemonHarness';
 import { StatelessClient, StatelessError, schemas } from '../support/statelessClient';
@@ -18,13 +23,18 @@ describe('the proxy with a 2026-07-28 client and server', () => {
   let h: Harness;
   let cli: string;
   const opened: StatelessClient[] = [];
+  /** The prompts a person was shown for `confirm`. */
+  const prompts: string[] = [];
 
   before(async () => {
     [h, cli] = await Promise.all([startHarness({ listen: true }), builtCli()]);
     await h.ui.request('agent/create', { name: 'modern' });
     await h.ui.request('delegation/issue', { from: 'user', to: 'modern', cmd: '/mcp/tools/call', pol: [['==', '.tool', 'echo']], ttl: 3600 });
-    // Anything not delegated is put to a person, who says no.
-    h.ui.onNotification('approval/didRequest', (r) => void h.ui.request('approval/decide', { id: r.id, decision: 'deny', decidedBy: 'test' }));
+    // Anything not delegated is put to a person, who says no; except `confirm`, which they allow once.
+    h.ui.onNotification('approval/didRequest', (r) => {
+      if (r.tool === 'confirm') prompts.push(r.summary);
+      void h.ui.request('approval/decide', { id: r.id, decision: r.tool === 'confirm' ? 'once' : 'deny', decidedBy: 'test' });
+    });
   });
   after(async () => {
     await Promise.allSettled(opened.map((c) => c.close()));
@@ -71,7 +81,9 @@ describe('the proxy with a 2026-07-28 client and server', () => {
   describe('with --url to a stateless Streamable HTTP server', () => {
     let http: StatelessHttpServer;
     before(async () => {
-      http = await startStatelessHttpServer({ sessionIdOnErrors: true, sse: true });
+      // It also lists tools whose x-mcp-header is invalid, which a client over HTTP must leave out: `exercise` then
+      // finds the same list as on stdio only if the proxy did.
+      http = await startStatelessHttpServer({ sessionIdOnErrors: true, sse: true, invalidHeaderTools: true });
     });
     after(() => http.close());
 
@@ -118,6 +130,69 @@ describe('the proxy with a 2026-07-28 client and server', () => {
       assert.equal(post?.status, 200);
       assert.equal(post?.headers['mcp-param-region'], `=?base64?${Buffer.from('Zürich ').toString('base64')}?=`);
     });
+  });
+
+  /** A `confirm` call that the server answers input_required, then its retry with the confirmation, as MRTR has it. */
+  async function confirmInTwoRounds(client: StatelessClient, path: string): Promise<string> {
+    const asked = schemas.InputRequiredResult.parse(await client.raw('tools/call', { name: 'confirm', arguments: { path }, _meta: StatelessClient.meta() }));
+    assert.ok(asked.inputRequests?.confirmation, 'the server asked for a confirmation');
+    const retry = { name: 'confirm', arguments: { path }, inputResponses: { confirmation: { action: 'accept', content: {} } }, requestState: asked.requestState };
+    const done = await client.request('tools/call', retry, 'CallToolResult');
+    return done.content[0]?.type === 'text' ? done.content[0].text : '';
+  }
+
+  test('a call the server answers input_required, and its retry with the input, ask the person once, also through the guard', async () => {
+    const userDid = (await h.ui.request('daemon/status', {})).user.did;
+    const guarded = [process.execPath, cli, '--home', h.home, 'mcp-guard', '--trust', userDid, '--server-name', 'modern-fixture', '--', statelessStdio.command, ...statelessStdio.args];
+    for (const [how, server] of [['bare', [statelessStdio.command, ...statelessStdio.args]], ['guarded', guarded]] as const) {
+      const before = prompts.length;
+      const proxied = await throughProxy('--', ...server);
+      assert.equal(await confirmInTwoRounds(proxied, 'a.txt'), `deleted ${repoRoot}a.txt`, how);
+      assert.equal(prompts.length - before, 1, `${how}: one call, one prompt`);
+      // The round is over: the same call again is a new call, asked about anew.
+      assert.equal(await confirmInTwoRounds(proxied, 'a.txt'), `deleted ${repoRoot}a.txt`, how);
+      assert.equal(prompts.length - before, 2, `${how}: a new call is asked about again`);
+    }
+  });
+
+  test('a request that only looks like a retry (other arguments, or no input_required before it) is asked about as a call of its own', async () => {
+    const proxied = await throughProxy('--', statelessStdio.command, ...statelessStdio.args);
+    const before = prompts.length;
+    const asked = schemas.InputRequiredResult.parse(await proxied.raw('tools/call', { name: 'confirm', arguments: { path: 'b.txt' }, _meta: StatelessClient.meta() }));
+    const elsewhere = { name: 'confirm', arguments: { path: 'c.txt' }, inputResponses: { confirmation: { action: 'accept', content: {} } }, requestState: asked.requestState };
+    await proxied.request('tools/call', elsewhere, 'InputRequiredResult');
+    assert.equal(prompts.length - before, 2, 'the retry of b.txt cannot carry a call of c.txt');
+  });
+
+  test('with --url to a legacy server, a failed 2026-07-28 probe leaves notifications on the legacy transport', async () => {
+    const received: { method: unknown; headers: Record<string, unknown> }[] = [];
+    const arrived = new Map<string, () => void>();
+    const legacy = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { method?: string };
+        received.push({ method: body.method, headers: req.headers });
+        // A stateful SDK server, as one of 2025-11-25 is: without a session it refuses all but initialize.
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID });
+        void new McpServer({ name: 'legacy', version: '1.0.0' }).connect(transport).then(() => transport.handleRequest(req, res, body));
+        if (body.method) arrived.get(body.method)?.();
+      });
+    });
+    await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxied = await throughProxy('--url', `http://127.0.0.1:${(legacy.address() as AddressInfo).port}/mcp`);
+      await assert.rejects(proxied.raw('server/discover', { _meta: StatelessClient.meta() }), (e: unknown) => e instanceof StatelessError);
+      const notified = new Promise<void>((resolve) => arrived.set('notifications/roots/list_changed', resolve));
+      await proxied.notify('notifications/roots/list_changed');
+      await notified;
+      const notification = received.find((r) => r.method === 'notifications/roots/list_changed');
+      assert.equal(notification?.headers['mcp-method'], undefined, 'sent by the legacy transport, not as a 2026-07-28 POST');
+      assert.notEqual(notification?.headers['mcp-protocol-version'], REVISION);
+    } finally {
+      legacy.closeAllConnections();
+      await new Promise((resolve) => legacy.close(resolve));
+    }
   });
 
   test('the legacy handshake still works through the same proxy after a stateless probe failed (official SDK client)', async () => {

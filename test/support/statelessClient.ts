@@ -32,6 +32,8 @@ export const schemas = {
   }),
   ReadResourceResult: Cacheable.extend({ contents: z.array(z.looseObject({ uri: z.string() })) }),
   GetPromptResult: Result.extend({ messages: z.array(z.looseObject({ role: z.enum(['user', 'assistant']), content: ContentBlock })) }),
+  /** `interface InputRequiredResult`: the server needs input from the client, then the request again (basic/patterns/mrtr). */
+  InputRequiredResult: Result.extend({ resultType: z.literal('input_required'), inputRequests: z.record(z.string(), z.looseObject({ method: z.string() })).optional(), requestState: z.string().optional() }),
   /** `interface Error` of a JSONRPCErrorResponse. */
   Error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
 };
@@ -86,6 +88,11 @@ export class StatelessClient {
     this.waiting.delete(id);
     if ('error' in message) throw new StatelessError(schemas.Error.parse(message.error));
     return (message as { result: unknown }).result;
+  }
+
+  /** Sends a notification as it is. */
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.transport.send({ jsonrpc: '2.0', method, ...(params ? { params } : {}) } as JSONRPCMessage);
   }
 
   close(): Promise<void> {

@@ -57,6 +57,11 @@ export function isGated(message: JSONRPCMessage): message is JSONRPCRequest & { 
   return isRequest(message) && Object.hasOwn(gatedMethods, message.method);
 }
 
+/** A gated method sent without an id: no place in MCP, nothing to answer, and never to be forwarded. */
+export function isGatedNotification(message: JSONRPCMessage): message is JSONRPCMessage & { method: GatedMethod } {
+  return 'method' in message && !('id' in message && message.id !== undefined) && Object.hasOwn(gatedMethods, message.method);
+}
+
 function asObject(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -13,7 +13,7 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { StatelessHttpClient, statelessVersionOf } from './statelessHttp';
+import { StatelessHttpClient, statelessVersionOf, type StatelessOutcome } from './statelessHttp';
 
 /** fetch, less the session id of an answer that is not a success. */
 async function fetchKeepingSessionsOfSuccessOnly(input: string | URL, init?: RequestInit): Promise<Response> {
@@ -32,7 +32,11 @@ export class HttpUpstreamTransport implements Transport {
   private readonly inner: StreamableHTTPClientTransport;
   private readonly stateless: StatelessHttpClient;
   private readonly initializeIds = new Set<RequestId>();
-  /** The stateless revision last used, for a notification that names none; cleared by a legacy `initialize`. */
+  /**
+   * The stateless revision the server last answered a request of with a result, for a notification that names none.
+   * Only an answer sets it: a probe the server refused (a legacy server's 400 to `server/discover`) leaves the link
+   * on the legacy transport, and any later failure or a legacy `initialize` clears it.
+   */
   private statelessVersion: string | undefined;
   private closing = false;
 
@@ -62,9 +66,8 @@ export class HttpUpstreamTransport implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     const version = statelessVersionOf(message);
     if (version) {
-      this.statelessVersion = version;
       // Answered asynchronously like any POST; a failure becomes an error answer under the request's id.
-      void this.stateless.send(message, version);
+      void this.stateless.send(message, version).then((outcome) => this.noteOutcome(version, outcome));
       return Promise.resolve();
     }
     if ('method' in message && !('id' in message) && message.method === 'notifications/cancelled') {
@@ -80,6 +83,11 @@ export class HttpUpstreamTransport implements Transport {
       return Promise.resolve();
     }
     return this.inner.send(message);
+  }
+
+  private noteOutcome(version: string, outcome: StatelessOutcome): void {
+    if (outcome === 'result') this.statelessVersion = version;
+    else if (outcome === 'error') this.statelessVersion = undefined;
   }
 
   get sessionId(): string | undefined {

@@ -17,7 +17,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { validateInvocation } from '../ucan/validate';
 import type { DelegationPayload, InvocationPayload } from '../ucan/types';
 import { didWithoutFragment } from '../ucan/didKey';
-import { gateRequestFor, gatedMethods, INVOCATION_META_KEY, isGated, SIGNET_DENIED_ERROR_CODE, type GatedMethod } from './gatedRequests';
+import { gateRequestFor, gatedMethods, idKey, INVOCATION_META_KEY, isGated, isGatedNotification, SIGNET_DENIED_ERROR_CODE, type GatedMethod } from './gatedRequests';
+import { InputRetries } from './inputRetries';
 import { MemoryNonceLedger, nonceKey, type NonceLedger } from './guardNonceLedger';
 import type { UcanErrorName } from '../ucan/errors';
 
@@ -37,7 +38,7 @@ export interface GuardOptions {
   maxLifetimeSeconds?: number;
 }
 
-export type GuardErrorName = UcanErrorName | 'MissingInvocation' | 'UntrustedRoot' | 'UnexpectedCommand' | 'ArgumentMismatch' | 'NoExpiry' | 'Replayed';
+export type GuardErrorName = UcanErrorName | 'MissingInvocation' | 'UntrustedRoot' | 'UnexpectedCommand' | 'ArgumentMismatch' | 'NoExpiry' | 'Replayed' | 'GatedNotification';
 
 /** Who made a call that the guard let through. */
 export interface VerifiedCaller {
@@ -51,9 +52,15 @@ export interface VerifiedCaller {
   invocation: InvocationPayload;
 }
 
-export type GuardVerdict = { ok: true; caller: VerifiedCaller } | { ok: false; name: GuardErrorName; message: string };
+/**
+ * A verdict; an ok one comes with `answered`, to be told the server's result for the call, so that a 2026-07-28
+ * `input_required` answer lets the client's retry of the very call through once under the same invocation.
+ */
+export type GuardVerdict = { ok: true; caller: VerifiedCaller; answered: (result: unknown) => void } | { ok: false; name: GuardErrorName; message: string };
 
 const maxCachedDelegations = 1024;
+/** Calls let through whose answer is still awaited; more than this many unanswered at once and the oldest are forgotten. */
+const maxAnswersAwaited = 4096;
 // The field the daemon adds to the arguments it signs (authorizer.ts, PATHS_FIELD), named here so that the SDK does
 // not pull in the daemon.
 const PATHS_FIELD = '_paths';
@@ -87,6 +94,7 @@ function sameDid(a: string, b: string): boolean {
 
 export class InvocationGuard {
   private readonly ledger: NonceLedger;
+  private readonly retries = new InputRetries();
   private readonly verified = new Map<string, DelegationPayload>();
   private readonly now: () => number;
 
@@ -140,10 +148,18 @@ export class InvocationGuard {
     if (inv.exp - now > maxLifetime) {
       return refuse('NoExpiry', `the invocation is valid for ${inv.exp - now} s more, longer than this server accepts (${maxLifetime} s)`);
     }
-    if (!this.ledger.claim(nonceKey(inv.iss, inv.nonce), inv.exp + skew, now)) {
+    const key = nonceKey(inv.iss, inv.nonce);
+    if (!this.ledger.claim(key, inv.exp + skew, now) && !this.retries.claim(key, params, now)) {
       return refuse('Replayed', `this invocation (${result.cid}) was used before; every call needs a fresh one`);
     }
-    return { ok: true, caller: { agent: inv.iss, user, chain: result.chain.map((link) => link.cid), invocationCid: result.cid, invocation: inv } };
+    const until = inv.exp + skew;
+    const caller = { agent: inv.iss, user, chain: result.chain.map((link) => link.cid), invocationCid: result.cid, invocation: inv };
+    return { ok: true, caller, answered: (answer) => this.retries.note(key, answer, until) };
+  }
+
+  /** The refusal of a gated method sent as a notification: it has no id to answer, and must never reach the server. */
+  static notificationRefusal(method: GatedMethod): { name: 'GatedNotification'; message: string } {
+    return { name: 'GatedNotification', message: `a "${method}" sent as a notification (without an id) cannot be checked or answered, so it was not forwarded` };
   }
 
   /** The JSON-RPC error answering a refused request. */
@@ -172,26 +188,43 @@ export class GuardedTransport implements Transport {
   onmessage?: Transport['onmessage'];
   setProtocolVersion?: (version: string) => void;
 
+  /** What to tell the guard of the server's answer to each call let through, by request id. */
+  private readonly answering = new Map<string, (result: unknown) => void>();
+
   constructor(
     private readonly inner: Transport,
     private readonly guard: InvocationGuard,
     private readonly onVerified?: (meta: object, caller: VerifiedCaller) => void,
+    /** One line per refusal, for the guard's log (stderr for the CLI). */
+    private readonly log: (line: string) => void = () => undefined,
   ) {
     if (inner.setProtocolVersion) this.setProtocolVersion = (version) => inner.setProtocolVersion?.(version);
     inner.onclose = () => this.onclose?.();
     inner.onerror = (error) => this.onerror?.(error);
     inner.onmessage = (message, extra) => {
-      if (isGated(message)) {
-        const verdict = this.guard.check(message.method, message.params);
-        if (!verdict.ok) {
-          void inner.send(InvocationGuard.refusal(message.method, message.id, verdict), { relatedRequestId: message.id }).catch((error: unknown) => this.onerror?.(error as Error));
-          return;
-        }
-        const meta = asObject(message.params)._meta;
-        if (meta && typeof meta === 'object') this.onVerified?.(meta, verdict.caller);
+      if (isGatedNotification(message)) {
+        // The stdio proxy drops these too: no id to answer, and a server may still act on one.
+        this.log(`refused and dropped: ${InvocationGuard.notificationRefusal(message.method).message}`);
+        return;
       }
+      if (isGated(message) && !this.admit(message)) return;
       this.onmessage?.(message, extra);
     };
+  }
+
+  /** Checks one gated request; a refused one is answered here and never handed on. */
+  private admit(message: JSONRPCRequest & { method: GatedMethod }): boolean {
+    const verdict = this.guard.check(message.method, message.params);
+    if (!verdict.ok) {
+      this.log(`refused a ${message.method}: ${verdict.name}: ${verdict.message}`);
+      void this.inner.send(InvocationGuard.refusal(message.method, message.id, verdict), { relatedRequestId: message.id }).catch((error: unknown) => this.onerror?.(error as Error));
+      return false;
+    }
+    const meta = asObject(message.params)._meta;
+    if (meta && typeof meta === 'object') this.onVerified?.(meta, verdict.caller);
+    if (this.answering.size >= maxAnswersAwaited) this.answering.clear();
+    this.answering.set(idKey(message.id), verdict.answered);
+    return true;
   }
 
   get sessionId(): string | undefined {
@@ -203,6 +236,12 @@ export class GuardedTransport implements Transport {
   }
 
   send(...args: Parameters<Transport['send']>): Promise<void> {
+    const [message] = args;
+    if (('result' in message || 'error' in message) && message.id !== undefined && message.id !== null) {
+      const answered = this.answering.get(idKey(message.id));
+      this.answering.delete(idKey(message.id));
+      if ('result' in message) answered?.(message.result);
+    }
     return this.inner.send(...args);
   }
 
@@ -213,7 +252,7 @@ export class GuardedTransport implements Transport {
 
 /** Relays between a client and a server transport, the client's side guarded: the stdio form of `signet mcp-guard`. */
 export async function relayGuarded(client: Transport, server: Transport, guard: InvocationGuard, log: (line: string) => void = () => undefined): Promise<{ closed: Promise<void> }> {
-  const guarded = new GuardedTransport(client, guard);
+  const guarded = new GuardedTransport(client, guard, undefined, log);
   let closing = false;
   const closed = new Promise<void>((resolve) => {
     const closeBoth = () => {

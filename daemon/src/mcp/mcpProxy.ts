@@ -15,7 +15,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { firstChangedPath } from '../authz/canonicalPaths';
 import { JsonRpcErrorCode, type AuthorizeResult, type ToolAnnotations } from '../server/protocol';
-import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, requestProtocolVersion, withInvocation, type GateRequest } from './gatedRequests';
+import { decodeInvocationPayload } from '../ucan/envelope';
+import { denialFor, gatedMethods, gateRequestFor, idKey, isGated, isRequest, isStatelessRevision, requestProtocolVersion, withInvocation, type GateRequest } from './gatedRequests';
+import { RetryableCalls } from './inputRetries';
 import { MalformedMessageError, forEachLine, isLineTransport, parseMessageLine, serializeLine, type LineTransport } from './lineFraming';
 import { toolAnnotationsOf } from './toolAnnotations';
 
@@ -55,6 +57,8 @@ export class McpProxy {
   private readonly inputSchemas = new Map<string, Record<string, unknown>>();
   /** Each tool's annotations (read-only, destructive, …) as the server last listed them, for the prompt. */
   private readonly annotations = new Map<string, ToolAnnotations>();
+  /** 2026-07-28 calls forwarded, and those the server answered `input_required`: their retry is the same call. */
+  private readonly retryable = new RetryableCalls<Allowed>();
 
   constructor(private readonly options: McpProxyOptions) {
     this.clientLines = isLineTransport(options.client) ? options.client : undefined;
@@ -68,8 +72,9 @@ export class McpProxy {
     if (this.serverLines && clientLines) {
       this.serverLines.onlines = (lines) => {
         if (this.closed) return;
-        // Only while a tools/list is unanswered is the server's output decoded, to read the schemas in its answer.
-        if (this.toolListsPending.size) forEachLine(lines, (line) => this.readToolList(line));
+        // Only while a tools/list or a 2026-07-28 call is unanswered is the server's output decoded, to read the
+        // schemas in its answer or whether the call needs the client's input and a retry.
+        if (this.toolListsPending.size || this.retryable.awaiting) forEachLine(lines, (line) => this.readServerLine(line));
         clientLines.sendLines(lines).catch((error: Error) => this.log(`could not pass a message to the client: ${error.message}`));
       };
     } else {
@@ -147,12 +152,15 @@ export class McpProxy {
 
   private fromServer(message: JSONRPCMessage): void {
     this.noteToolList(message);
+    this.noteAnswer(message);
     this.toClient(message);
   }
 
-  private readToolList(line: Buffer): void {
+  private readServerLine(line: Buffer): void {
     try {
-      this.noteToolList(parseMessageLine(line));
+      const message = parseMessageLine(line);
+      this.noteToolList(message);
+      this.noteAnswer(message);
     } catch {
       // A line the client cannot read either; it passes on as it is.
     }
@@ -175,6 +183,27 @@ export class McpProxy {
     }
   }
 
+  private noteAnswer(message: JSONRPCMessage): void {
+    if (this.retryable.awaiting && 'id' in message && !('method' in message) && message.id !== undefined) this.retryable.answered(idKey(message.id), message);
+  }
+
+  /**
+   * The authorization a 2026-07-28 retry goes out under: the one of the call whose `input_required` answer it
+   * follows, so that one call is one prompt however many rounds it takes (inputRetries.ts).
+   */
+  private retryOf(message: Parameters<typeof gateRequestFor>[0]): Allowed | undefined {
+    if (!isStatelessRevision(requestProtocolVersion(message))) return undefined;
+    const allowed = this.retryable.claim(message.method, message.params, Math.floor(Date.now() / 1000));
+    if (allowed) this.log(`sent a retry of ${message.method} ${String((message.params as { name?: unknown; uri?: unknown }).name ?? (message.params as { uri?: unknown }).uri)} after the server asked for input, under the call's own authorization`);
+    return allowed;
+  }
+
+  private forward(message: Parameters<typeof gateRequestFor>[0], allowed: Allowed): void {
+    const until = isStatelessRevision(requestProtocolVersion(message)) ? retryDeadline(allowed) : undefined;
+    if (until !== undefined) this.retryable.sent(idKey(message.id), message.method, message.params, allowed, until);
+    this.toServer(withInvocation(message, allowed));
+  }
+
   private async gate(message: Parameters<typeof gateRequestFor>[0]): Promise<void> {
     const key = idKey(message.id);
     if (this.waiting.has(key)) {
@@ -194,7 +223,7 @@ export class McpProxy {
     }
     let result: AuthorizeResult;
     try {
-      result = await this.options.authorize(request, key);
+      result = this.retryOf(message) ?? (await this.options.authorize(request, key));
       if (result.decision === 'allow') result = fitsRequest(result, request) ? await recheckPaths(result) : mismatched(result);
     } catch (error) {
       result = { decision: 'deny', code: 'internal-error', reason: `Signet could not check this call (${(error as Error).message}), so it was refused` };
@@ -202,7 +231,7 @@ export class McpProxy {
     this.waiting.delete(key);
     if (entry.cancelled || this.closed) return;
     if (result.decision === 'allow') {
-      this.toServer(withInvocation(message, result));
+      this.forward(message, result);
     } else {
       this.log(`refused ${describe(request)}: ${result.reason}`);
       this.toClient(denialFor(message.method, message.id, result.reason, result.code, result.path, requestProtocolVersion(message)));
@@ -237,6 +266,21 @@ export class McpProxy {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+}
+
+type Allowed = Extract<AuthorizeResult, { decision: 'allow' }>;
+
+/** Seconds of an invocation's life kept back, so that a retry sent under it still arrives while it is valid. */
+const RETRY_MARGIN_SECONDS = 15;
+
+/** Until when a retry may go out under `allowed`'s invocation; undefined when it cannot be read (no retry then). */
+function retryDeadline(allowed: Allowed): number | undefined {
+  try {
+    const { exp } = decodeInvocationPayload(new Uint8Array(Buffer.from(allowed.invocation, 'base64')));
+    return exp === null ? undefined : exp - RETRY_MARGIN_SECONDS;
+  } catch {
+    return undefined;
   }
 }
 

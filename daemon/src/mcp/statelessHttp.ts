@@ -13,51 +13,17 @@
 //   kept ("Earlier Streamable HTTP Revisions");
 // - an answer is one JSON object or an SSE stream scoped to the request; closing that stream is the cancellation
 //   ("Receiving Messages", "Cancellation"), so a client's notifications/cancelled becomes an abort here.
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCResultResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { JsonRpcErrorCode } from '../server/protocol';
+import { sseEventMessage } from './answerReader';
 import { isStatelessRevision, requestProtocolVersion } from './gatedRequests';
+import { decodeHeaderValue, encodeHeaderValue, paramHeaderValues, ToolHeaderBook, type ParamHeaders } from './paramHeaders';
 
 /** `Mcp-Name`'s source field, per method ("Standard Request Headers"). */
 const NAMED_METHODS: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'resources/read': 'uri', 'prompts/get': 'name' };
 
-/** A header value as the revision's Value Encoding rules want it: as is when it is safe ASCII, else the Base64 sentinel. */
-export function encodeHeaderValue(value: string): string {
-  const safe = /^[\x20-\x7e\t]*$/.test(value) && value.trim() === value && !(value.startsWith('=?base64?') && value.endsWith('?='));
-  return safe ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
-/** The reverse of encodeHeaderValue, for a side that checks headers against a body. */
-export function decodeHeaderValue(value: string): string {
-  const match = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/.exec(value);
-  return match ? Buffer.from(match[1] ?? '', 'base64').toString('utf8') : value;
-}
-
-/** Where a tool's `x-mcp-header` parameters sit in its arguments: header name → property path. */
-export type ParamHeaders = Map<string, string[]>;
-
-/** Reads the `x-mcp-header` annotations of one `inputSchema`, following the chain of `properties` keys. */
-export function paramHeadersOf(schema: unknown): ParamHeaders {
-  const found: ParamHeaders = new Map();
-  const visit = (node: unknown, at: string[]) => {
-    if (!node || typeof node !== 'object' || at.length > 16) return;
-    const { properties } = node as { properties?: unknown };
-    if (!properties || typeof properties !== 'object') return;
-    for (const [key, child] of Object.entries(properties as Record<string, unknown>)) {
-      const name = (child as { 'x-mcp-header'?: unknown } | null)?.['x-mcp-header'];
-      if (typeof name === 'string' && /^[A-Za-z0-9-]+$/.test(name)) found.set(name, [...at, key]);
-      visit(child, [...at, key]);
-    }
-  };
-  visit(schema, []);
-  return found;
-}
-
-function headerText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return undefined;
-}
+// Kept importable from here, where they were declared before the parameter headers had a module of their own.
+export { decodeHeaderValue, encodeHeaderValue, paramHeadersOf, type ParamHeaders } from './paramHeaders';
 
 /** The request metadata headers of one message, computed from the message itself. */
 export function requestHeaders(message: JSONRPCMessage, version: string, paramHeaders?: ParamHeaders): Record<string, string> {
@@ -68,14 +34,7 @@ export function requestHeaders(message: JSONRPCMessage, version: string, paramHe
   const field = NAMED_METHODS[message.method];
   const name = field ? params[field] : undefined;
   if (typeof name === 'string') headers['Mcp-Name'] = encodeHeaderValue(name);
-  if (message.method === 'tools/call' && paramHeaders) {
-    for (const [header, path] of paramHeaders) {
-      let value: unknown = params.arguments;
-      for (const key of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-      const text = headerText(value);
-      if (text !== undefined) headers[`Mcp-Param-${header}`] = encodeHeaderValue(text);
-    }
-  }
+  if (message.method === 'tools/call' && paramHeaders) Object.assign(headers, paramHeaderValues(params.arguments, paramHeaders));
   return headers;
 }
 
@@ -87,45 +46,64 @@ export interface StatelessPostOptions {
   onerror: (error: Error) => void;
 }
 
+/**
+ * How one stateless request ended: with a result, with an error answer (the server's or one written here because
+ * the server gave none), or cancelled. A notification that the server accepted counts as a result.
+ */
+export type StatelessOutcome = 'result' | 'error' | 'cancelled';
+
 /** Posts stateless-revision messages, one POST each, and hands every message of the answers to `deliver`. */
 export class StatelessHttpClient {
   /** Requests whose answer is still open, so that a cancellation can close it. */
   private readonly inFlight = new Map<RequestId, AbortController>();
   /** The `x-mcp-header` parameters of each tool, from the answers to tools/list sent this way. */
-  private readonly paramHeaders = new Map<string, ParamHeaders>();
+  private readonly toolHeaders = new ToolHeaderBook();
   private readonly toolListIds = new Set<RequestId>();
 
   constructor(private readonly options: StatelessPostOptions) {}
 
-  /** Sends one message of a stateless revision; `version` is the revision its `_meta` names. */
-  async send(message: JSONRPCMessage, version: string): Promise<void> {
+  /** Sends one message of a stateless revision; `version` is the revision its `_meta` names. Resolves once it is answered. */
+  async send(message: JSONRPCMessage, version: string): Promise<StatelessOutcome> {
     const id = 'id' in message && 'method' in message ? message.id : undefined;
     if (id !== undefined && 'method' in message && message.method === 'tools/list') this.toolListIds.add(id);
     const tool = 'method' in message && message.method === 'tools/call' ? (message.params as { name?: unknown } | undefined)?.name : undefined;
-    const protocol = {
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      ...requestHeaders(message, version, typeof tool === 'string' ? this.paramHeaders.get(tool) : undefined),
-    };
-    // Header names are case-insensitive: a configured `mcp-name` beside the computed `Mcp-Name` would be sent as
-    // both, joined, so the user's headers give way to every protocol header (and to any Mcp-* header at all).
-    const ours = new Set(Object.keys(protocol).map((name) => name.toLowerCase()));
-    const own = Object.entries(this.options.headers).filter(([name]) => !ours.has(name.toLowerCase()) && !/^mcp-/i.test(name));
-    const headers = { ...Object.fromEntries(own), ...protocol };
+    const declarations = typeof tool === 'string' ? this.toolHeaders.of(tool) : undefined;
+    if (declarations && 'invalid' in declarations) {
+      // The tool was dropped from the client's list (see deliverMessage); a call naming it anyway is not sent, since
+      // its headers could not be written as the server declared them.
+      if (id !== undefined) this.answerError(id, JsonRpcErrorCode.InvalidParams, `Signet does not send calls to the tool "${String(tool)}": its definition is invalid (${declarations.invalid})`);
+      return 'error';
+    }
+    const headers = this.headersFor(message, version, declarations?.headers);
     const abort = new AbortController();
     if (id !== undefined) this.inFlight.set(id, abort);
     try {
       // Redirects are not followed: the configured headers (a token) go to the configured server and nowhere else.
       const response = await fetch(this.options.url, { method: 'POST', headers, body: JSON.stringify(message), signal: abort.signal, redirect: 'manual' });
-      await this.readAnswer(response, id);
+      return await this.readAnswer(response, id);
     } catch (error) {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted) return 'cancelled';
       // The request is lost with its stream; the client is told so under its id rather than left waiting.
       if (id !== undefined) this.answerError(id, JsonRpcErrorCode.InternalError, `the MCP server could not be reached through Signet: ${(error as Error).message}`);
       else this.options.onerror(error as Error);
+      return 'error';
     } finally {
       if (id !== undefined) this.inFlight.delete(id);
     }
+  }
+
+  /** The user's headers and the protocol's, which win. */
+  private headersFor(message: JSONRPCMessage, version: string, declarations: ParamHeaders | undefined): Record<string, string> {
+    const protocol = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...requestHeaders(message, version, declarations),
+    };
+    // Header names are case-insensitive: a configured `mcp-name` beside the computed `Mcp-Name` would be sent as
+    // both, joined, so the user's headers give way to every protocol header (and to any Mcp-* header at all).
+    const ours = new Set(Object.keys(protocol).map((name) => name.toLowerCase()));
+    const own = Object.entries(this.options.headers).filter(([name]) => !ours.has(name.toLowerCase()) && !/^mcp-/i.test(name));
+    return { ...Object.fromEntries(own), ...protocol };
   }
 
   /** Closes the answer stream of a request the client cancelled, which is how this revision cancels over HTTP. */
@@ -146,18 +124,19 @@ export class StatelessHttpClient {
     this.inFlight.clear();
   }
 
-  private async readAnswer(response: Response, id: RequestId | undefined): Promise<void> {
+  private async readAnswer(response: Response, id: RequestId | undefined): Promise<StatelessOutcome> {
     const type = response.headers.get('content-type') ?? '';
     if (response.status === 202 || (id === undefined && response.ok)) {
       await response.body?.cancel();
-      return;
+      return 'result';
     }
     if (type.includes('text/event-stream') && response.ok && response.body) {
-      const answered = await this.readEvents(response.body, id);
+      const answer = await this.readEvents(response.body, id);
+      if (answer) return 'result' in answer ? 'result' : 'error';
       // A stream that ends without the response loses the request (2026-07-28 changelog, major change 9); the
       // client is told, so that it can send it again, instead of waiting for ever.
-      if (!answered && id !== undefined) this.answerError(id, JsonRpcErrorCode.InternalError, 'the MCP server ended its answer stream before it answered; send the request again');
-      return;
+      if (id !== undefined) this.answerError(id, JsonRpcErrorCode.InternalError, 'the MCP server ended its answer stream before it answered; send the request again');
+      return 'error';
     }
     const text = await response.text();
     let parsed: unknown;
@@ -171,21 +150,22 @@ export class StatelessHttpClient {
     for (const message of answered) this.deliverMessage(!('id' in message) || message.id === undefined || message.id === null ? ({ ...message, id } as JSONRPCMessage) : message);
     if (answered.length || id === undefined) {
       if (!response.ok && id === undefined) this.options.onerror(new Error(`the MCP server refused a notification (HTTP ${response.status})`));
-      return;
+      return response.ok && answered.every((m) => 'result' in m) ? 'result' : 'error';
     }
     // No JSON-RPC answer at all: an error status of a server that does not speak this revision, most likely. The
     // client is answered with a plain error, which its version probe reads as "not this revision" and falls back.
     this.answerError(id, JsonRpcErrorCode.InternalError, `the MCP server answered HTTP ${response.status} without a JSON-RPC answer`);
+    return 'error';
   }
 
-  /** Reads an SSE answer to its end; true when it carried the response to `id`. */
-  private async readEvents(body: ReadableStream<Uint8Array>, id: RequestId | undefined): Promise<boolean> {
+  /** Reads an SSE answer to its end; the response to `id` when it carried one. */
+  private async readEvents(body: ReadableStream<Uint8Array>, id: RequestId | undefined): Promise<JSONRPCMessage | undefined> {
     const decoder = new TextDecoder();
     let buffer = '';
-    let answered = false;
+    let answered: JSONRPCMessage | undefined;
     const read = (event: string) => {
       const message = this.readEvent(event);
-      if (message && !('method' in message) && 'id' in message && message.id === id) answered = true;
+      if (message && !('method' in message) && 'id' in message && message.id === id) answered = message;
     };
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk, { stream: true });
@@ -201,38 +181,32 @@ export class StatelessHttpClient {
 
   /** One SSE event: its `data:` lines joined are one JSON-RPC message; comments and other fields carry none. */
   private readEvent(event: string): JSONRPCMessage | undefined {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => line.slice(5).replace(/^ /, ''))
-      .join('\n');
-    if (!data) return undefined;
-    let message: JSONRPCMessage;
-    try {
-      message = JSON.parse(data) as JSONRPCMessage;
-    } catch (error) {
-      this.options.onerror(new Error(`the MCP server sent an event that is not JSON: ${(error as Error).message}`));
-      return undefined;
-    }
-    this.deliverMessage(message);
+    const message = sseEventMessage(event);
+    if (message) this.deliverMessage(message);
+    else if (/^data:/m.test(event)) this.options.onerror(new Error('the MCP server sent an event that is not JSON'));
     return message;
   }
 
   private deliverMessage(message: JSONRPCMessage): void {
-    if ('result' in message && message.id !== undefined && this.toolListIds.delete(message.id)) this.noteTools(message.result);
-    else if ('error' in message && message.id !== undefined) this.toolListIds.delete(message.id);
+    if ('result' in message && message.id !== undefined && this.toolListIds.delete(message.id)) {
+      this.options.deliver({ ...message, result: this.validTools(message.result) });
+      return;
+    }
+    if ('error' in message && message.id !== undefined) this.toolListIds.delete(message.id);
     this.options.deliver(message);
   }
 
-  private noteTools(result: unknown): void {
-    const tools = (result as { tools?: unknown } | undefined)?.tools;
-    if (!Array.isArray(tools)) return;
-    for (const tool of tools as { name?: unknown; inputSchema?: unknown }[]) {
-      if (typeof tool?.name !== 'string') continue;
-      const headers = paramHeadersOf(tool.inputSchema);
-      if (headers.size) this.paramHeaders.set(tool.name, headers);
-      else this.paramHeaders.delete(tool.name);
-    }
+  /**
+   * A tools/list result less the tools whose `x-mcp-header` declarations are invalid: over Streamable HTTP a client
+   * must exclude them from the list ("Schema Extension"), so that one malformed tool does not stop the others.
+   */
+  private validTools(result: JSONRPCResultResponse['result']): JSONRPCResultResponse['result'] {
+    const rejected = this.toolHeaders.note(result);
+    if (!rejected.length) return result;
+    for (const tool of rejected) this.options.onerror(new Error(`left the tool "${tool.name}" out of the tool list: ${tool.invalid}`));
+    const names = new Set(rejected.map((tool) => tool.name));
+    const tools = (result as { tools: { name?: unknown }[] }).tools.filter((tool) => !(tool && typeof tool.name === 'string' && names.has(tool.name)));
+    return { ...result, tools };
   }
 
   private answerError(id: RequestId, code: number, message: string): void {

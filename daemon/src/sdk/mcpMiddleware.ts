@@ -8,7 +8,7 @@
 //   if (!check.ok) return res.json(check.response);
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isGated } from '../mcp/gatedRequests';
+import { isGated, isGatedNotification, SIGNET_DENIED_ERROR_CODE } from '../mcp/gatedRequests';
 import { FileNonceLedger, type NonceLedger } from '../mcp/guardNonceLedger';
 import { GuardedTransport, InvocationGuard, type GuardErrorName, type GuardOptions, type VerifiedCaller } from '../mcp/mcpGuard';
 
@@ -69,14 +69,18 @@ export type SignetRequestCheck =
 
 /**
  * Checks one JSON-RPC request (an HTTP handler's parsed body) as the guard would. Requests that need no right
- * (`initialize`, `tools/list`, notifications) pass as `gated: false`. Pass the same options object on every call:
- * it holds the nonce ledger.
+ * (`initialize`, `tools/list`, notifications) pass as `gated: false`, but a gated method sent as a notification is
+ * refused. Pass the same options object on every call: it holds the nonce ledger.
  */
 export function verifySignetRequest(body: unknown, options: SignetGuardOptions | InvocationGuard): SignetRequestCheck {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, name: 'InvalidClaim', message: 'the body is not one JSON-RPC message', response: { jsonrpc: '2.0', id: null as never, error: { code: -32600, message: 'expected one JSON-RPC message' } } };
   }
   const message = body as JSONRPCMessage;
+  if (isGatedNotification(message)) {
+    const refusal = InvocationGuard.notificationRefusal(message.method);
+    return { ok: false, ...refusal, response: { jsonrpc: '2.0', id: null as never, error: { code: SIGNET_DENIED_ERROR_CODE, message: `Signet guard refused this request: ${refusal.message}`, data: { signet: refusal.name } } } };
+  }
   if (!isGated(message)) return { ok: true, gated: false };
   const guard = options instanceof InvocationGuard ? options : createSignetGuard(options);
   const verdict = guard.check(message.method, message.params);
