@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { splitCommitObject, invocationTrailers } from '../../daemon/src/git/commitObject';
+import { MAX_PREPARED_PER_AGENT } from '../../daemon/src/git/commitSigner';
 import { openSecretStore } from '../../daemon/src/keys/openSecretStore';
 import { nextNotification, startHarness, tempDir, type Harness } from '../support/daemonHarness';
 
@@ -66,6 +67,23 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     return run('git', ['commit', '-q', ...extra, '-m', message], repo, env);
   };
   const head = async () => ok(await run('git', ['rev-parse', 'HEAD'], repo), 'rev-parse');
+  const gitOk = async (args: string[], env: NodeJS.ProcessEnv = cleanEnv()) => ok(await run('git', args, repo, env), `git ${args.join(' ')}`);
+  /** The two steps as git's hook and signing program send them, with coder's secret unless told otherwise. */
+  const prepare = async (branch = 'main', agent = 'coder', agentSecret = agentEnv.SIGNET_AGENT_SECRET!) => {
+    const prepared = await h.agent.request('git/sign', { step: 'prepare', agent, agentSecret, repo, branch });
+    assert.equal(prepared.decision, 'allow', JSON.stringify(prepared));
+    return prepared.decision === 'allow' ? prepared.invocationCid : '';
+  };
+  const sign = (payload: string, agent = 'coder', agentSecret = agentEnv.SIGNET_AGENT_SECRET!) => h.agent.request('git/sign', { step: 'sign', agent, agentSecret, repo, payload, namespace: 'git' });
+  /** A commit payload on `parent` (a root commit when null) naming invocation `cid`, base64 as git-sign sends it. */
+  const payloadOn = (parent: string | null, cid: string, message = 'a change') =>
+    Buffer.from(`tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n${parent ? `parent ${parent}\n` : ''}author A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\n\n${message}\n\nSignet-Invocation: ${cid}\n`).toString('base64');
+  const signedRecord = async (commit: string) => {
+    const { records } = await h.ui.request('audit/query', {});
+    const found = records.find((r) => r.kind === 'git.commit.signed' && r.data.commit === commit);
+    assert.ok(found, `a git.commit.signed record for ${commit}`);
+    return found.data;
+  };
 
   before(async () => {
     const home = tempDir('signet-home-');
@@ -154,12 +172,9 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
   });
 
   test('two payloads sent at once under one prepared invocation get one signature, and a tag payload is refused', async () => {
-    const prepared = await h.agent.request('git/sign', { step: 'prepare', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, branch: 'main' });
-    assert.equal(prepared.decision, 'allow');
-    const cid = prepared.decision === 'allow' ? prepared.invocationCid : '';
-    const commitPayload = (message: string) => Buffer.from(`tree ${'1'.repeat(40)}\nauthor c <c@x> 1 +0000\ncommitter c <c@x> 1 +0000\n\n${message}\n\nSignet-Invocation: ${cid}\n`).toString('base64');
-    const sign = (payload: string) => h.agent.request('git/sign', { step: 'sign', agent: 'coder', agentSecret: agentEnv.SIGNET_AGENT_SECRET!, repo, payload, namespace: 'git' });
-    const both = await Promise.all([sign(commitPayload('first')), sign(commitPayload('second'))]);
+    const cid = await prepare();
+    const tip = await head();
+    const both = await Promise.all([sign(payloadOn(tip, cid, 'first')), sign(payloadOn(tip, cid, 'second'))]);
     assert.deepEqual(both.map((r) => r.decision).sort(), ['allow', 'deny']);
     const tag = Buffer.from(`object ${'1'.repeat(40)}\ntype commit\ntag v1.0\ntagger c <c@x> 1 +0000\n\nrelease\n\nSignet-Invocation: ${cid}\n`).toString('base64');
     const tagged = await sign(tag);
@@ -261,5 +276,97 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.equal(readFileSync(join(other, '.git', 'config'), 'utf8'), configBefore);
     assert.equal(readFileSync(hook, 'utf8'), hookBefore);
     assert.equal(readFileSync(settings, 'utf8'), settingsBefore);
+  });
+  test('a normal commit, an --amend and a merge commit are signed, and the record names the tip and parents the daemon read from the repository', async () => {
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/git/commit/sign', ttl: 3600 });
+    const start = await head();
+    ok(await commit('on the tip'), 'commit');
+    const first = await head();
+    const atop = await signedRecord(first);
+    assert.deepEqual([atop.head, atop.parents, atop.onHead], [start, [start], 'atop-tip']);
+
+    ok(await commit('the same change, amended', agentEnv, ['--amend']), 'commit --amend');
+    const amended = await head();
+    const amend = await signedRecord(amended);
+    assert.deepEqual([amend.head, amend.parents, amend.onHead], [first, [start], 'amends-tip']);
+
+    await gitOk(['checkout', '-q', '-b', 'side']);
+    writeFileSync(join(repo, 'side.txt'), 'side\n');
+    await gitOk(['add', 'side.txt']);
+    await gitOk(['commit', '-q', '-m', 'on side'], agentEnv);
+    const sideTip = await head();
+    await gitOk(['checkout', '-q', 'main']);
+    ok(await commit('on main, beside side'), 'commit on main');
+    const mainTip = await head();
+    await gitOk(['merge', '--no-ff', '-q', '-m', 'merge side', 'side'], agentEnv);
+    const merge = await signedRecord(await head());
+    assert.deepEqual([merge.head, merge.parents, merge.onHead], [mainTip, [mainTip, sideTip], 'atop-tip']);
+    const allowed = join(repo, '.git', 'allowed_signers');
+    ok(await signet(['git', 'allowed-signers', '--output', allowed]), 'allowed-signers');
+    await gitOk(['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', 'HEAD']);
+  });
+
+  test('a commit prepared on feature whose HEAD is switched to main before git-sign runs is refused, and so is one prepared detached', async () => {
+    await gitOk(['checkout', '-q', '-b', 'feature']);
+    const onFeature = await prepare('feature');
+    await gitOk(['checkout', '-q', 'main']);
+    const switched = await sign(payloadOn(await head(), onFeature));
+    assert.deepEqual([switched.decision, switched.decision === 'deny' && switched.code], ['deny', 'branch-mismatch']);
+    assert.match(switched.decision === 'deny' ? switched.reason : '', /prepared for a commit on branch feature, but HEAD of .* is now on branch main/);
+    const detached = await sign(payloadOn(await head(), await prepare('HEAD')));
+    assert.deepEqual([detached.decision, detached.decision === 'deny' && detached.code], ['deny', 'branch-mismatch']);
+    const { records } = await h.ui.request('audit/query', {});
+    assert.ok(records.some((r) => r.kind === 'authorize.denied' && r.data.code === 'branch-mismatch'), 'the refusal is in the timeline');
+  });
+
+  test("a payload whose first parent is not the branch's tip (nor the tip's first parent), or a root commit on a born branch, is refused", async () => {
+    const sideTip = await gitOk(['rev-parse', 'side']);
+    const elsewhere = await sign(payloadOn(sideTip, await prepare()));
+    assert.deepEqual([elsewhere.decision, elsewhere.decision === 'deny' && elsewhere.code], ['deny', 'parent-mismatch']);
+    const root = await sign(payloadOn(null, await prepare()));
+    assert.deepEqual([root.decision, root.decision === 'deny' && root.code], ['deny', 'parent-mismatch']);
+    const onTip = await sign(payloadOn(await head(), await prepare()));
+    assert.equal(onTip.decision, 'allow', 'the same agent, right and repository sign a payload on the tip');
+  });
+
+  test('a delegation the person revokes while the prepare is still authorizing is revoked at the signing step, not taken as used up by the prepare', async () => {
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/git/commit/sign', ttl: 3600 });
+    // The revocation lands inside the prepare's authorize: while its allow is being written to the log, after the
+    // chain was found and before the prepare goes on.
+    const audit = h.daemon.audit;
+    const append = audit.append.bind(audit);
+    let revokedMeanwhile: string[] = [];
+    audit.append = async (entry) => {
+      if (entry.kind === 'authorize.allowed' && entry.data.cmd === '/git/commit/sign' && revokedMeanwhile.length === 0) {
+        revokedMeanwhile = entry.data.chain as string[];
+        for (const cid of revokedMeanwhile) await h.ui.request('delegation/revoke', { cid });
+      }
+      return append(entry);
+    };
+    let cid: string;
+    try {
+      cid = await prepare();
+    } finally {
+      audit.append = append;
+    }
+    assert.equal(revokedMeanwhile.length, 1);
+    const late = await sign(payloadOn(await head(), cid));
+    assert.deepEqual([late.decision, late.decision === 'deny' && late.code], ['deny', 'chain-revoked']);
+    assert.match(late.decision === 'deny' ? late.reason : '', new RegExp(`delegation ${revokedMeanwhile[0]} `));
+  });
+
+  test("one agent's flood of prepares pushes out only its own oldest, and another agent's prepared commit still signs", async () => {
+    await h.ui.request('agent/create', { name: 'helper' });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'helper', cmd: '/git/commit/sign', ttl: 3600 });
+    await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/git/commit/sign', ttl: 3600 });
+    const helperSecret = (JSON.parse(ok(await signet(['--json', 'git', 'env', '--agent', 'helper']), 'git env')) as { SIGNET_AGENT_SECRET: string }).SIGNET_AGENT_SECRET;
+    const helperCid = await prepare('main', 'helper', helperSecret);
+    const flood: string[] = [];
+    for (let i = 0; i <= MAX_PREPARED_PER_AGENT; i++) flood.push(await prepare());
+    const tip = await head();
+    const pushedOut = await sign(payloadOn(tip, flood[0]!));
+    assert.deepEqual([pushedOut.decision, pushedOut.decision === 'deny' && pushedOut.code], ['deny', 'unknown-invocation']);
+    assert.equal((await sign(payloadOn(tip, flood[1]!))).decision, 'allow', "coder's newer prepares are kept");
+    assert.equal((await sign(payloadOn(tip, helperCid), 'helper', helperSecret)).decision, 'allow', "helper's prepared commit was not pushed out");
   });
 });

@@ -8,7 +8,7 @@ import type { AgentInfo, ApprovalDecideParams, AuthorizeParams, AuthorizeResult,
 import type { Connection } from '../server/rpcServer';
 import { ApprovalFlow } from './approvalFlow';
 import { policyRecord } from './auditDigests';
-import { PATHS_FIELD } from './callAnswers';
+import { PATHS_FIELD, type AuthorizeAnswer } from './callAnswers';
 import { clientSessionKey } from './sessionKeys';
 import { MAX_CHAIN_DEPTH, type AuthorizerOptions } from './chainSearch';
 import type { StoredDelegation } from './delegationStore';
@@ -41,7 +41,7 @@ export class Authorizer extends ApprovalFlow {
    * Answers allow or deny, and audits either. A keystore that cannot give the agent's key (or take a new agent's)
    * is a deny too, audited with its own code, rather than an error: the call was refused for a cause.
    */
-  async authorize(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
+  async authorize(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions = {}): Promise<AuthorizeAnswer> {
     try {
       return await this.authorizeOrThrow(params, connection, options);
     } catch (error) {
@@ -51,7 +51,7 @@ export class Authorizer extends ApprovalFlow {
     }
   }
 
-  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeResult> {
+  private async authorizeOrThrow(params: AuthorizeParams, connection: Connection, options: AuthorizeOptions): Promise<AuthorizeAnswer> {
     // A hook's session is the client's, for its main agent (see sessionKeys.ts); anything else's is its connection.
     const sessionKey = clientSessionKey(params.clientCall, params.actingFor ?? params.agent) ?? connection.id;
     let agent = this.identities.findAgent(params.agent);

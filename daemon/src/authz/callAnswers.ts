@@ -13,8 +13,21 @@ const INVOCATION_LIFETIME_SECONDS = 300;
 /** The field the daemon adds to every invocation's args: all canonical paths, for path-scoped policies. */
 export const PATHS_FIELD = '_paths';
 
+/**
+ * An answer as callers inside the daemon get it: an allow also names the single-use delegations this very
+ * authorize used up, so that a caller (the commit signer) can tell them from a link a person revoked meanwhile.
+ * `wireAnswer` leaves that out of what goes to a client.
+ */
+export type AuthorizeAnswer = AuthorizeResult & { usedUp?: string[] };
+
+export function wireAnswer(answer: AuthorizeAnswer): AuthorizeResult {
+  if (answer.decision !== 'allow' || answer.usedUp === undefined) return answer;
+  const { usedUp: _usedUp, ...wire } = answer;
+  return wire;
+}
+
 export abstract class CallAnswers extends DelegationAdmin {
-  protected async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string, policy?: AuditedPolicy): Promise<AuthorizeResult> {
+  protected async allow(agent: AgentInfo, cmd: string, args: Record<string, unknown>, chain: StoredDelegation[], approvalId?: string, policy?: AuditedPolicy): Promise<AuthorizeAnswer> {
     const signer = await this.identities.signerFor(agent.name);
     const now = this.now();
     // `chain` is found leaf first; `prf` lists it root first, as UCAN 1.0 orders it (invocation spec §Proofs).
@@ -61,6 +74,7 @@ export abstract class CallAnswers extends DelegationAdmin {
       proofs: prf.map((d) => this.tokenText(d)),
       args,
       ...(approvalId ? { approvalId } : {}),
+      usedUp: usedUp.map((d) => d.cid),
     };
   }
 

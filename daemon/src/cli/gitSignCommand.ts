@@ -8,7 +8,7 @@
 // Signing goes to the daemon, which holds the agent's key; everything else is handed to the real ssh-keygen
 // unchanged, so that what verifies a Signet signature is stock OpenSSH.
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import type { DaemonClient } from '../client/daemonClient';
 import { INVOCATION_TRAILER } from '../git/commitObject';
 import { currentBranch, git, gitMaybe, repositoryRoot } from '../git/gitRepo';
@@ -96,6 +96,10 @@ async function prepareCommitMessage(home: string, messageFile: string): Promise<
   const branch = currentBranch(repo);
   const result = await withAgentClient(home, (client) => client.request('git/sign', { step: 'prepare', agent: claimedAgent(repo), ...secret(), repo, branch }));
   if (result.decision === 'deny') throw refused(result, 'the commit was not signed:');
+  // `git merge -m` writes MERGE_MSG without a final newline, and interpret-trailers then puts the trailer right under
+  // the subject line, where git (and the daemon) count no trailer: end the message first.
+  const message = await readFile(messageFile);
+  if (message.length > 0 && message.at(-1) !== 0x0a) await appendFile(messageFile, '\n');
   git(repo, ['interpret-trailers', '--in-place', '--if-exists', 'replace', '--trailer', `${INVOCATION_TRAILER}: ${result.invocationCid}`, messageFile]);
   process.stderr.write(`signet: this commit will be signed by ${result.signer.principal.name} under invocation ${result.invocationCid}\n`);
 }

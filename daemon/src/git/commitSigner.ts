@@ -6,7 +6,9 @@
 // Thinking as the agent being guarded: it may name another agent (SIGNET_AGENT is only a claim until its secret
 // matches), copy a trailer from another commit (the invocation must be one this daemon prepared, unused, for this
 // agent and repository), change the message after it was authorized (the trailer is read from what is signed),
-// or keep signing after its right was revoked (the chain is checked again at the signing step).
+// or keep signing after its right was revoked (the chain is checked again at the signing step), or switch branches
+// between the two steps, or hand over a payload made elsewhere (the daemon reads HEAD and its tip from the
+// repository itself at the signing step; see repoHead.ts), or flood the prepared invocations (a cap per agent).
 import { createHash } from 'node:crypto';
 import type { AuditSink, Authorizer } from '../authz/authorizer';
 import { canonicalPath } from '../authz/canonicalPaths';
@@ -26,12 +28,16 @@ import {
 import type { Connection } from '../server/rpcServer';
 import { cidOf, decodeInvocation, encodeInvocationWith } from '../ucan/index';
 import { invocationTrailers, messageOfPayload, signedCommitId } from './commitObject';
+import { PreparedInvocations } from './preparedInvocations';
+import { payloadParents, placeOnHead, readRepoHead, RepoReadError } from './repoHead';
 import { armorSignature, signedDataBlob, signingKeyLine, sshFingerprint } from './sshSignature';
 
 /** How long the person's own "Sign as me" invocation stays usable: as long as an agent's. */
 const USER_INVOCATION_SECONDS = 300;
 /** Prepared invocations kept at most; the oldest go first, so a flood of prepares cannot grow the daemon. */
 const MAX_PREPARED = 256;
+/** Prepared invocations kept per agent: one agent's flood pushes out only its own oldest, never another's. */
+export const MAX_PREPARED_PER_AGENT = 16;
 
 type PrepareParams = Extract<GitSignParams, { step: 'prepare' }>;
 type SignParams = Extract<GitSignParams, { step: 'sign' }>;
@@ -47,7 +53,10 @@ interface Prepared {
   /** Unix seconds. */
   exp: number;
   chain: string[];
-  /** Single-use delegations of the chain, spent by the prepare itself: already revoked, and rightly so. */
+  /**
+   * Single-use delegations of the chain that the prepare's own authorize used up, as the authorizer says: revoked
+   * by that use, and rightly so. Any other revoked link was revoked by a person, even during the prepare.
+   */
   spent: string[];
   approvalId?: string;
 }
@@ -63,7 +72,7 @@ export interface CommitSignerOptions {
 }
 
 export class CommitSigner {
-  private readonly prepared = new Map<string, Prepared>();
+  private readonly prepared = new PreparedInvocations<Prepared>({ perAgent: MAX_PREPARED_PER_AGENT, total: MAX_PREPARED });
   private readonly now: () => number;
 
   constructor(private readonly options: CommitSignerOptions) {
@@ -90,7 +99,7 @@ export class CommitSigner {
     );
     if (result.decision === 'allow') {
       const exp = decodeInvocation(new Uint8Array(Buffer.from(result.invocation, 'base64'))).payload.exp ?? this.now();
-      const spent = result.chain.filter((cid) => this.options.isRevoked(cid));
+      const spent = result.usedUp ?? [];
       const prepared = this.remember({ invocationCid: result.invocationCid, claimedAgent: agent.name, verified, signer: { ...agent, as: 'agent' }, repo, branch: params.branch, exp, chain: result.chain, spent, ...(result.approvalId ? { approvalId: result.approvalId } : {}) });
       return this.allowed(prepared);
     }
@@ -140,13 +149,14 @@ export class CommitSigner {
     if (trailers.length !== 1) {
       return refuse('no-invocation-trailer', trailers.length ? `the commit names ${trailers.length} different invocations; it must name exactly one` : 'the commit has no Signet-Invocation trailer: the prepare-commit-msg hook did not run (run `signet git setup` in this repository)');
     }
-    const prepared = this.prepared.get(trailers[0]!);
-    if (!prepared) return refuse('unknown-invocation', `Signet did not prepare invocation ${trailers[0]} for a commit (copied from another commit, or prepared before the daemon restarted); commit again`);
     // Used up before anything is awaited, so that two payloads sent at once under the same trailer cannot both
     // pass the checks below; a refused attempt uses it up too (commit again to prepare a new one).
-    this.prepared.delete(prepared.invocationCid);
+    const prepared = this.prepared.take(trailers[0]!);
+    if (!prepared) return refuse('unknown-invocation', `Signet did not prepare invocation ${trailers[0]} for a commit (copied from another commit, prepared before the daemon restarted, or pushed out by ${MAX_PREPARED_PER_AGENT} later prepares of the same agent); commit again`);
     const problem = await this.mismatch(prepared, params);
     if (problem) return refuse(problem.code, problem.reason);
+    const placed = await this.placement(prepared, payload);
+    if ('code' in placed) return refuse(placed.code, placed.reason);
     const { identities } = this.options;
     const signer = prepared.signer.as === 'user' ? identities.userSigner : await identities.signerFor(prepared.signer.name);
     const signature = armorSignature(signer.publicKey, signer.sign(signedDataBlob(payload, params.namespace)), params.namespace);
@@ -162,6 +172,10 @@ export class CommitSigner {
         ...(prepared.signer.as === 'user' ? { claimedBy: prepared.claimedAgent } : {}),
         repo: prepared.repo,
         branch: prepared.branch,
+        // What the daemon read from the repository itself, not what the committer said.
+        head: placed.tip,
+        parents: placed.parents,
+        onHead: placed.place,
         payloadSha256: createHash('sha256').update(payload).digest('hex'),
         fingerprint: sshFingerprint(signer.publicKey),
         chain: prepared.chain,
@@ -174,7 +188,6 @@ export class CommitSigner {
   /** Why the signing process may not use `prepared`, or undefined when it may. */
   private async mismatch(prepared: Prepared, params: SignParams): Promise<{ code: GitSignRefusal; reason: string } | undefined> {
     if (this.now() > prepared.exp) {
-      this.prepared.delete(prepared.invocationCid);
       return { code: 'invocation-expired', reason: `invocation ${prepared.invocationCid} expired before git asked for the signature; commit again` };
     }
     const repo = await canonicalPath(params.repo, params.repo).catch(() => params.repo);
@@ -185,18 +198,41 @@ export class CommitSigner {
     }
     const revoked = prepared.chain.find((cid) => !prepared.spent.includes(cid) && this.options.isRevoked(cid));
     if (revoked) {
-      this.prepared.delete(prepared.invocationCid);
       return { code: 'chain-revoked', reason: `delegation ${revoked} of invocation ${prepared.invocationCid} was revoked before the commit was signed` };
     }
     return undefined;
   }
 
-  private remember(prepared: Prepared): Prepared {
-    if (this.prepared.size >= MAX_PREPARED) {
-      const oldest = this.prepared.keys().next().value;
-      if (oldest !== undefined) this.prepared.delete(oldest);
+  /**
+   * Where the payload sits in the repository as git reads it now: HEAD on the prepared branch (detached when `HEAD`
+   * was prepared), and the payload's first parent the tip (a commit, a merge), the tip's first parent (an amend),
+   * or none on an unborn branch (or the amend of a root tip). `git commit` then moves the branch only from the tip
+   * it read, so a commit git writes lands where it was checked; what a branch right means is in the README.
+   */
+  private async placement(prepared: Prepared, payload: Buffer): Promise<{ code: GitSignRefusal; reason: string } | { tip: string | null; parents: string[]; place: string }> {
+    const parents = payloadParents(payload);
+    try {
+      const head = await readRepoHead(prepared.repo);
+      if (head.toplevel !== prepared.repo) {
+        return { code: 'invocation-mismatch', reason: `invocation ${prepared.invocationCid} was prepared for ${prepared.repo}, which is not a repository's top-level folder (git finds ${head.toplevel})` };
+      }
+      if (head.branch !== prepared.branch) {
+        return { code: 'branch-mismatch', reason: `invocation ${prepared.invocationCid} was prepared for a commit on ${describeBranch(prepared.branch)}, but HEAD of ${prepared.repo} is now on ${describeBranch(head.branch)}; commit again` };
+      }
+      const place = await placeOnHead(prepared.repo, head, parents);
+      if (place === undefined) {
+        const on = head.tip === null ? `the unborn ${describeBranch(head.branch)}` : `${describeBranch(head.branch)} at ${head.tip}`;
+        return { code: 'parent-mismatch', reason: `the commit's first parent is ${parents[0] ?? 'none (a root commit)'}, which does not follow ${on} in ${prepared.repo} (neither its tip, nor the tip's first parent as an amend would be)` };
+      }
+      return { tip: head.tip, parents, place };
+    } catch (error) {
+      if (!(error instanceof RepoReadError)) throw error;
+      return { code: 'repository-unreadable', reason: `Signet could not read where HEAD is in ${prepared.repo}, so it signs nothing: ${error.message}` };
     }
-    this.prepared.set(prepared.invocationCid, prepared);
+  }
+
+  private remember(prepared: Prepared): Prepared {
+    this.prepared.add(prepared, this.now());
     return prepared;
   }
 
@@ -204,6 +240,10 @@ export class CommitSigner {
     const principal: Principal = { did: prepared.signer.did, name: prepared.signer.name };
     return { decision: 'allow', invocationCid: prepared.invocationCid, signer: { principal, as: prepared.signer.as, publicKey: signingKeyLine(principal) } };
   }
+}
+
+function describeBranch(branch: string): string {
+  return branch === 'HEAD' ? 'a detached HEAD' : `branch ${branch}`;
 }
 
 function refuse(code: Extract<GitSignResult, { decision: 'deny' }>['code'], reason: string): GitSignResult {

@@ -3,6 +3,7 @@
 // outcomes and session ends recorded), commit signing as an agent, and handing out an agent's proof of identity.
 import type { AuditLog } from '../audit/auditLog';
 import type { Authorizer } from '../authz/authorizer';
+import { wireAnswer } from '../authz/callAnswers';
 import type { DelegationStore } from '../authz/delegationStore';
 import { CommitSigner } from '../git/commitSigner';
 import { ClientCalls } from '../hooks/clientCalls';
@@ -22,7 +23,7 @@ export interface CallServiceParts {
 export function startCallServices(parts: CallServiceParts): { clientCalls: ClientCalls; commitSigner: CommitSigner; agentProofs: AgentProofs } {
   const { home, store, identities, delegations, authorizer, audit } = parts;
   const clientCalls = new ClientCalls({
-    authorize: (params, connection) => authorizer.authorize(params, connection),
+    authorize: (params, connection) => authorizer.authorize(params, connection).then(wireAnswer),
     audit,
     agentDid: (name) => identities.findAgent(name)?.did,
     sessionDelegations: (key) => delegations.all().filter((d) => d.sessionConnection === key && !d.revoked).map((d) => d.cid),

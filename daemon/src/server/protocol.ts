@@ -751,6 +751,12 @@ export const GitSignRefusal = z.enum([
   'invocation-mismatch',
   /** A delegation of the invocation's chain was revoked or expired between the two steps. */
   'chain-revoked',
+  /** HEAD of the repository, as the daemon reads it at the signing step, is not on the branch that was prepared. */
+  'branch-mismatch',
+  /** The payload's first parent is not the branch's tip (nor, for an amend, the tip's first parent). */
+  'parent-mismatch',
+  /** git could not tell the daemon where HEAD is (not a repository, a broken or blocking HEAD). */
+  'repository-unreadable',
 ]);
 export type GitSignRefusal = z.infer<typeof GitSignRefusal>;
 
