@@ -13,8 +13,16 @@ export interface CliRun {
 }
 
 export function runSignet(home: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  return runProgram(process.execPath, [cliPath, '--home', home, ...args], { env });
+}
+
+/**
+ * Runs a program to its end without blocking this process: a daemon this process talks to (or a workbench it clicks
+ * in) must keep going while the program waits on it, as `git commit` waits on a prompt.
+ */
+export function runProgram(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, '--home', home, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));
