@@ -68,6 +68,13 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
   };
   const head = async () => ok(await run('git', ['rev-parse', 'HEAD'], repo), 'rev-parse');
   const gitOk = async (args: string[], env: NodeJS.ProcessEnv = cleanEnv()) => ok(await run('git', args, repo, env), `git ${args.join(' ')}`);
+  /** The agent's proof, handed out as a person approves it (agentProofs.test.ts says more). */
+  const proofOf = async (agent: string) => {
+    const asked = nextNotification(h.ui, 'approval/didRequest');
+    const env = signet(['--json', 'git', 'env', '--agent', agent]);
+    await h.ui.request('approval/decide', { id: (await asked).id, decision: 'once', decidedBy: 'test' });
+    return JSON.parse(ok(await env, 'git env')) as { SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string };
+  };
   /** The two steps as git's hook and signing program send them, with coder's secret unless told otherwise. */
   const prepare = async (branch = 'main', agent = 'coder', agentSecret = agentEnv.SIGNET_AGENT_SECRET!) => {
     const prepared = await h.agent.request('git/sign', { step: 'prepare', agent, agentSecret, repo, branch });
@@ -94,12 +101,7 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     // A first commit made before setup, so that every signed commit has a parent to name a range from.
     ok(await run('git', ['commit', '-q', '--allow-empty', '-m', 'before Signet'], repo), 'first commit');
     ok(await signet(['git', 'setup', '--agent', 'coder', '--repo', repo]), 'git setup');
-    // The agent's proof is handed out only when a person approves it (agentProofs.test.ts says more).
-    const asked = nextNotification(h.ui, 'approval/didRequest');
-    const env = signet(['--json', 'git', 'env', '--agent', 'coder']);
-    await h.ui.request('approval/decide', { id: (await asked).id, decision: 'once', decidedBy: 'test' });
-    const secret = JSON.parse(ok(await env, 'git env')) as { SIGNET_AGENT: string; SIGNET_AGENT_SECRET: string };
-    agentEnv = { ...cleanEnv(), ...secret };
+    agentEnv = { ...cleanEnv(), ...(await proofOf('coder')) };
   });
   after(() => h?.close());
 
@@ -359,7 +361,7 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     await h.ui.request('agent/create', { name: 'helper' });
     await h.ui.request('delegation/issue', { from: 'user', to: 'helper', cmd: '/git/commit/sign', ttl: 3600 });
     await h.ui.request('delegation/issue', { from: 'user', to: 'coder', cmd: '/git/commit/sign', ttl: 3600 });
-    const helperSecret = (JSON.parse(ok(await signet(['--json', 'git', 'env', '--agent', 'helper']), 'git env')) as { SIGNET_AGENT_SECRET: string }).SIGNET_AGENT_SECRET;
+    const helperSecret = (await proofOf('helper')).SIGNET_AGENT_SECRET;
     const helperCid = await prepare('main', 'helper', helperSecret);
     const flood: string[] = [];
     for (let i = 0; i <= MAX_PREPARED_PER_AGENT; i++) flood.push(await prepare());
@@ -368,5 +370,23 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.deepEqual([pushedOut.decision, pushedOut.decision === 'deny' && pushedOut.code], ['deny', 'unknown-invocation']);
     assert.equal((await sign(payloadOn(tip, flood[1]!))).decision, 'allow', "coder's newer prepares are kept");
     assert.equal((await sign(payloadOn(tip, helperCid), 'helper', helperSecret)).decision, 'allow', "helper's prepared commit was not pushed out");
+  });
+
+  test('a commit git dated before the person approved signing it still verifies with stock git and the generated allowed_signers', async () => {
+    await h.ui.request('agent/create', { name: 'latecomer' });
+    const env = { ...cleanEnv(), ...(await proofOf('latecomer')) };
+    // git stamps the date when `git commit` starts; the person then takes 90 s to click Sign as latecomer.
+    const startedAt = `@${Math.floor(Date.now() / 1000) - 90} +0000`;
+    const asked = nextNotification(h.ui, 'approval/didRequest');
+    const signing = commit('signed after a slow approval', { ...env, GIT_AUTHOR_DATE: startedAt, GIT_COMMITTER_DATE: startedAt });
+    const request = await asked;
+    assert.deepEqual([request.agent.name, request.cmd], ['latecomer', '/git/commit/sign'], 'latecomer held no right, so the person is asked');
+    await h.ui.request('approval/decide', { id: request.id, decision: 'once', decidedBy: 'test' });
+    ok(await signing, 'commit as latecomer');
+    const allowed = join(repo, '.git', 'allowed_signers');
+    ok(await signet(['git', 'allowed-signers', '--output', allowed]), 'allowed-signers');
+    const verified = await run('git', ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', 'HEAD'], repo);
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.match(verified.stderr, /Good "git" signature for latecomer@signet\.local/);
   });
 });

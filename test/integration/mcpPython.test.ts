@@ -63,7 +63,7 @@ describe('the official Python MCP SDK client through signet mcp-proxy', { skip }
 
   function assertSession(run: PythonRun): void {
     assert.equal(run.version, '2026-07-28', 'the client settled on the stateless revision');
-    assert.deepEqual(run.tools, ['echo', 'read_note', 'lookup']);
+    assert.deepEqual(run.tools, ['echo', 'read_note', 'lookup', 'confirm']);
     assert.deepEqual(run.echo, { text: 'Echo: from python', isError: false });
     assert.equal(run.refused.isError, true);
     assert.match(run.refused.text, /Signet refused this tool call: .*test denied read_note/);

@@ -151,10 +151,10 @@ test('Deny: git commit fails naming the refusal, no commit is made, and the stag
 test('the timeline shows both signed commits with their hash, repository and branch, and who signed the second', async () => {
   await bench.runCommand('Signet: Show Timeline');
   const frame = bench.timelineFrame();
-  const asCoder = frame.locator('[data-kind="git.commit.signed"]').filter({ hasText: commits.asCoder!.slice(0, 12) }).first();
+  const asCoder = frame.locator('[data-kinds~="git.commit.signed"]').filter({ hasText: commits.asCoder!.slice(0, 12) }).first();
   await asCoder.waitFor();
   assert.match(await asCoder.innerText(), new RegExp(`coder[\\s\\S]*signed commit ${commits.asCoder!.slice(0, 12)} in workspace on main`));
-  const asMe = frame.locator('[data-kind="git.commit.signed"]').filter({ hasText: commits.asMe!.slice(0, 12) }).first();
+  const asMe = frame.locator('[data-kinds~="git.commit.signed"]').filter({ hasText: commits.asMe!.slice(0, 12) }).first();
   assert.match(await asMe.innerText(), /in workspace on feature\/login as the user, asked by coder/);
   // The details carry the whole hash, as the record holds it.
   await asCoder.click();

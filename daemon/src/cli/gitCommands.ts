@@ -77,13 +77,18 @@ function signersTime(ms: number): string {
 /**
  * One allowed_signers line per principal that can sign commits: the user always, each agent over the span of its
  * `/git/commit/sign` delegations (from the first issued to the last expiry; no end when one never expires).
+ *
+ * The span starts a prompt's wait before the first delegation: git stamps a commit's date when `git commit` starts,
+ * and a delegation made by approving that very commit is issued only when the person clicks, up to the approval
+ * timeout later. Without this, stock git calls such a commit "not yet valid". The date is the committer's claim in
+ * any case; `signet git verify` checks the chain at the time of the audited signature.
  */
-export function allowedSignersLines(user: Principal, agents: Principal[], delegations: DelegationInfo[]): string[] {
+export function allowedSignersLines(user: Principal, agents: Principal[], delegations: DelegationInfo[], promptWaitSeconds: number): string[] {
   const lines = [`user@signet.local namespaces="git" ${signingKeyLine(user)}`];
   for (const agent of agents) {
     const rights = delegations.filter((d) => d.audience.did === agent.did && commandCovers(d.cmd, GIT_COMMIT_SIGN_COMMAND));
     if (!rights.length) continue;
-    const after = Math.min(...rights.map((d) => Date.parse(d.issuedAt)));
+    const after = Math.min(...rights.map((d) => Date.parse(d.issuedAt))) - promptWaitSeconds * 1000;
     const ends = rights.map((d) => d.exp);
     const before = ends.includes(null) ? undefined : Math.max(...(ends as number[])) * 1000;
     const options = [`namespaces="git"`, `valid-after="${signersTime(after)}"`, ...(before !== undefined ? [`valid-before="${signersTime(before)}"`] : [])];
@@ -175,7 +180,9 @@ function registerKeys(group: Command, globals: Globals): void {
       try {
         const { user, agents } = await client.request('agent/list', {});
         const { delegations } = await client.request('delegation/list', { includeInactive: true });
-        const text = `${allowedSignersLines(user, agents, delegations).join('\n')}\n`;
+        // A margin over the approval timeout for the time between git stamping the date and the prompt appearing.
+        const { approvalTimeoutSeconds } = await client.request('daemon/status', {});
+        const text = `${allowedSignersLines(user, agents, delegations, approvalTimeoutSeconds + 60).join('\n')}\n`;
         if (!opts.output) return void process.stdout.write(text);
         await mkdir(dirname(resolve(opts.output)), { recursive: true });
         await writeFile(opts.output, text);
