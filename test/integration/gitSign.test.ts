@@ -327,8 +327,30 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     assert.deepEqual([elsewhere.decision, elsewhere.decision === 'deny' && elsewhere.code], ['deny', 'parent-mismatch']);
     const root = await sign(payloadOn(null, await prepare()));
     assert.deepEqual([root.decision, root.decision === 'deny' && root.code], ['deny', 'parent-mismatch']);
+    // git reads parents only right after `tree`: with the tip's line after `committer`, this is a root commit to git.
+    const rootPosingAsChild = Buffer.from(
+      `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\nparent ${await head()}\n\nsmuggled\n\nSignet-Invocation: ${await prepare()}\n`,
+    ).toString('base64');
+    const smuggled = await sign(rootPosingAsChild);
+    assert.deepEqual([smuggled.decision, smuggled.decision === 'deny' && smuggled.code], ['deny', 'invalid-arguments']);
+    assert.match(smuggled.decision === 'deny' ? smuggled.reason : '', /parent` lines must follow `tree` directly/);
     const onTip = await sign(payloadOn(await head(), await prepare()));
     assert.equal(onTip.decision, 'allow', 'the same agent, right and repository sign a payload on the tip');
+  });
+
+  test('a HEAD pointed at a tag named like the branch does not pass for the branch', async () => {
+    const tip = await head();
+    await gitOk(['update-ref', 'refs/tags/main', tip]);
+    const cid = await prepare('main');
+    await gitOk(['symbolic-ref', 'HEAD', 'refs/tags/main']);
+    try {
+      const onTag = await sign(payloadOn(tip, cid));
+      assert.deepEqual([onTag.decision, onTag.decision === 'deny' && onTag.code], ['deny', 'branch-mismatch']);
+      assert.match(onTag.decision === 'deny' ? onTag.reason : '', /is now on branch refs\/tags\/main/);
+    } finally {
+      await gitOk(['symbolic-ref', 'HEAD', 'refs/heads/main']);
+      await gitOk(['update-ref', '-d', 'refs/tags/main']);
+    }
   });
 
   test('a delegation the person revokes while the prepare is still authorizing is revoked at the signing step, not taken as used up by the prepare', async () => {

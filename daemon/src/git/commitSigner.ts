@@ -145,6 +145,10 @@ export class CommitSigner {
     if (!/^tree [0-9a-f]{40}\n/.test(payload.subarray(0, 46).toString('latin1'))) {
       return refuse('invalid-arguments', 'only a SHA-1 commit object can be signed through Signet (a payload starting `tree <40 hex digits>`); tags and SHA-256 repositories are refused');
     }
+    const parents = payloadParents(payload);
+    if (!parents) {
+      return refuse('invalid-arguments', 'the commit\'s header is not one git writes: its `parent` lines must follow `tree` directly, each a 40-hex-digit id');
+    }
     const trailers = [...new Set(invocationTrailers(messageOfPayload(payload)))];
     if (trailers.length !== 1) {
       return refuse('no-invocation-trailer', trailers.length ? `the commit names ${trailers.length} different invocations; it must name exactly one` : 'the commit has no Signet-Invocation trailer: the prepare-commit-msg hook did not run (run `signet git setup` in this repository)');
@@ -155,7 +159,7 @@ export class CommitSigner {
     if (!prepared) return refuse('unknown-invocation', `Signet did not prepare invocation ${trailers[0]} for a commit (copied from another commit, prepared before the daemon restarted, or pushed out by ${MAX_PREPARED_PER_AGENT} later prepares of the same agent); commit again`);
     const problem = await this.mismatch(prepared, params);
     if (problem) return refuse(problem.code, problem.reason);
-    const placed = await this.placement(prepared, payload);
+    const placed = await this.placement(prepared, parents);
     if ('code' in placed) return refuse(placed.code, placed.reason);
     const { identities } = this.options;
     const signer = prepared.signer.as === 'user' ? identities.userSigner : await identities.signerFor(prepared.signer.name);
@@ -209,8 +213,7 @@ export class CommitSigner {
    * or none on an unborn branch (or the amend of a root tip). `git commit` then moves the branch only from the tip
    * it read, so a commit git writes lands where it was checked; what a branch right means is in the README.
    */
-  private async placement(prepared: Prepared, payload: Buffer): Promise<{ code: GitSignRefusal; reason: string } | { tip: string | null; parents: string[]; place: string }> {
-    const parents = payloadParents(payload);
+  private async placement(prepared: Prepared, parents: string[]): Promise<{ code: GitSignRefusal; reason: string } | { tip: string | null; parents: string[]; place: string }> {
     try {
       const head = await readRepoHead(prepared.repo);
       if (head.toplevel !== prepared.repo) {

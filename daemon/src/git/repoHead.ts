@@ -20,7 +20,10 @@ const OBJECT_ID = /^[0-9a-f]{40}$/;
 export interface RepoHead {
   /** The top-level folder git finds from the prepared path. */
   toplevel: string;
-  /** The branch HEAD is on, as `git symbolic-ref --short` names it (what the hook reported), or `HEAD` when detached. */
+  /**
+   * The branch HEAD is on (`main` for `refs/heads/main`, as the hook reports it), `HEAD` when detached, or the whole
+   * ref when HEAD points outside `refs/heads/` (`refs/tags/main`), so that no such ref passes for a branch.
+   */
   branch: string;
   /** The commit HEAD points at, or null on an unborn branch. */
   tip: string | null;
@@ -68,7 +71,7 @@ export async function readRepoHead(repo: string): Promise<RepoHead> {
   const toplevel = await plumbing(repo, toplevelArgs);
   if (toplevel.status !== 0) throw failed(repo, toplevelArgs, toplevel);
   // Exit 1 with nothing said: HEAD is detached. Anything else is a repository git cannot read.
-  const refArgs = ['symbolic-ref', '--quiet', '--short', 'HEAD'];
+  const refArgs = ['symbolic-ref', '--quiet', 'HEAD'];
   const ref = await plumbing(repo, refArgs);
   if (ref.status !== 0 && (ref.status !== 1 || ref.stderr)) throw failed(repo, refArgs, ref);
   // Exit 1 with --quiet: HEAD names no commit yet (an unborn branch).
@@ -76,7 +79,8 @@ export async function readRepoHead(repo: string): Promise<RepoHead> {
   const tip = await plumbing(repo, tipArgs);
   if (tip.status !== 0 && (tip.status !== 1 || tip.stderr)) throw failed(repo, tipArgs, tip);
   if (tip.status === 0 && !OBJECT_ID.test(tip.stdout)) throw new RepoReadError(`git rev-parse HEAD in ${repo} gave ${JSON.stringify(tip.stdout)}, not a SHA-1 commit id`);
-  return { toplevel: toplevel.stdout, branch: ref.status === 0 ? ref.stdout : 'HEAD', tip: tip.status === 0 ? tip.stdout : null };
+  const branch = ref.status !== 0 ? 'HEAD' : ref.stdout.startsWith('refs/heads/') ? ref.stdout.slice('refs/heads/'.length) : ref.stdout;
+  return { toplevel: toplevel.stdout, branch, tip: tip.status === 0 ? tip.stdout : null };
 }
 
 /** The parents of commit `id` as its raw object names them (no replace refs, no grafts), first parent first. */
@@ -84,15 +88,26 @@ async function parentsOf(repo: string, id: string): Promise<string[]> {
   const args = ['cat-file', 'commit', id];
   const ran = await plumbing(repo, args);
   if (ran.status !== 0) throw failed(repo, args, ran);
-  return payloadParents(Buffer.from(`${ran.stdout}\n`, 'latin1'));
+  const parents = payloadParents(Buffer.from(`${ran.stdout}\n`, 'latin1'));
+  if (!parents) throw new RepoReadError(`commit ${id} in ${repo} has a header git itself would not read`);
+  return parents;
 }
 
-/** The `parent` headers of a commit payload, in order. */
-export function payloadParents(payload: Buffer): string[] {
+/**
+ * A commit payload's parents, first parent first, read as git reads them: the `parent` lines right after `tree`,
+ * each a SHA-1 id. Undefined for a header with a `parent` line anywhere else (git would take the commit for a
+ * root commit, so checking that line would check a parent the commit does not have) or with a malformed id.
+ */
+export function payloadParents(payload: Buffer): string[] | undefined {
   const text = payload.toString('latin1');
   const end = text.indexOf('\n\n');
-  const header = end < 0 ? text : text.slice(0, end);
-  return header.split('\n').flatMap((line) => (line.startsWith('parent ') ? [line.slice('parent '.length)] : []));
+  const [tree, ...rest] = (end < 0 ? text : text.slice(0, end)).split('\n');
+  if (!tree?.startsWith('tree ')) return undefined;
+  const parents: string[] = [];
+  let index = 0;
+  for (; rest[index]?.startsWith('parent '); index++) parents.push(rest[index]!.slice('parent '.length));
+  if (!parents.every((id) => OBJECT_ID.test(id))) return undefined;
+  return rest.slice(index).some((line) => line.startsWith('parent ')) ? undefined : parents;
 }
 
 /** How the payload's first parent sits on HEAD: undefined when it does not (the reason is the caller's to word). */
