@@ -236,6 +236,15 @@ function field(term: string, ...value: (Node | string)[]): HTMLElement[] {
   return [el('dt', { textContent: term }), el('dd', {}, ...value)];
 }
 
+/** A call that signed a git commit: the commit's whole hash (the row shows 12 digits) and whose key signed it. */
+function signedCommitFields(group: readonly AuditRecord[]): HTMLElement[] {
+  const signed = group.find((r) => r.kind === 'git.commit.signed');
+  const commit = signed?.data.commit;
+  if (typeof commit !== 'string') return [];
+  const signer = signed?.data.as === 'user' ? 'the user' : model.nameOf(signed?.agent ?? null);
+  return [...field('Commit', el('code', { className: 'commit', textContent: commit }), copyButton(commit, 'commit hash')), ...field('Signed by', signer)];
+}
+
 function renderDetails(): void {
   const group = selectedSeq === undefined ? [] : model.groupOf(selectedSeq);
   const record = primaryOf(group);
@@ -260,6 +269,7 @@ function renderDetails(): void {
     dl.append(...field('Decided by', el('span', { id: 'decided-by', textContent: describeDecider(decision.data.decider, decision.data.decidedBy) }), ...(outside ? [el('span', { className: 'flag outside-editor', textContent: ' ⚠ outside the editor' })] : [])));
   }
   if (typeof d.approvalId === 'string') dl.append(...field('Approval', d.approvalId));
+  dl.append(...signedCommitFields(group));
   if (typeof d.args === 'object' && d.args !== null) {
     // `_paths` is the daemon's own list of the canonical paths, not something the agent sent.
     const { _paths: _ignored, ...args } = d.args as Record<string, unknown>;

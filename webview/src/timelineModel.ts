@@ -159,7 +159,9 @@ export class TimelineModel {
 
   /** One line for a group: the first record's summary, then each later step in a few words. */
   groupSummary(group: readonly AuditRecord[]): string {
-    const [first, ...rest] = group;
+    // A call that signed a commit leads with the commit, whose hash a truncated row would otherwise hide.
+    const signed = group.find((r) => r.kind === 'git.commit.signed');
+    const [first, ...rest] = signed ? [signed, ...group.filter((r) => r !== signed)] : group;
     if (!first) return '';
     return [this.summary(first), ...rest.map((r) => this.stepSummary(r))].join(' → ');
   }

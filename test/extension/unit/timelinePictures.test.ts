@@ -71,6 +71,25 @@ test('a decision or outcome arriving later joins its row instead of adding one, 
   assert.equal(model.append([record(8, 'approval.requested', coder.did, { approvalId: 'A3', ...call, args: { note: 'tu2' } })]), 1);
 });
 
+test("a call that signed a git commit leads its row with the commit's hash, repository and branch", () => {
+  const sign = { cmd: '/git/commit/sign', args: { repo: '/home/me/shop', branch: 'main', identity: 'claimed' } };
+  const model = new TimelineModel();
+  model.load(
+    [
+      record(0, 'approval.requested', coder.did, { approvalId: 'G1', ...sign }),
+      record(1, 'approval.decided', coder.did, { approvalId: 'G1', decision: 'once', decidedBy: 'vscode' }),
+      record(2, 'authorize.allowed', coder.did, { ...sign, approvalId: 'G1', invocation: 'bafysign' }),
+      record(3, 'git.commit.signed', coder.did, { commit: '943824dc3feb17763c3ec2a5c8f084c3c4cb1a2e', invocation: 'bafysign', as: 'agent', repo: '/home/me/shop', branch: 'main', approvalId: 'G1' }),
+    ],
+    [coder],
+    [],
+    user,
+    false,
+  );
+  assert.equal(model.count, 1, 'the signature joins its call');
+  assert.match(model.groupSummary(model.groupAt(0)), /^signed commit 943824dc3feb in shop on main → asks for \/git\/commit\/sign .* → allowed$/);
+});
+
 test('a decision logged before its request (decided the instant it was asked) still joins the request\'s row', () => {
   const [requested, , decided, allowed] = approvedCall();
   const model = new TimelineModel();
