@@ -75,6 +75,7 @@ describe("an agent's proof of identity", () => {
     assert.equal(request.args.purpose, 'shell-environment');
     // The daemon's own reading of /proc: the CLI's node process and the process that started it (this test's node).
     assert.match(String(request.args.requestedBy), new RegExp(`^node \\(pid \\d+\\) ← node \\(pid ${process.pid}\\)`));
+    assert.match(request.summary, new RegExp(`^coder's proof of identity \\(shell-environment\\), asked for by node \\(pid \\d+\\) ← node \\(pid ${process.pid}\\)`), 'said in words, not counted as strings that might be paths');
     assert.equal(ran.status, 3, ran.stderr);
     assert.equal(ran.stdout, '');
     assert.match(ran.stderr, /coder's proof of identity was not handed out \(denied-by-user\)/);

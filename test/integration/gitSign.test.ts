@@ -224,6 +224,7 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const signing = commitInBackground('claimed to be coder');
     const request = await asked;
     assert.deepEqual([request.agent.name, request.cmd, request.args.identity, request.args.branch], ['coder', '/git/commit/sign', 'claimed', 'main']);
+    assert.equal(request.summary, `a commit in ${repo} on main (the process did not prove it is coder)`);
     await h.ui.request('approval/decide', { id: request.id, decision: 'deny', signAs: 'user', decidedBy: 'test' });
     const signed = await signing;
     assert.equal(signed.status, 0, signed.stderr);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CancelCause } from '../approvals/approvalQueue';
 import type { AgentInfo, ApprovalDecideParams, ApprovalDecideResult, ApprovalRequest, AuthorizeParams, AuthorizeResult, DenyCode } from '../server/protocol';
-import { SignetErrorCode } from '../server/protocol';
+import { AGENT_PROOF_COMMAND, GIT_COMMIT_SIGN_COMMAND, SignetErrorCode } from '../server/protocol';
 import type { Connection } from '../server/rpcServer';
 import { RpcError } from '../server/wireErrors';
 import type { Statement } from '../ucan/index';
@@ -69,7 +69,7 @@ export abstract class ApprovalFlow extends CallAnswers {
       heldDelegations: held.map((d) => d.cid),
       cmd: params.cmd,
       args,
-      summary: summarize(params.cmd, args, canonical.paths),
+      summary: summarize(agent.name, params.cmd, args, canonical.paths),
       paths: canonical.paths,
       ...(tool ? { tool } : {}),
       ...(policy ? { policy: { rule: policy.rule, reason: policy.reason } } : {}),
@@ -310,7 +310,20 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function summarize(cmd: string, args: Record<string, unknown>, allPaths: string[]): string {
+/** Signet's own commands in words: their arguments are Signet's, which the path count below would only muddle. */
+function ownCommandSummary(agent: string, cmd: string, args: Record<string, unknown>): string | undefined {
+  if (cmd === GIT_COMMIT_SIGN_COMMAND) {
+    return `a commit in ${String(args.repo)} on ${String(args.branch)}${args.identity === 'claimed' ? ` (the process did not prove it is ${agent})` : ''}`;
+  }
+  if (cmd === AGENT_PROOF_COMMAND) {
+    return `${agent}'s proof of identity (${String(args.purpose)}${args.rotate === true ? ', after a rotation' : ''}), asked for by ${String(args.requestedBy)}`;
+  }
+  return undefined;
+}
+
+function summarize(agent: string, cmd: string, args: Record<string, unknown>, allPaths: string[]): string {
+  const own = ownCommandSummary(agent, cmd, args);
+  if (own !== undefined) return own;
   const tool = typeof args.tool === 'string' ? args.tool : undefined;
   // Unclassified strings may be file contents; the prompt shows the arguments themselves, so they are counted here.
   const paths = allPaths.filter((p) => !p.startsWith(UNCLASSIFIED_MARK));
