@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pendingLine } from '../../daemon/src/cli/approvalLines';
 import { isAgentSecret } from '../../daemon/src/keys/agentSecrets';
 import { openSecretStore } from '../../daemon/src/keys/openSecretStore';
 import { bashCall } from '../fixtures/hooks/claudeCodeInputs';
@@ -75,6 +76,7 @@ describe("an agent's proof of identity", () => {
     assert.equal(request.args.purpose, 'shell-environment');
     // The daemon's own reading of /proc: the CLI's node process and the process that started it (this test's node).
     assert.match(String(request.args.requestedBy), new RegExp(`^node \\(pid \\d+\\) ← node \\(pid ${process.pid}\\)`));
+    assert.ok(pendingLine(request).startsWith(`${request.id}  hand out coder's proof of identity (shell-environment), asked for by node`), 'signet approvals names the proof, not coder, as what is wanted');
     assert.match(request.summary, new RegExp(`^coder's proof of identity \\(shell-environment\\), asked for by node \\(pid \\d+\\) ← node \\(pid ${process.pid}\\)`), 'said in words, not counted as strings that might be paths');
     assert.equal(ran.status, 3, ran.stderr);
     assert.equal(ran.stdout, '');

@@ -1,7 +1,7 @@
 // How `signet approvals` lists a pending request on one line. The summary names a tool and its paths; for a shell
 // call that says only "Bash", so the command itself is shown too, since it is what the person decides on.
 import { outsideEditorWarning } from '../approvals/deciderText';
-import type { ApprovalRequest } from '../server/protocol';
+import { AGENT_PROOF_COMMAND, type ApprovalRequest } from '../server/protocol';
 
 /** Where a shell call keeps its command: hooks (`input.command`), MCP tools (`arguments.command`), or the args. */
 function commandText(args: Record<string, unknown>): string | undefined {
@@ -26,5 +26,7 @@ export function pendingLine(p: Pick<ApprovalRequest, 'id' | 'agent' | 'cmd' | 's
   const command = commandText(p.args);
   // An earlier approval of this agent made outside the editor is said with the request, as the prompt says it.
   const outside = p.earlierOutsideEditor ? `  ⚠ ${oneLine(outsideEditorWarning(p.earlierOutsideEditor))}` : '';
-  return `${p.id}  ${p.agent.name} wants ${p.cmd}: ${oneLine(p.summary)}${command ? `  $ ${oneLine(command)}` : ''}  (until ${p.expiresAt})${outside}`;
+  // A proof is asked for by some process, not by the agent it proves: "coder wants" would name the wrong one.
+  const who = p.cmd === AGENT_PROOF_COMMAND ? 'hand out' : `${p.agent.name} wants ${p.cmd}:`;
+  return `${p.id}  ${who} ${oneLine(p.summary)}${command ? `  $ ${oneLine(command)}` : ''}  (until ${p.expiresAt})${outside}`;
 }
