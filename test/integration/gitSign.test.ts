@@ -145,6 +145,8 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const report = ok(await signet(['report', '--agent', 'coder']), 'report');
     const section = report.slice(report.indexOf('### Signed commits'));
     assert.match(section, new RegExp(`\\| coder \\| ${hash} \\| ${repo.replace(/[/.]/g, '\\$&')} \\| main \\| bafy[a-z2-7]+ \\|`));
+    const files = report.slice(report.indexOf('### Files touched'), report.indexOf('### Tools called'));
+    assert.ok(files.includes(`| ${repo} |`) && !files.includes('unclassified:'), `the repository is a file touched, the branch and the proof's words are not: ${files}`);
   });
 
   test('a commit whose payload was changed after signing is refused by git, by ssh-keygen and by signet git verify', async () => {

@@ -3,7 +3,8 @@
 // their CIDs, and how to check all of it offline. Meant to be pasted into a pull request description.
 // Pure: the CLI reads the records from the log files, the extension from the daemon.
 import { describeDecider } from '../approvals/deciderText';
-import type { AuditRecord } from '../server/protocol';
+import { UNCLASSIFIED_MARK } from '../authz/canonicalPaths';
+import { AGENT_PROOF_COMMAND, GIT_COMMIT_SIGN_COMMAND, type AuditRecord } from '../server/protocol';
 
 export interface ReportOptions {
   /** The agent's name or DID; all agents when absent. */
@@ -39,6 +40,16 @@ function record(value: unknown): Data | undefined {
 }
 
 /** What a request asked for, in a few words: `write_file on fs`, or the command for a hook call. */
+/**
+ * The paths an allowed call names. Signet's own commands carry Signet's words besides (a branch, who asked for a
+ * proof), which the path check lists as strings it could not tell from paths; they are no files.
+ */
+function touchedPaths(cmd: unknown, args: Record<string, unknown>): string[] {
+  const own = cmd === GIT_COMMIT_SIGN_COMMAND || cmd === AGENT_PROOF_COMMAND;
+  const paths = Array.isArray(args._paths) ? args._paths.filter((p): p is string => typeof p === 'string') : [];
+  return own ? paths.filter((p) => !p.startsWith(UNCLASSIFIED_MARK)) : paths;
+}
+
 export function describeCall(cmd: unknown, args: unknown): string {
   const a = record(args) ?? {};
   const tool = text(a.tool);
@@ -73,7 +84,7 @@ export function buildAgentReport(records: readonly AuditRecord[], options: Repor
     switch (r.kind) {
       case 'authorize.allowed': {
         const args = record(r.data.args) ?? {};
-        for (const path of Array.isArray(args._paths) ? args._paths : []) if (typeof path === 'string') increment(report.files, path);
+        for (const path of touchedPaths(r.data.cmd, args)) increment(report.files, path);
         increment(report.tools, describeCall(r.data.cmd, args));
         const command = text(record(args.input)?.command);
         if (command) report.commands.push(command);
