@@ -243,10 +243,13 @@ describe('agent-signed commits (real git, real OpenSSH)', () => {
     const before = await head();
     const askedAgain = nextNotification(h.ui, 'approval/didRequest');
     const refused = commitInBackground('denied');
-    await h.ui.request('approval/decide', { id: (await askedAgain).id, decision: 'deny', decidedBy: 'test' });
+    const deniedLater = (await askedAgain).id;
+    // A person who takes a few seconds: meanwhile the hook has said what it waits for (after 1.5 s).
+    await new Promise((r) => setTimeout(r, 4000));
+    await h.ui.request('approval/decide', { id: deniedLater, decision: 'deny', decidedBy: 'test' });
     const done = await refused;
     assert.notEqual(done.status, 0, 'git commit fails when the person denies');
-    assert.match(done.stderr, /denied-by-user/);
+    assert.match(done.stderr, /signet: waiting for a person to approve coder signing this commit in main \(the prompt in VS Code, or `signet approvals`\)\n[\s\S]*denied-by-user/);
     assert.equal(await head(), before, 'nothing was committed');
   });
 

@@ -90,11 +90,17 @@ function passToSshKeygen(args: readonly string[]): void {
   process.exitCode = run.status ?? ExitCode.Error;
 }
 
+/** How long a prepare may take before the hook says that a person is being asked. */
+const WAITING_NOTICE_MS = 1500;
+
 /** The prepare-commit-msg step: authorize the commit now and name the invocation in the message's trailer. */
 async function prepareCommitMessage(home: string, messageFile: string): Promise<void> {
   const repo = repositoryRoot(process.cwd());
   const branch = currentBranch(repo);
-  const result = await withAgentClient(home, (client) => client.request('git/sign', { step: 'prepare', agent: claimedAgent(repo), ...secret(), repo, branch }));
+  const agent = claimedAgent(repo);
+  // An answer that takes a while is a person being asked: say where, or the terminal just hangs for two minutes.
+  const notice = setTimeout(() => process.stderr.write(`signet: waiting for a person to approve ${agent} signing this commit in ${branch === 'HEAD' ? 'a detached HEAD' : branch} (the prompt in VS Code, or \`signet approvals\`)\n`), WAITING_NOTICE_MS);
+  const result = await withAgentClient(home, (client) => client.request('git/sign', { step: 'prepare', agent, ...secret(), repo, branch })).finally(() => clearTimeout(notice));
   if (result.decision === 'deny') throw refused(result, 'the commit was not signed:');
   // `git merge -m` writes MERGE_MSG without a final newline, and interpret-trailers then puts the trailer right under
   // the subject line, where git (and the daemon) count no trailer: end the message first.
